@@ -1,0 +1,87 @@
+// Float64 masked attention, the numerical oracle for the kernels (grammar/SPEC.md,
+// "Semantics of attention"): O = softmax over allowed k of score(scale * q.k), V-weighted;
+// rows with no allowed key give O = 0 and LSE = -inf.
+import type { IrProgram } from '../ir/schema.ts';
+import { evalMask } from './mask.ts';
+import type { RuntimeInputs } from './runtime.ts';
+
+export interface AttentionProblem {
+  /** `[B, H, Nq, D]` */
+  q: Float64Array;
+  /** `[B, Hkv, Nk, D]` */
+  k: Float64Array;
+  /** `[B, Hkv, Nk, D]` */
+  v: Float64Array;
+  B: number;
+  H: number;
+  Hkv: number;
+  Nq: number;
+  Nk: number;
+  D: number;
+  /** Logit scale, default `1 / sqrt(D)`. */
+  scale?: number;
+  ir: IrProgram;
+  /** Given runtime inputs (lsh-initialised ones are computed from q and k). */
+  inputs?: RuntimeInputs;
+  layer: number;
+}
+
+export interface AttentionResult {
+  /** `[B, H, Nq, D]` */
+  out: Float64Array;
+  /** `[B, H, Nq]` natural-log log-sum-exp of the modified scores; -Infinity for empty rows. */
+  lse: Float64Array;
+}
+
+export function attentionReference(p: AttentionProblem): AttentionResult {
+  const { B, H, Hkv, Nq, Nk, D } = p;
+  if (H % Hkv !== 0) throw new Error(`Hkv = ${Hkv} must divide H = ${H}`);
+  if (p.q.length !== B * H * Nq * D) throw new Error('q must be [B, H, Nq, D]');
+  if (p.k.length !== B * Hkv * Nk * D || p.v.length !== B * Hkv * Nk * D) throw new Error('k and v must be [B, Hkv, Nk, D]');
+  const scale = p.scale ?? 1 / Math.sqrt(D);
+  const mask = evalMask(p.ir, {
+    sizes: { Nq, Nk, H, Hkv },
+    inputs: p.inputs,
+    qk: { q: p.q, k: p.k, D, B },
+  });
+  const out = new Float64Array(B * H * Nq * D);
+  const lse = new Float64Array(B * H * Nq);
+  const group = H / Hkv;
+  const scores = new Float64Array(Nk);
+  const allowed = new Uint8Array(Nk);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const hkv = Math.floor(h / group);
+      const allow = mask.element(p.layer, h, b);
+      const modify = mask.score(p.layer, h, b);
+      const kBase = (b * Hkv + hkv) * Nk * D;
+      for (let q = 0; q < Nq; q++) {
+        const row = (b * H + h) * Nq + q;
+        const qBase = row * D;
+        let max = -Infinity;
+        for (let k = 0; k < Nk; k++) {
+          allowed[k] = allow(q, k) ? 1 : 0;
+          if (!allowed[k]) continue;
+          let dot = 0;
+          for (let d = 0; d < D; d++) dot += p.q[qBase + d]! * p.k[kBase + k * D + d]!;
+          const s = dot * scale;
+          const score = modify ? modify(s, q, k) : s;
+          scores[k] = score;
+          if (score > max) max = score;
+        }
+        if (max === -Infinity) { lse[row] = -Infinity; continue; }
+        let sum = 0;
+        for (let k = 0; k < Nk; k++) {
+          if (!allowed[k]) continue;
+          const w = Math.exp(scores[k]! - max);
+          sum += w;
+          const vBase = kBase + k * D;
+          for (let d = 0; d < D; d++) out[qBase + d] += w * p.v[vBase + d]!;
+        }
+        for (let d = 0; d < D; d++) out[qBase + d] /= sum;
+        lse[row] = max + Math.log(sum);
+      }
+    }
+  }
+  return { out, lse };
+}
