@@ -1,0 +1,131 @@
+// Launch metadata: everything a host program needs to run an emitted pattern without reading
+// the generated code: kernels (entry points, grid/block as formulas, shared memory, parameters),
+// binary tables beside the kernel, runtime inputs, the launch order, WGSL features, limits and
+// bind-group layouts, and the analysis statistics. One schema for CUDA and WGSL (and flex,
+// which uses only the pattern-level parts). docs/metadata.md documents it; its JSON Schema is
+// docs/metadata.schema.json (scripts: `npx tsx codegen/metadata/exportJsonSchema.ts`).
+import { z } from 'zod';
+
+/** A formula of size variables (codegen/metadata/formula.ts), or a plain integer. */
+export const Formula = z.union([z.string().min(1), z.number().int()]).describe(
+  'Integer, or a formula over B, Nq, Nk, H, Hkv, L, D with + - * / // % ceil floor min max',
+);
+
+export const Dtype = z.enum(['bf16', 'fp16', 'f32', 'i32', 'u32', 'i64', 'bool']);
+
+export const KernelParam = z.object({
+  name: z.string(),
+  /** tensor: a device pointer to an array; scalar: a value in the parameter block. */
+  kind: z.enum(['tensor', 'scalar']),
+  dtype: Dtype,
+  shape: z.array(Formula).describe('Tensor shape (empty for scalars)'),
+  strides: z.array(Formula).optional().describe('Element strides; row-major contiguous when absent'),
+  /** What the host binds to it. */
+  source: z.enum(['q', 'k', 'v', 'out', 'lse', 'table', 'input', 'helper', 'size', 'constant']),
+  /** For tables / inputs / helper outputs: the `tables[].name` / `inputs[].name` / buffer name. */
+  ref: z.string().optional(),
+});
+
+export const Kernel = z.object({
+  /** Entry point: extern "C" kernel name (CUDA) or WGSL entry point. */
+  name: z.string(),
+  role: z.enum(['attention', 'schedule', 'helper']),
+  /** Variant key, e.g. { dtype: "bf16", headDim: 128, arch: "sm90a" }. */
+  variant: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
+  grid: z.tuple([Formula, Formula, Formula]),
+  block: z.tuple([Formula, Formula, Formula]),
+  dynamicSmemBytes: Formula,
+  /** CUDA: name of a __device__ int in the module holding the dynamic smem bytes, if any. */
+  smemSymbol: z.string().optional(),
+  params: z.array(KernelParam),
+  /** Source file (relative to the output directory) holding the kernel. */
+  file: z.string(),
+});
+
+export const Table = z.object({
+  name: z.string().describe('Generated buffer name (the parameter field of the pattern)'),
+  file: z.string().describe('Binary file beside the metadata: little-endian, row-major'),
+  dtype: z.enum(['i32', 'f32']),
+  shape: z.array(z.number().int().nonnegative()),
+  role: z.enum(['pattern_table', 'random_blocks', 'dispatch', 'schedule']),
+  /** The user's table name when role is pattern_table (for humans only). */
+  userName: z.string().optional(),
+});
+
+export const RuntimeInput = z.object({
+  /** The name the caller uses (the `input` declaration's name). */
+  name: z.string(),
+  /** Generated buffer name in the kernels' parameters. */
+  buffer: z.string(),
+  dtype: z.enum(['i32', 'f32']),
+  /** Shape without the leading batch dimension; the caller passes [B or 1, ...shape]. */
+  shape: z.array(z.number().int().positive()),
+  source: z.enum(['given', 'lsh', 'helper']),
+  /** For source lsh: which tensor, how many buckets, the seed. */
+  lsh: z.object({ of: z.enum(['Q', 'K']), buckets: z.number().int(), seed: z.number().int() }).optional(),
+});
+
+export const LaunchStep = z.object({
+  kernel: z.string(),
+  /** Buffers (tables, inputs, helper outputs) the step reads and writes. */
+  reads: z.array(z.string()).default([]),
+  writes: z.array(z.string()).default([]),
+});
+
+export const WgslBinding = z.object({
+  binding: z.number().int().nonnegative(),
+  name: z.string(),
+  type: z.enum(['uniform', 'read-only-storage', 'storage']),
+  /** Size in bytes as a formula (0 = bound by the host from the data). */
+  bytes: Formula.optional(),
+  ref: z.string().optional(),
+});
+
+export const WgslInfo = z.object({
+  requiredFeatures: z.array(z.string()),
+  /** Limits the module needs above WebGPU's defaults, or the defaults it was checked against. */
+  limits: z.record(z.string(), z.number()),
+  bindGroups: z.array(z.object({ group: z.number().int().nonnegative(), entries: z.array(WgslBinding) })),
+  /** Byte offsets of the pattern uniform block's fields. */
+  patternUniforms: z.array(z.object({ name: z.string(), offset: z.number().int(), type: z.enum(['i32', 'u32', 'f32']) })).default([]),
+});
+
+export const Statistics = z.object({
+  tile: z.object({ blockM: z.number().int(), blockN: z.number().int() }),
+  /** Visited tiles over all (l, h) and query tiles. */
+  tiles: z.object({ total: z.number().int(), full: z.number().int(), partial: z.number().int(), empty: z.number().int() }),
+  /** Fraction of the dense attention's tiles that are visited. */
+  density: z.number(),
+  classes: z.number().int(),
+  /** Schedule kinds in use, e.g. ["closed_form", "csr", "runtime"]. */
+  scheduleKinds: z.array(z.string()),
+  /** The analysis' own statistics, passed through unchanged. */
+  analysis: z.unknown().optional(),
+});
+
+export const LaunchMetadata = z.object({
+  version: z.literal(1),
+  pattern: z.string(),
+  target: z.enum(['cuda', 'wgsl', 'flex']),
+  /** Compile-time sizes the kernels are specialised for (B stays a runtime variable). */
+  sizes: z.object({ Nq: z.number().int(), Nk: z.number().int(), H: z.number().int(), Hkv: z.number().int(), L: z.number().int() }),
+  tile: z.object({ blockM: z.number().int().positive(), blockN: z.number().int().positive() }),
+  dtypes: z.array(z.enum(['bf16', 'fp16', 'f32', 'f16'])),
+  headDims: z.array(z.number().int().positive()),
+  constants: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
+  kernels: z.array(Kernel),
+  tables: z.array(Table),
+  inputs: z.array(RuntimeInput),
+  /** Kernels in launch order: helpers that build runtime schedules first, attention last. */
+  launchOrder: z.array(LaunchStep),
+  wgsl: WgslInfo.optional(),
+  statistics: Statistics.optional(),
+  /** Files written, relative to the output directory. */
+  files: z.array(z.string()),
+});
+export type LaunchMetadata = z.infer<typeof LaunchMetadata>;
+export type Kernel = z.infer<typeof Kernel>;
+export type KernelParam = z.infer<typeof KernelParam>;
+export type Table = z.infer<typeof Table>;
+export type RuntimeInput = z.infer<typeof RuntimeInput>;
+export type LaunchStep = z.infer<typeof LaunchStep>;
