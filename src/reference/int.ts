@@ -5,18 +5,17 @@
 /** Floor division `a // b`; `a // 0 = 0`. Exact for integers below 2^53 in magnitude. */
 export function floorDiv(a: number, b: number): number {
   if (b === 0) return 0;
-  let d = Math.floor(a / b);
-  // float a / b may round across an integer for large operands: correct with the remainder
-  const r = a - d * b;
-  if (b > 0 ? r < 0 : r > 0) d -= 1;
-  else if (b > 0 ? r >= b : r <= b) d += 1;
-  return d;
+  // JS `%` is exact on doubles, and so is (a - r) / b: no rounding anywhere
+  const r = a % b;
+  const d = (a - r) / b;
+  return (r !== 0 && (r < 0) !== (b < 0) ? d - 1 : d) + 0; // + 0: no -0
 }
 
 /** Floor modulo `a % b` (sign of `b`); `a % 0 = 0`. */
 export function floorMod(a: number, b: number): number {
   if (b === 0) return 0;
-  return a - b * floorDiv(a, b);
+  const r = a % b;
+  return (r !== 0 && (r < 0) !== (b < 0) ? r + b : r) + 0;
 }
 
 /** Float floor division (either operand float): `floor(a / b)`, `a // 0 = 0`. */
@@ -31,7 +30,7 @@ export function floatFloorMod(a: number, b: number): number {
 
 /** `round` of the language: half away from zero. */
 export function roundHalfAway(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
+  return x < 0 ? -Math.round(-x) + 0 : Math.round(x) + 0;
 }
 
 /** Clamp an index into `[0, n)`. */
