@@ -23,6 +23,8 @@ export interface CppOptions {
   qualifiers: string;
   /** Parameter declaration of the struct argument, e.g. `const PatternParams& P`. */
   paramsDecl: string | null;
+  /** Read buffers through the read-only data cache (`__ldg`, device code only). */
+  ldg?: boolean;
 }
 
 export function cppSyntax(opts: CppOptions): Syntax {
@@ -31,7 +33,7 @@ export function cppSyntax(opts: CppOptions): Syntax {
     type: (t) => T[t],
     literal: (t, v) => (t === 'bool' ? String(v) : t === 'float' ? cppFloat(v as number) : cppInt(v as number)),
     param: (name) => `${opts.paramsVar}.${name}`,
-    load: (buffer, index) => `${opts.paramsVar}.${buffer}[${index}]`,
+    load: (buffer, index) => (opts.ldg ? `__ldg(${opts.paramsVar}.${buffer} + ${index})` : `${opts.paramsVar}.${buffer}[${index}]`),
     op(o, t, argTypes, a) {
       const f = t === 'float' || argTypes[0] === 'float';
       switch (o) {
@@ -53,7 +55,7 @@ export function cppSyntax(opts: CppOptions): Syntax {
     memberLoop: (name, value, buffer, base, count) => [
       `bool ${name} = false;`,
       `for (int ${name}_i = 0; ${name}_i < ${count}; ++${name}_i) {`,
-      `  const int ${name}_e = ${opts.paramsVar}.${buffer}[${base} + ${name}_i];`,
+      `  const int ${name}_e = ${opts.ldg ? `__ldg(${opts.paramsVar}.${buffer} + ${base} + ${name}_i)` : `${opts.paramsVar}.${buffer}[${base} + ${name}_i]`};`,
       `  ${name} = ${name} || (${name}_e == ${value} && ${name}_e >= 0);`,
       `}`,
     ],

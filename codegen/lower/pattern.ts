@@ -1,0 +1,58 @@
+// The backend-neutral lowering of one pattern at concrete sizes and tile shape: the four hooks
+// of codegen/HOOKS.md as lowered functions plus every buffer and scalar parameter they read.
+// Backends (codegen/cuda, codegen/wgsl) only print this.
+import type { IrProgram, Sizes } from '../../src/ir/schema.ts';
+import { BufferRegistry } from './buffers.ts';
+import { lowerMaskHook, lowerScoreHook } from './hooks.ts';
+import type { LBuffer, LFunction } from './ir.ts';
+import { lowerSchedule, type ScheduleInput } from './schedule.ts';
+
+export interface Tile { blockM: number; blockN: number }
+
+export interface LoweredPattern {
+  name: string;
+  sizes: Sizes;
+  tile: Tile;
+  numQueryTiles: number;
+  numKeyTiles: number;
+  hooks: { numKeyTiles: LFunction; keyTile: LFunction; mask: LFunction; scoreMod: LFunction };
+  hasScoreMod: boolean;
+  /** Every buffer the hooks read, in parameter order. */
+  buffers: LBuffer[];
+  /** Scalar int parameters (batch strides of runtime buffers), in parameter order. */
+  scalars: string[];
+  schedule: ScheduleInput;
+}
+
+export function denseSchedule(sizes: Sizes, tile: Tile): ScheduleInput {
+  return {
+    numQueryTiles: Math.ceil(sizes.Nq / tile.blockM),
+    numKeyTiles: Math.ceil(sizes.Nk / tile.blockN),
+    classOf: new Array(sizes.L * sizes.H).fill(0),
+    H: sizes.H,
+    classes: [{ kind: 'dense' }],
+  };
+}
+
+export function lowerPattern(ir: IrProgram, opts: { sizes?: Sizes; tile: Tile; schedule?: (reg: BufferRegistry) => ScheduleInput }): LoweredPattern {
+  const sizes = opts.sizes ?? ir.sizes;
+  const registry = new BufferRegistry(ir, sizes);
+  const extra: LBuffer[] = [];
+  const mask = lowerMaskHook(ir, registry, extra);
+  const scoreMod = lowerScoreHook(ir, registry);
+  const schedule = opts.schedule ? opts.schedule(registry) : denseSchedule(sizes, opts.tile);
+  const lowered = lowerSchedule(schedule);
+  const buffers = [...registry.buffers, ...extra, ...lowered.tables];
+  return {
+    name: ir.name,
+    sizes,
+    tile: opts.tile,
+    numQueryTiles: schedule.numQueryTiles,
+    numKeyTiles: schedule.numKeyTiles,
+    hooks: { numKeyTiles: lowered.numKeyTiles, keyTile: lowered.keyTile, mask, scoreMod },
+    hasScoreMod: ir.score !== null,
+    buffers,
+    scalars: buffers.filter((b) => b.batched).map((b) => `${b.name}_bstride`),
+    schedule,
+  };
+}

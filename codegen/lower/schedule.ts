@@ -1,0 +1,144 @@
+// Schedule lowering: from per-class tile schedules (closed-form key-tile segments, CSR tables,
+// runtime tables built by helper kernels, or dense) to the `num_key_tiles` / `key_tile` hooks
+// of codegen/HOOKS.md, behind a dispatch on (l, h). Backend neutral: both printers print
+// exactly these statements.
+import { add, max, mk, sub } from './build.ts';
+import { dispatchSwitch, lowerDispatch } from './dispatch.ts';
+import { int, ref, type LBuffer, type LExpr, type LFunction, type LStmt } from './ir.ts';
+
+/** Key tiles [lo, hi) of query tile `qt`, all FULL or all PARTIAL; lo, hi are int LExprs over ref('qt'). */
+export interface KeyTileSegment { lo: LExpr; hi: LExpr; full: boolean }
+
+export type ClassSchedule =
+  | { kind: 'segments'; segments: KeyTileSegment[] }
+  /** Per query tile, the visited key tiles with FULL flags (CSR over query tiles). */
+  | { kind: 'csr'; rows: { kt: number; full: boolean }[][] }
+  /** Written at run time by a helper kernel into `buffer`: per (b, h, qt) a count and a row. */
+  | { kind: 'runtime'; buffer: LBuffer; maxTiles: number }
+  /** Every key tile, PARTIAL (no static information). */
+  | { kind: 'dense' };
+
+export interface ScheduleInput {
+  numQueryTiles: number;
+  numKeyTiles: number;
+  /** Schedule class of every (l, h), row-major l * H + h. */
+  classOf: number[];
+  H: number;
+  classes: ClassSchedule[];
+}
+
+export interface LoweredSchedule {
+  numKeyTiles: LFunction;
+  keyTile: LFunction;
+  /** Static tables the hooks read (CSR schedule, class dispatch). */
+  tables: LBuffer[];
+}
+
+const qt = ref('qt', 'int');
+const j = ref('j', 'int');
+
+/** CSR tables of all CSR classes, merged in one int buffer: offsets then entries (kt * 2 + full). */
+function csrBuffer(input: ScheduleInput): { buffer: LBuffer | null; base: Map<number, number> } {
+  const data: number[] = [];
+  const base = new Map<number, number>();
+  input.classes.forEach((c, i) => {
+    if (c.kind !== 'csr') return;
+    base.set(i, data.length);
+    const n = input.numQueryTiles;
+    const offsets: number[] = [0];
+    for (let t = 0; t < n; t++) offsets.push(offsets[t] + (c.rows[t]?.length ?? 0));
+    data.push(...offsets);
+    for (let t = 0; t < n; t++) for (const e of c.rows[t] ?? []) data.push(e.kt * 2 + (e.full ? 1 : 0));
+  });
+  if (!data.length) return { buffer: null, base };
+  return {
+    buffer: { name: 'sched_csr', elem: 'int', length: data.length, shape: [data.length], source: { kind: 'table', userName: 'schedule', data }, batched: false },
+    base,
+  };
+}
+
+const load = (buffer: string, index: LExpr): LExpr => ({ kind: 'load', type: 'int', buffer, index });
+
+function runtimeRow(c: Extract<ClassSchedule, { kind: 'runtime' }>, numQueryTiles: number): LExpr {
+  // layout per batch entry: [H][numQueryTiles][1 + maxTiles] (count, then kt * 2 + full)
+  const row = add(mk('mul', 'int', ref('h', 'int'), int(numQueryTiles)), qt);
+  return add(mk('mul', 'int', ref('b', 'int'), { kind: 'param', type: 'int', name: `${c.buffer.name}_bstride` }), mk('mul', 'int', row, int(1 + c.maxTiles)));
+}
+
+function countBody(c: ClassSchedule, i: number, input: ScheduleInput, csr: { buffer: LBuffer | null; base: Map<number, number> }): LStmt[] {
+  switch (c.kind) {
+    case 'dense': return [{ kind: 'return', value: int(input.numKeyTiles) }];
+    case 'csr': {
+      const b = csr.base.get(i)!;
+      const name = csr.buffer!.name;
+      return [{ kind: 'return', value: sub(load(name, add(int(b + 1), qt)), load(name, add(int(b), qt))) }];
+    }
+    case 'runtime': return [{ kind: 'return', value: load(c.buffer.name, runtimeRow(c, input.numQueryTiles)) }];
+    case 'segments': {
+      let total: LExpr = int(0);
+      const stmts: LStmt[] = [];
+      c.segments.forEach((s, n) => {
+        stmts.push({ kind: 'let', name: `n${n}`, type: 'int', value: max(sub(s.hi, s.lo), int(0)) });
+        total = add(total, ref(`n${n}`, 'int'));
+      });
+      return [...stmts, { kind: 'return', value: total }];
+    }
+  }
+}
+
+function tileBody(c: ClassSchedule, i: number, input: ScheduleInput, csr: { buffer: LBuffer | null; base: Map<number, number> }): LStmt[] {
+  const entry = (v: LExpr): LStmt[] => [
+    { kind: 'let', name: 'e', type: 'int', value: v },
+    { kind: 'out', name: 'full', value: mk('ne', 'bool', mk('band', 'int', ref('e', 'int'), int(1)), int(0)) },
+    { kind: 'return', value: mk('shr', 'int', ref('e', 'int'), int(1)) },
+  ];
+  switch (c.kind) {
+    case 'dense': return [{ kind: 'out', name: 'full', value: { kind: 'lit', type: 'bool', value: false } }, { kind: 'return', value: j }];
+    case 'csr': {
+      const b = csr.base.get(i)!;
+      const name = csr.buffer!.name;
+      return entry(load(name, add(add(int(b + input.numQueryTiles + 1), load(name, add(int(b), qt))), j)));
+    }
+    case 'runtime': return entry(load(c.buffer.name, add(add(runtimeRow(c, input.numQueryTiles), int(1)), j)));
+    case 'segments': {
+      const stmts: LStmt[] = [];
+      let jj: LExpr = j;
+      c.segments.forEach((s, n) => {
+        stmts.push(
+          { kind: 'let', name: `lo${n}`, type: 'int', value: s.lo },
+          { kind: 'let', name: `n${n}`, type: 'int', value: max(sub(s.hi, ref(`lo${n}`, 'int')), int(0)) },
+        );
+        if (n > 0) {
+          stmts.push({ kind: 'let', name: `j${n}`, type: 'int', value: jj });
+          jj = ref(`j${n}`, 'int');
+        }
+        stmts.push({
+          kind: 'if', cond: mk('lt', 'bool', jj, ref(`n${n}`, 'int')),
+          then: [{ kind: 'out', name: 'full', value: { kind: 'lit', type: 'bool', value: s.full } }, { kind: 'return', value: add(ref(`lo${n}`, 'int'), jj) }],
+          else: [],
+        });
+        jj = sub(jj, ref(`n${n}`, 'int'));
+      });
+      // unreachable for 0 <= j < num_key_tiles
+      return [...stmts, { kind: 'out', name: 'full', value: { kind: 'lit', type: 'bool', value: false } }, { kind: 'return', value: int(0) }];
+    }
+  }
+}
+
+export function lowerSchedule(input: ScheduleInput): LoweredSchedule {
+  const csr = csrBuffer(input);
+  const tables: LBuffer[] = csr.buffer ? [csr.buffer] : [];
+  const d = lowerDispatch(input.classOf, input.H, 'class_of_pair', 'pair');
+  if (d.table) tables.push(d.table);
+  const used = [...new Set(input.classOf)].sort((a, b) => a - b);
+  const bodies = (f: typeof countBody) => new Map(used.map((c) => [c, f(input.classes[c], c, input, csr)]));
+  const args = ['b', 'l', 'h', 'qt'].map((name) => ({ name, type: 'int' as const }));
+  return {
+    numKeyTiles: { name: 'num_key_tiles', params: args, outs: [], ret: 'int', body: dispatchSwitch(d, input.classOf, bodies(countBody)) },
+    keyTile: {
+      name: 'key_tile', params: [...args, { name: 'j', type: 'int' }], outs: [{ name: 'full', type: 'bool' }], ret: 'int',
+      body: dispatchSwitch(d, input.classOf, bodies(tileBody)),
+    },
+    tables,
+  };
+}
