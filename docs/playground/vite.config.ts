@@ -1,13 +1,44 @@
 // Build of the playground: a static single-page app under docs/playground/dist that runs the
 // whole compiler in the browser (in a Web Worker). `npm run playground:build` builds it;
 // `attnc playground` serves the result.
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { fileURLToPath } from 'node:url';
+import * as tokens from '../../grammar/tokens.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * `virtual:attn-grammar`: the word lists of grammar/tokens.ts as plain JSON, computed when the
+ * page is built, so highlighting and completion follow the grammar without shipping the lexer
+ * to the main thread (the worker has the real one).
+ */
+function attnGrammar(): Plugin {
+  const id = 'virtual:attn-grammar';
+  const resolved = '\0' + id;
+  const typeNames = ['int', 'float', 'bool'];
+  const atoms = ['true', 'false'];
+  const data = {
+    keywords: tokens.KEYWORDS.filter((w) => !typeNames.includes(w) && !atoms.includes(w)),
+    typeNames,
+    atoms,
+    builtinMasks: [...tokens.BUILTIN_MASKS],
+    builtinFunctions: [...tokens.BUILTIN_FUNCTIONS, ...tokens.INPUT_INITIALISERS],
+    positionVariables: [...tokens.POSITION_VARIABLES],
+    sizeNames: [...tokens.SIZE_NAMES],
+    requirements: [...tokens.REQUIREMENTS],
+    punctuation: [...tokens.PUNCTUATION],
+    builtinDocs: [],
+  };
+  return {
+    name: 'attn-grammar',
+    resolveId: (source) => (source === id ? resolved : undefined),
+    load: (loaded) => (loaded === resolved ? `export default ${JSON.stringify(data)};` : undefined),
+  };
+}
+
 export default defineConfig({
+  plugins: [attnGrammar()],
   root: here,
   // Relative asset URLs: the built folder works from any path (a docs site, a file server).
   base: './',

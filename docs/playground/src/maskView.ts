@@ -127,6 +127,17 @@ export class MaskView {
     this.changed(true);
   }
 
+  /** Zooms to show query tile qt and key tile kt with some context around them. */
+  focusTile(qt: number, kt: number, tileM: number, tileN: number): void {
+    const { w, h } = this.plotSize();
+    const spanQ = tileM * 4;
+    const spanK = tileN * 4;
+    this.scale = Math.min(MAX_SCALE, Math.min(w / spanK, h / spanQ));
+    this.originQ = qt * tileM + tileM / 2 - h / this.scale / 2;
+    this.originK = kt * tileN + tileN / 2 - w / this.scale / 2;
+    this.changed(true);
+  }
+
   /** The element window currently visible (clipped to the matrix). */
   window(): ViewWindow {
     const { w, h } = this.plotSize();

@@ -106,6 +106,15 @@ export interface MaskRaster extends RasterRequest {
   exact: boolean;
 }
 
+/** One operand of the mask's top-level `or` / `and`, with its value at the hovered cell. */
+export interface ExplainedPart {
+  text: string;
+  value: boolean;
+  /** For an `or` inside an `and` (or vice versa): its own operands, one level down. */
+  kind?: 'or' | 'and';
+  children?: ExplainedPart[];
+}
+
 export interface Explanation {
   l: number;
   h: number;
@@ -114,16 +123,24 @@ export interface Explanation {
   allowed: boolean;
   /** The rule that applies to (l, h). */
   rule: RuleView;
-  /** The top-level disjuncts (or conjuncts when the mask is an `and`) and their values. */
-  parts: { text: string; value: boolean }[];
-  partsKind: 'or' | 'and' | 'single';
+  /** The rule's mask, split at its top-level `or` (or `and`). */
+  root: ExplainedPart;
   tile: { qt: number; kt: number; cls: 'empty' | 'full' | 'partial' | 'unknown' };
 }
 
-export interface RunResult {
+export interface RunSettings {
+  /** Sequence length of the run (Nq = Nk, capped by the pattern's own). */
+  seq: number;
+  /** Head dimension. */
+  D: number;
+  seed: number;
+}
+
+export interface RunReport {
   ok: boolean;
+  /** One sentence: what happened. */
   message: string;
-  rows?: { label: string; value: string }[];
+  rows: { label: string; value: string }[];
 }
 
 export type ToWorker =
@@ -131,7 +148,8 @@ export type ToWorker =
   | { kind: 'raster'; generation: number; l: number; h: number; request: RasterRequest }
   | { kind: 'tiles'; generation: number; l: number; h: number }
   | { kind: 'explain'; generation: number; l: number; h: number; q: number; k: number }
-  | { kind: 'format'; source: string; requestId: number };
+  | { kind: 'format'; source: string; requestId: number }
+  | { kind: 'run'; generation: number; l: number; settings: RunSettings };
 
 export type FromWorker =
   | {
@@ -142,9 +160,10 @@ export type FromWorker =
       analysis?: AnalysisView | { unavailable: string };
       millis: number;
     }
-  | { kind: 'raster'; generation: number; raster: MaskRaster }
+  | { kind: 'raster'; generation: number; raster?: MaskRaster; unavailable?: string }
   | { kind: 'tiles'; generation: number; tiles?: TileMapView; unavailable?: string }
   | { kind: 'explain'; generation: number; explanation?: Explanation; unavailable?: string }
   | { kind: 'output'; generation: number; output: OutputView }
   | { kind: 'formatted'; requestId: number; text?: string; error?: string }
+  | { kind: 'run'; generation: number; report: RunReport }
   | { kind: 'fatal'; message: string };
