@@ -1,0 +1,288 @@
+"""attnc CUDA runtime loader (template shared by every compiled pattern).
+
+Loads a pattern's precompiled cubin (or compiles its header when the cubin is missing),
+launches the forward kernel on PyTorch's current stream and returns (out, lse).
+The compiler emits, beside each pattern, a JSON metadata file (described in
+docs/cuda-kernel.md) and a small module that calls `load_pattern(meta_path)`.
+
+Only the CUDA driver API (through ctypes) is needed at run time; compilation falls back
+to `nvcc` on PATH, then to NVRTC through cuda-python.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+from typing import Any
+
+import torch
+
+LOG2E = 1.4426950408889634
+BLOCK_M = 128
+THREADS = 256
+CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8
+
+# ---------------------------------------------------------------------------
+# CUDA driver through ctypes
+# ---------------------------------------------------------------------------
+_libcuda = None
+
+
+def _driver():
+    global _libcuda
+    if _libcuda is None:
+        for name in ("libcuda.so.1", "libcuda.so"):
+            try:
+                _libcuda = ctypes.CDLL(name)
+                break
+            except OSError:
+                continue
+        if _libcuda is None:
+            raise RuntimeError("attnc: libcuda not found")
+        _check(_libcuda.cuInit(0), "cuInit")
+    return _libcuda
+
+
+def _check(res: int, what: str) -> None:
+    if res != 0:
+        name = ctypes.c_char_p()
+        if _libcuda is not None:
+            _libcuda.cuGetErrorName(res, ctypes.byref(name))
+        raise RuntimeError(f"attnc: {what} failed with CUDA error {res} ({(name.value or b'?').decode()})")
+
+
+def _ensure_context(device: torch.device) -> None:
+    """PyTorch uses the primary context; make sure it is current on this thread."""
+    torch.cuda.init()
+    with torch.cuda.device(device):
+        torch.cuda.current_stream().synchronize()  # forces the runtime to bind the context
+    cu = _driver()
+    ctx = ctypes.c_void_p()
+    _check(cu.cuCtxGetCurrent(ctypes.byref(ctx)), "cuCtxGetCurrent")
+    if not ctx.value:
+        dev = ctypes.c_int()
+        _check(cu.cuDeviceGet(ctypes.byref(dev), device.index or 0), "cuDeviceGet")
+        _check(cu.cuDevicePrimaryCtxRetain(ctypes.byref(ctx), dev), "cuDevicePrimaryCtxRetain")
+        _check(cu.cuCtxSetCurrent(ctx), "cuCtxSetCurrent")
+
+
+class _Module:
+    def __init__(self, image: bytes):
+        cu = _driver()
+        self._image = ctypes.create_string_buffer(image, len(image))
+        self.handle = ctypes.c_void_p()
+        _check(cu.cuModuleLoadData(ctypes.byref(self.handle), self._image), "cuModuleLoadData")
+        self._functions: dict[str, ctypes.c_void_p] = {}
+
+    def function(self, name: str) -> ctypes.c_void_p:
+        if name not in self._functions:
+            fn = ctypes.c_void_p()
+            _check(_driver().cuModuleGetFunction(ctypes.byref(fn), self.handle, name.encode()),
+                   f"cuModuleGetFunction({name})")
+            self._functions[name] = fn
+        return self._functions[name]
+
+    def read_int(self, name: str) -> int | None:
+        cu = _driver()
+        ptr, size = ctypes.c_uint64(), ctypes.c_size_t()
+        if cu.cuModuleGetGlobal_v2(ctypes.byref(ptr), ctypes.byref(size), self.handle, name.encode()) != 0:
+            return None
+        value = ctypes.c_int()
+        _check(cu.cuMemcpyDtoH_v2(ctypes.byref(value), ptr, ctypes.c_size_t(4)), "cuMemcpyDtoH")
+        return value.value
+
+
+# ---------------------------------------------------------------------------
+# Compilation fallback (the normal flow ships a cubin built by `nvcc -cubin`)
+# ---------------------------------------------------------------------------
+def compile_header(header: str, include_dirs: list[str], arch: str = "sm_90a") -> bytes:
+    header = os.path.abspath(header)
+    nvcc = shutil.which("nvcc")
+    if nvcc:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "pattern.cubin")
+            cmd = [nvcc, "-cubin", f"-gencode=arch=compute_{arch[3:]},code={arch}", "-std=c++17", "-O3",
+                   "-x", "cu", header, "-o", out] + [f"-I{d}" for d in include_dirs]
+            subprocess.run(cmd, check=True, capture_output=True)
+            with open(out, "rb") as f:
+                return f.read()
+    from cuda.bindings import nvrtc  # cuda-python
+
+    with open(header) as f:
+        src = f.read()
+    err, prog = nvrtc.nvrtcCreateProgram(src.encode(), os.path.basename(header).encode(), 0, [], [])
+    cuda_home = os.environ.get("CUDA_HOME", "/usr/local/cuda")
+    opts = [f"--gpu-architecture={arch}".encode(), b"-std=c++17", b"-default-device",
+            f"-I{os.path.dirname(header)}".encode(), f"-I{cuda_home}/include".encode()]
+    opts += [f"-I{d}".encode() for d in include_dirs]
+    (err,) = nvrtc.nvrtcCompileProgram(prog, len(opts), opts)
+    if err != nvrtc.nvrtcResult.NVRTC_SUCCESS:
+        _, size = nvrtc.nvrtcGetProgramLogSize(prog)
+        log = b" " * size
+        nvrtc.nvrtcGetProgramLog(prog, log)
+        raise RuntimeError("attnc: NVRTC failed:\n" + log.decode(errors="replace"))
+    _, size = nvrtc.nvrtcGetCUBINSize(prog)
+    cubin = b" " * size
+    nvrtc.nvrtcGetCUBIN(prog, cubin)
+    return bytes(cubin)
+
+
+# ---------------------------------------------------------------------------
+# Parameter block: mirrors attnc::FwdParams = { FwdTensors t; PatternParams pattern; }
+# ---------------------------------------------------------------------------
+class FwdTensors(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_void_p) for n in ("q", "k", "v", "o", "lse")] + \
+               [(n, ctypes.c_longlong) for n in ("q_sb", "q_sh", "q_sn", "k_sb", "k_sh", "k_sn",
+                                                 "v_sb", "v_sh", "v_sn", "o_sb", "o_sh", "o_sn")] + \
+               [(n, ctypes.c_int) for n in ("B", "H", "Hkv", "Nq", "Nk", "layer")] + \
+               [("scale", ctypes.c_float), ("scale_log2", ctypes.c_float)]
+
+
+_CTYPES = {"i32": ctypes.c_int, "f32": ctypes.c_float, "ptr": ctypes.c_void_p}
+STANDARD_PATTERN_FIELDS = [("Nq", "i32"), ("Nk", "i32"), ("H", "i32"), ("Hkv", "i32"), ("L", "i32")]
+
+
+def _pattern_struct(fields: list[tuple[str, str]]):
+    return type("PatternParams", (ctypes.Structure,), {"_fields_": [(n, _CTYPES[t]) for n, t in fields]})
+
+
+def smem_bytes(path: str, head_dim: int, block_n: int) -> int:
+    """Mirror of Sm90Config / Sm80Config::SMEM_BYTES (used when the cubin has no *_smem)."""
+    stages = 3 if path == "sm90" else 2
+    return 1024 + BLOCK_M * head_dim * 2 + stages * 2 * block_n * head_dim * 2
+
+
+class CompiledPattern:
+    """One compiled pattern: cubin + metadata.
+
+    meta keys (see docs/cuda-kernel.md): cubin, header, include_dirs, block_n, num_layers,
+    pattern_fields [{name, type}], tables {name: file}, path ("sm90" | "sm80").
+    """
+
+    def __init__(self, meta: dict[str, Any], base_dir: str = "."):
+        self.meta = meta
+        self.base_dir = base_dir
+        self.block_n = int(meta["block_n"])
+        self.num_layers = int(meta.get("num_layers", 1))
+        self.path = meta.get("path", "sm90")
+        extra = [(f["name"], f["type"]) for f in meta.get("pattern_fields", [])]
+        self.pattern_fields = STANDARD_PATTERN_FIELDS + extra
+        self.PatternParams = _pattern_struct(self.pattern_fields)
+        self.FwdParams = type("FwdParams", (ctypes.Structure,),
+                              {"_fields_": [("t", FwdTensors), ("pattern", self.PatternParams)]})
+        self._module: _Module | None = None
+        self._tables: dict[str, torch.Tensor] = {}
+
+    # -- loading -----------------------------------------------------------
+    def _resolve(self, p: str) -> str:
+        return p if os.path.isabs(p) else os.path.join(self.base_dir, p)
+
+    def module(self, device: torch.device) -> _Module:
+        if self._module is None:
+            _ensure_context(device)
+            cubin = self.meta.get("cubin")
+            if cubin and os.path.exists(self._resolve(cubin)):
+                with open(self._resolve(cubin), "rb") as f:
+                    image = f.read()
+            else:
+                image = compile_header(self._resolve(self.meta["header"]),
+                                       [self._resolve(d) for d in self.meta.get("include_dirs", [])])
+            self._module = _Module(image)
+        return self._module
+
+    def table(self, name: str, device: torch.device) -> torch.Tensor:
+        if name not in self._tables:
+            src = self.meta["tables"][name]
+            if isinstance(src, str):
+                import numpy as np
+
+                path = self._resolve(src)
+                arr = np.load(path) if path.endswith(".npy") else np.fromfile(path, dtype=np.int32)
+                src = torch.from_numpy(np.ascontiguousarray(arr))
+            self._tables[name] = torch.as_tensor(src).to(device=device).contiguous()
+        return self._tables[name]
+
+    def kernel_name(self, dtype: torch.dtype, head_dim: int) -> str:
+        ty = {torch.bfloat16: "bf16", torch.float16: "fp16"}[dtype]
+        prefix = "attnc_fwd_sm80_" if self.path == "sm80" else "attnc_fwd_"
+        return f"{prefix}{ty}_d{head_dim}"
+
+    # -- launching ---------------------------------------------------------
+    def _kernel(self, mod: _Module, name: str, head_dim: int):
+        cache = self.__dict__.setdefault("_kernels", {})
+        if name not in cache:
+            fn = mod.function(name)
+            smem = mod.read_int(name + "_smem") or smem_bytes(self.path, head_dim, self.block_n)
+            _check(_driver().cuFuncSetAttribute(fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem),
+                   "cuFuncSetAttribute")
+            cache[name] = (fn, smem)
+        return cache[name]
+
+    def attention(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, scale: float | None = None,
+                  layer: int = 0, out: torch.Tensor | None = None, lse: torch.Tensor | None = None,
+                  **runtime_inputs) -> tuple[torch.Tensor, torch.Tensor]:
+        B, H, Nq, D = q.shape
+        Bk, Hkv, Nk, Dk = k.shape
+        assert v.shape == k.shape and Bk == B and Dk == D, "k/v shapes"
+        assert H % Hkv == 0, "Hkv must divide H"
+        assert D in (64, 128) and q.dtype in (torch.bfloat16, torch.float16)
+        assert q.dtype == k.dtype == v.dtype and q.is_cuda
+        q, k, v = (_vector_ready(x) for x in (q, k, v))
+        device = q.device
+        if out is None:
+            out = torch.empty((B, H, Nq, D), dtype=q.dtype, device=device)
+        if lse is None:
+            lse = torch.empty((B, H, Nq), dtype=torch.float32, device=device)
+        assert out.stride(-1) == 1 and out.data_ptr() % 16 == 0 and lse.is_contiguous()
+        scale = 1.0 / math.sqrt(D) if scale is None else float(scale)
+        assert scale > 0
+
+        mod = self.module(device)
+        name = self.kernel_name(q.dtype, D)
+        fn, smem = self._kernel(mod, name, D)
+
+        t = FwdTensors(q.data_ptr(), k.data_ptr(), v.data_ptr(), out.data_ptr(), lse.data_ptr(),
+                       *q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *out.stride()[:3],
+                       B, H, Hkv, Nq, Nk, layer, scale, scale * LOG2E)
+        num_q_tiles = (Nq + BLOCK_M - 1) // BLOCK_M
+        derived = {"Nq": Nq, "Nk": Nk, "H": H, "Hkv": Hkv, "L": self.num_layers, "num_q_tiles": num_q_tiles}
+        keep_alive = []
+        values = []
+        for fname, ftype in self.pattern_fields:
+            if fname in runtime_inputs:
+                val = runtime_inputs[fname]
+            elif fname in derived:
+                val = derived[fname]
+            elif fname in self.meta.get("tables", {}):
+                val = self.table(fname, device)
+            else:
+                raise KeyError(f"attnc: no value for pattern field '{fname}'")
+            if ftype == "ptr":
+                assert isinstance(val, torch.Tensor) and val.is_cuda and val.is_contiguous()
+                keep_alive.append(val)
+                val = val.data_ptr()
+            values.append(val)
+        params = self.FwdParams(t, self.PatternParams(*values))
+        args = (ctypes.c_void_p * 1)(ctypes.cast(ctypes.pointer(params), ctypes.c_void_p))
+        stream = torch.cuda.current_stream(device).cuda_stream
+        _check(_driver().cuLaunchKernel(fn, num_q_tiles, H, B, THREADS, 1, 1, smem,
+                                        ctypes.c_void_p(stream), args, None), f"cuLaunchKernel({name})")
+        return out, lse
+
+
+def _vector_ready(x: torch.Tensor) -> torch.Tensor:
+    """The kernels need a contiguous head dim, 16-byte aligned rows and base pointer."""
+    ok = x.stride(-1) == 1 and x.data_ptr() % 16 == 0 and all(s % 8 == 0 for s in x.stride()[:3])
+    return x if ok else x.contiguous()
+
+
+def load_pattern(meta_path: str, **overrides) -> CompiledPattern:
+    with open(meta_path) as f:
+        meta = json.load(f)
+    meta.update(overrides)
+    return CompiledPattern(meta, base_dir=os.path.dirname(os.path.abspath(meta_path)))

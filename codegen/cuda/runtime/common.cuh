@@ -1,0 +1,119 @@
+// attnc CUDA runtime, part of the kernel skeleton (codegen/cuda/runtime/).
+// Shared by both forward paths: the kernel parameter block, element-type traits,
+// cp.async helpers and the 128-byte-swizzled shared-memory tile layout that both the
+// mma.sync (ldmatrix) path and the wgmma (descriptor) path read.
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <stdint.h>
+
+namespace attnc {
+
+constexpr float LOG2E = 1.4426950408889634f;
+constexpr float LN2 = 0.6931471805599453f;
+constexpr int THREADS = 256;  // both paths: 8 warps = 2 warpgroups
+
+// ---------------------------------------------------------------------------
+// Kernel parameters: one plain struct, passed by value. The layout is part of the
+// loader contract (codegen/cuda/python/attnc_runtime.py mirrors it with ctypes);
+// PatternParams (from the per-pattern header) is appended at the end.
+// Strides are in elements; the head dimension must be contiguous (stride 1).
+// ---------------------------------------------------------------------------
+struct FwdTensors {
+  const void* q;   // [B, H,   Nq, D]
+  const void* k;   // [B, Hkv, Nk, D]
+  const void* v;   // [B, Hkv, Nk, D]
+  void* o;         // [B, H,   Nq, D], same dtype as q
+  float* lse;      // [B, H, Nq] contiguous, natural log
+  long long q_sb, q_sh, q_sn;
+  long long k_sb, k_sh, k_sn;
+  long long v_sb, v_sh, v_sn;
+  long long o_sb, o_sh, o_sn;
+  int B, H, Hkv, Nq, Nk;
+  int layer;         // l passed to the hooks
+  float scale;       // softmax scale (logits are q.k * scale), > 0
+  float scale_log2;  // scale * log2(e)
+};
+
+// ---------------------------------------------------------------------------
+// Element types
+// ---------------------------------------------------------------------------
+template <typename T> struct ElemTraits;
+template <> struct ElemTraits<__nv_bfloat16> {
+  static __device__ __forceinline__ uint32_t pack2(float lo, float hi) {
+    __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<uint32_t*>(&v);
+  }
+};
+template <> struct ElemTraits<__half> {
+  static __device__ __forceinline__ uint32_t pack2(float lo, float hi) {
+    __half2 v = __floats2half2_rn(lo, hi);
+    return *reinterpret_cast<uint32_t*>(&v);
+  }
+};
+
+// ---------------------------------------------------------------------------
+// Small PTX helpers
+// ---------------------------------------------------------------------------
+__device__ __forceinline__ uint32_t smem_u32(const void* p) {
+  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+
+// 16-byte async copy; when !valid the destination is zero-filled and nothing is read
+// (src must still be a mapped address, callers pass the tensor base).
+__device__ __forceinline__ void cp_async_16(uint32_t dst, const void* src, bool valid) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src),
+               "r"(valid ? 16 : 0));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int N> __device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
+}
+// Orders this thread's generic-proxy shared-memory writes (cp.async included) before
+// later async-proxy reads (wgmma operands). Needed on sm_90 before the barrier.
+__device__ __forceinline__ void fence_proxy_async() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+#endif
+}
+// Barrier over `count` threads with a named id (1..15); id 0 is __syncthreads.
+__device__ __forceinline__ void named_barrier(int id, int count) {
+  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(count) : "memory");
+}
+
+// ---------------------------------------------------------------------------
+// Shared-memory tile layout (both paths).
+// A tile of ROWS x D elements (16-bit) is stored as D/64 column blocks; each block is
+// ROWS rows of 128 bytes (64 elements), and inside each 1024-byte group of 8 rows the
+// 16-byte chunk c of row r sits at chunk c ^ (r % 8) -- the 128B swizzle that wgmma
+// descriptors understand (SWIZZLE_128B, 1024-byte-aligned atoms) and that makes the
+// ldmatrix accesses of the mma.sync path conflict free.
+// ---------------------------------------------------------------------------
+template <int ROWS>
+__device__ __forceinline__ uint32_t tile_offset(int row, int chunk /* 16B chunk along D */) {
+  return (chunk >> 3) * (ROWS * 128) + row * 128 + (((chunk & 7) ^ (row & 7)) << 4);
+}
+
+// Async copy of rows [row0, row0 + ROWS) of a [N, D] slice (row stride `stride`
+// elements) into a swizzled tile; rows >= n_valid are zero-filled.
+template <int ROWS, int D, int NTHREADS>
+__device__ __forceinline__ void load_tile_async(uint32_t smem_tile, const uint16_t* base,
+                                                long long stride, int row0, int n_valid,
+                                                int tid) {
+  constexpr int CHUNKS_PER_ROW = D / 8;
+  constexpr int TOTAL = ROWS * CHUNKS_PER_ROW;
+  static_assert(TOTAL % NTHREADS == 0, "tile must split evenly over threads");
+#pragma unroll
+  for (int i = 0; i < TOTAL / NTHREADS; ++i) {
+    int c = tid + i * NTHREADS;
+    int row = c / CHUNKS_PER_ROW;
+    int chunk = c % CHUNKS_PER_ROW;
+    int grow = row0 + row;
+    bool valid = grow < n_valid;
+    const uint16_t* src = valid ? base + (long long)grow * stride + chunk * 8 : base;
+    cp_async_16(smem_tile + tile_offset<ROWS>(row, chunk), src, valid);
+  }
+}
+
+}  // namespace attnc

@@ -1,0 +1,60 @@
+// attnc CUDA runtime: pieces both forward paths share around the main loop -- the
+// query-tile order of the grid and the output/LSE epilogue.
+#pragma once
+
+#include "common.cuh"
+#include "softmax.cuh"
+
+namespace attnc {
+
+// Output epilogue shared by both paths: normalises this warp's 16 rows, stages them in
+// the (swizzled) Q tile, then writes 16-byte chunks and the LSE with row bounds checks.
+template <typename Elem, int D, int BM>
+__device__ __forceinline__ void store_output(const FwdTensors& t, uint32_t sQ, float (&o)[D / 2],
+                                             SoftmaxState& st, int b, int h, int q0,
+                                             int warp_row0 /* first row of this warp in tile */) {
+  const int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
+  float inv_l[2], lse[2];
+  st.finish(inv_l, lse);
+#pragma unroll
+  for (int i = 0; i < D / 8; ++i) {
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      int row = warp_row0 + g + 8 * r;
+      uint32_t v = ElemTraits<Elem>::pack2(o[4 * i + 2 * r] * inv_l[r], o[4 * i + 2 * r + 1] * inv_l[r]);
+      uint32_t off = sQ + tile_offset<BM>(row, i) + tq * 4;
+      asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(off), "r"(v) : "memory");
+    }
+  }
+  __syncwarp();
+  Elem* og = reinterpret_cast<Elem*>(t.o) + b * t.o_sb + h * t.o_sh;
+  constexpr int CHUNKS = 16 * D / 8;
+#pragma unroll
+  for (int i = 0; i < CHUNKS / 32; ++i) {
+    int c = lane + 32 * i;
+    int row = warp_row0 + c / (D / 8);
+    int chunk = c % (D / 8);
+    int q = q0 + row;
+    uint4 val;
+    uint32_t off = sQ + tile_offset<BM>(row, chunk);
+    asm volatile("ld.shared.v4.b32 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(val.x), "=r"(val.y), "=r"(val.z), "=r"(val.w)
+                 : "r"(off));
+    if (q < t.Nq) *reinterpret_cast<uint4*>(og + q * t.o_sn + chunk * 8) = val;
+  }
+  if (tq == 0) {
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      int q = q0 + warp_row0 + g + 8 * r;
+      if (q < t.Nq) t.lse[((long long)b * t.H + h) * t.Nq + q] = lse[r];
+    }
+  }
+}
+
+// Grid: (num_q_tiles, H, B). REVERSE_QUERY_TILES (pattern header) maps block 0 to the
+// last query tile, so the heaviest tiles of causal-like patterns start first.
+__device__ __forceinline__ int query_tile_index() {
+  return REVERSE_QUERY_TILES ? (int)(gridDim.x - 1 - blockIdx.x) : (int)blockIdx.x;
+}
+
+}  // namespace attnc
