@@ -84,3 +84,15 @@ export function evalMask(ir: IrProgram, opts: EvalOptions = {}): MaskEvaluator {
     },
   };
 }
+
+/**
+ * Value of a head-level expression (one that uses only h, l, sizes: e.g. a random_blocks
+ * seed) for a given (l, h). Throws when the expression depends on q, k or s.
+ */
+export function evalHeadLevel(ir: IrProgram, node: number, l: number, h: number, sizes: Partial<Sizes> = {}): number {
+  const deps = nodeDependencies(ir);
+  if (deps[node] !== 0) throw new Error(`IR node ${node} depends on q, k or s`);
+  const bound = effectiveSizes(ir, sizes);
+  const f = compileExpr(ir, deps, node, { l, h, b: 0, sizes: bound, inputs: new Map(), qk: undefined });
+  return f(0, 0, 0);
+}
