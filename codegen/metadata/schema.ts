@@ -72,6 +72,16 @@ export const LaunchStep = z.object({
   writes: z.array(z.string()).default([]),
 });
 
+/** A runtime helper that computes a buffer before attention (launch order in launchOrder). */
+export const Helper = z.object({
+  kind: z.enum(['topk_blocks', 'lsh_buckets']),
+  buffer: z.string(),
+  shape: z.array(z.number().int().positive()).describe('Per batch entry'),
+  k: z.number().int().optional(),
+  block: z.number().int().optional(),
+  causal: z.boolean().optional(),
+});
+
 export const WgslBinding = z.object({
   binding: z.number().int().nonnegative(),
   name: z.string(),
@@ -118,6 +128,7 @@ export const LaunchMetadata = z.object({
   inputs: z.array(RuntimeInput),
   /** Kernels in launch order: helpers that build runtime schedules first, attention last. */
   launchOrder: z.array(LaunchStep),
+  helpers: z.array(Helper).default([]),
   wgsl: WgslInfo.optional(),
   statistics: Statistics.optional(),
   /** Files written, relative to the output directory. */

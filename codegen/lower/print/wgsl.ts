@@ -45,15 +45,21 @@ fn attnc_round(x: f32) -> i32 {
 export interface WgslOptions {
   /** Name of the uniform struct variable holding scalar parameters. */
   uniformVar: string;
+  /** Where a lowered buffer lives: the merged storage array and an offset expression. */
+  place?: (buffer: string) => { array: string; offset: string };
 }
 
 export function wgslSyntax(opts: WgslOptions): Syntax {
   const T: Record<LType, string> = { int: 'i32', float: 'f32', bool: 'bool' };
+  const at = (buffer: string, index: string) => {
+    const p = opts.place?.(buffer);
+    return p ? `${p.array}[${p.offset} + ${index}]` : `${buffer}[${index}]`;
+  };
   return {
     type: (t) => T[t],
     literal: (t, v) => (t === 'bool' ? String(v) : t === 'float' ? wgslFloat(v as number) : wgslInt(v as number)),
     param: (name) => `${opts.uniformVar}.${name}`,
-    load: (buffer, index) => `${buffer}[${index}]`,
+    load: (buffer, index) => at(buffer, index),
     op(o, t, argTypes, a) {
       const f = t === 'float' || argTypes[0] === 'float';
       switch (o) {
@@ -74,7 +80,7 @@ export function wgslSyntax(opts: WgslOptions): Syntax {
     memberLoop: (name, value, buffer, base, count) => [
       `var ${name}: bool = false;`,
       `for (var ${name}_i: i32 = 0i; ${name}_i < ${count}i; ${name}_i++) {`,
-      `  let ${name}_e: i32 = ${buffer}[${base} + ${name}_i];`,
+      `  let ${name}_e: i32 = ${at(buffer, `${base} + ${name}_i`)};`,
       `  ${name} = ${name} || (${name}_e == ${value} && ${name}_e >= 0i);`,
       `}`,
     ],
