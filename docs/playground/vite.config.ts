@@ -3,37 +3,24 @@
 // `attnc playground` serves the result.
 import { defineConfig, type Plugin } from 'vite';
 import { fileURLToPath } from 'node:url';
-import * as tokens from '../../grammar/tokens.ts';
+import { grammarData } from './build/grammarData.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * `virtual:attn-grammar`: the word lists of grammar/tokens.ts as plain JSON, computed when the
- * page is built, so highlighting and completion follow the grammar without shipping the lexer
- * to the main thread (the worker has the real one).
+ * `virtual:attn-grammar`: the word lists of grammar/tokens.ts and the built-ins' signatures and
+ * one-line docs (build/grammarData.ts), computed when the page is built, so highlighting and
+ * completion follow the grammar without shipping the lexer to the main thread.
  */
 function attnGrammar(): Plugin {
   const id = 'virtual:attn-grammar';
   const resolved = '\0' + id;
-  const typeNames = ['int', 'float', 'bool'];
-  const atoms = ['true', 'false'];
-  const data = {
-    keywords: tokens.KEYWORDS.filter((w) => !typeNames.includes(w) && !atoms.includes(w)),
-    typeNames,
-    atoms,
-    builtinMasks: [...tokens.BUILTIN_MASKS],
-    builtinFunctions: [...tokens.BUILTIN_FUNCTIONS, ...tokens.INPUT_INITIALISERS],
-    positionVariables: [...tokens.POSITION_VARIABLES],
-    sizeNames: [...tokens.SIZE_NAMES],
-    requirements: [...tokens.REQUIREMENTS],
-    punctuation: [...tokens.PUNCTUATION],
-    builtinDocs: [],
-  };
+  const spec = fileURLToPath(new URL('../../grammar/SPEC.md', import.meta.url));
   return {
     name: 'attn-grammar',
     resolveId: (source) => (source === id ? resolved : undefined),
-    load: (loaded) => (loaded === resolved ? `export default ${JSON.stringify(data)};` : undefined),
+    load: (loaded) => (loaded === resolved ? `export default ${JSON.stringify(grammarData(spec))};` : undefined),
   };
 }
 

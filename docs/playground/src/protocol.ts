@@ -125,7 +125,7 @@ export interface Explanation {
   rule: RuleView;
   /** The rule's mask, split at its top-level `or` (or `and`). */
   root: ExplainedPart;
-  tile: { qt: number; kt: number; cls: 'empty' | 'full' | 'partial' | 'unknown' };
+  tile: { qt: number; kt: number; cls: string };
 }
 
 export interface RunSettings {

@@ -4,8 +4,8 @@
 import type { TileMapView } from './protocol.ts';
 import type { ViewWindow } from './maskView.ts';
 
-export const TILE_COLOURS = ['#eef1f5', '#2f5fbf', '#f2a93b'] as const;
-export const TILE_NAMES = ['empty', 'full', 'partial'] as const;
+import { TILE_COLOURS, TILE_NAMES } from './tileNames.ts';
+export { TILE_COLOURS, TILE_NAMES };
 const PAD = 2;
 
 export class TileView {
