@@ -35,11 +35,18 @@ function resolveAdapter(requested: NodeAdapter | undefined): NodeAdapter {
   return 'auto';
 }
 
+/**
+ * Opens a device (see NodeAdapter). The caller must call session.device.destroy(); prefer
+ * withNodeGpu. The session holds the GPU object: Dawn's instance must outlive the device (if
+ * it is garbage-collected first, the process crashes), and must not outlive it in a global.
+ */
+export async function openNodeGpu(options: NodeGpuOptions = {}): Promise<GpuSession> {
+  return openGpu(create(dawnOptions(resolveAdapter(options.adapter))), options);
+}
+
 /** Opens a device (see NodeAdapter), runs fn, and destroys the device whatever happens. */
 export async function withNodeGpu<T>(options: NodeGpuOptions, fn: (session: GpuSession) => Promise<T>): Promise<T> {
-  // The GPU object stays local: a global reference keeps Dawn's instance (and a busy
-  // event loop) alive past the last device.
-  const session = await openGpu(create(dawnOptions(resolveAdapter(options.adapter))), options);
+  const session = await openNodeGpu(options);
   try {
     return await fn(session);
   } finally {
