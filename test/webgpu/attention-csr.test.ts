@@ -2,7 +2,7 @@
 // visited in shuffled order, on lavapipe against the float64 oracle. It has rows with no
 // allowed key (a query tile with no key tile, and row 5 masked in every PARTIAL tile), so
 // O = 0 and LSE = -inf are checked; layer 1 of 2 selects the tables; Nq != Nk.
-import { defaultBlockN } from '../../codegen/wgsl/runtime/attention_fwd.ts';
+import { defaultBlockN, type ElemType } from '../../codegen/wgsl/runtime/attention_fwd.ts';
 import { csrTables } from './helpers/patterns.ts';
 import type { AttentionProblem } from './helpers/reference.ts';
 import { attentionSuite, type NamedCase } from './helpers/suite.ts';
@@ -18,12 +18,14 @@ const problem = (headDim: number): AttentionProblem => ({
   layer: 1,
 });
 
-const cases: NamedCase[] = [
+const configs: { headDim: number; elem: ElemType; subgroups: boolean }[] = [
   { headDim: 64, elem: 'f32', subgroups: false },
   { headDim: 64, elem: 'f16', subgroups: true },
   { headDim: 128, elem: 'f32', subgroups: true },
   { headDim: 128, elem: 'f16', subgroups: false },
-].map(({ headDim, elem, subgroups }) => {
+];
+
+const cases: NamedCase[] = configs.map(({ headDim, elem, subgroups }) => {
   const tiles = { blockM: 16, blockN: defaultBlockN(16, headDim), headDim };
   const p = problem(headDim);
   return {
@@ -31,7 +33,7 @@ const cases: NamedCase[] = [
     pattern: (random: () => number) => csrTables(tiles, p, 2, random),
     problem: p,
     tiles,
-    elem: elem as 'f32' | 'f16',
+    elem,
     subgroups,
     expectEmptyRows: true,
   } satisfies NamedCase;

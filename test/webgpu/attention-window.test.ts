@@ -1,6 +1,6 @@
 // Sliding window with an ALiBi-like score_mod (closed-form schedule that skips leading key
 // tiles) on lavapipe against the float64 oracle; MQA (Hkv = 1) and GQA, both head dims.
-import { defaultBlockN } from '../../codegen/wgsl/runtime/attention_fwd.ts';
+import { defaultBlockN, type ElemType } from '../../codegen/wgsl/runtime/attention_fwd.ts';
 import { slidingWindow } from './helpers/patterns.ts';
 import type { AttentionProblem } from './helpers/reference.ts';
 import { attentionSuite, type NamedCase } from './helpers/suite.ts';
@@ -18,12 +18,14 @@ const problem = (headDim: number, kvHeads: number): AttentionProblem => ({
   layer: 0,
 });
 
-const cases: NamedCase[] = [
+const configs: { headDim: number; elem: ElemType; subgroups: boolean; kvHeads: number }[] = [
   { headDim: 64, elem: 'f32', subgroups: true, kvHeads: 1 },
   { headDim: 64, elem: 'f16', subgroups: false, kvHeads: 2 },
   { headDim: 128, elem: 'f32', subgroups: false, kvHeads: 1 },
   { headDim: 128, elem: 'f16', subgroups: true, kvHeads: 2 },
-].map(({ headDim, elem, subgroups, kvHeads }) => {
+];
+
+const cases: NamedCase[] = configs.map(({ headDim, elem, subgroups, kvHeads }) => {
   const tiles = { blockM: 16, blockN: defaultBlockN(16, headDim), headDim };
   return {
     name: `window ${WINDOW}, D=${headDim} ${elem} ${subgroups ? 'subgroup' : 'workgroup'} reduction, H=4 Hkv=${kvHeads} N=77`,
