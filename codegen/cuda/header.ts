@@ -61,7 +61,6 @@ export function emitCudaHeader(p: LoweredPattern, opts: HeaderOptions): string {
     struct PatternParams {
       int Nq, Nk, H, Hkv, L;  // filled by the loader (attnc_runtime.py) from the call
       ${fields.map((f) => `${f.ctype} ${f.name};  // ${bufferComment(p, f.name)}`)}
-      int reserved_;  // keeps the struct non-empty
     };
 
     ${hooks.join('\n\n')}
