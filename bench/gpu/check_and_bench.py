@@ -142,6 +142,10 @@ def time_all(patterns, sizes, budget_s, with_sm80):
     from torch.nn.attention import SDPBackend, sdpa_kernel
     from torch.nn.attention.flex_attention import create_block_mask, flex_attention
 
+    import torch._dynamo
+
+    torch._dynamo.config.recompile_limit = 256  # one compile per (mask, size); keep them all
+    torch._dynamo.config.accumulated_recompile_limit = 4096
     flex = torch.compile(flex_attention, dynamic=False)
     device = torch.device("cuda")
     B, H, D, dtype = 1, 16, 128, torch.bfloat16
@@ -167,7 +171,7 @@ def time_all(patterns, sizes, budget_s, with_sm80):
             try:
                 mask_mod, score_mod = fx.flex(inputs)
                 bm = create_block_mask(mask_mod, B=None, H=H if fx.head_dependent else None,
-                                       Q_LEN=N, KV_LEN=N, device=device, BLOCK_SIZE=128)
+                                       Q_LEN=N, KV_LEN=N, device=device, BLOCK_SIZE=128, _compile=True)
                 row["flex_ms"] = bench(lambda: flex(q, k, v, score_mod=score_mod, block_mask=bm))
             except Exception:
                 traceback.print_exc()

@@ -1,6 +1,7 @@
 // attnc CUDA runtime: the Hopper forward path (sm_90a, wgmma).
 // One CTA = one query tile of BLOCK_M = 128 rows = 2 warpgroups of 64 rows; the 256
-// threads also share the cp.async loads of K/V tiles into a 3-stage ring. Per key tile:
+// threads also share the cp.async loads of K/V tiles into a 3-stage ring, handed over
+// through mbarriers (no CTA-wide barrier per tile). Per key tile:
 //   S = Q K^T    wgmma m64n{BN}k16, A and B from swizzled shared memory
 //   P = softmax  in registers (online, exp2), mask()/score_mod() on PARTIAL tiles only
 //   O += P V     wgmma m64n{D}k16, A = P from registers, B = V (MN-major) from smem
@@ -20,7 +21,9 @@ template <int D, int BN> struct Sm90Config {
   static constexpr int STAGES = 3;
   static constexpr int Q_BYTES = BM * D * 2;
   static constexpr int KV_BYTES = BN * D * 2;  // one of K or V
-  static constexpr int SMEM_BYTES = 1024 /* alignment slack */ + Q_BYTES + STAGES * 2 * KV_BYTES;
+  static constexpr int BARRIER_BYTES = 128;  // mbarriers: Q, K[STAGES], V[STAGES], free[STAGES]
+  static constexpr int SMEM_BYTES =
+      1024 /* alignment slack */ + Q_BYTES + STAGES * 2 * KV_BYTES + BARRIER_BYTES;
   static_assert(SMEM_BYTES <= 232448, "exceeds the 227 KB of shared memory per block");
 };
 
@@ -53,15 +56,38 @@ __device__ __forceinline__ void fwd_sm90(const FwdTensors& t, const PatternParam
   const uint16_t* kg = reinterpret_cast<const uint16_t*>(t.k) + b * t.k_sb + hk * t.k_sh;
   const uint16_t* vg = reinterpret_cast<const uint16_t*>(t.v) + b * t.v_sb + hk * t.v_sh;
 
+  // Stage hand-off without CTA-wide barriers, so the two warpgroups can drift apart and
+  // one's softmax overlaps the other's wgmma: every thread copies its share of a tile and
+  // arrives (when its copies land) on full_k/full_v; every thread arrives on empty once
+  // its warpgroup is done with the tile. Tile j lives in stage j % STAGES, fill/use
+  // number j / STAGES gives the phase parity.
+  const uint32_t bars = sK(Cfg::STAGES);
+  const uint32_t bar_q = bars;
+  auto full_k = [&](int stage) { return bars + 8 + 8 * stage; };
+  auto full_v = [&](int stage) { return bars + 8 + 8 * Cfg::STAGES + 8 * stage; };
+  auto empty = [&](int stage) { return bars + 8 + 16 * Cfg::STAGES + 8 * stage; };
+  if (tid == 0) {
+    mbarrier_init(bar_q, THREADS);
+    for (int st = 0; st < Cfg::STAGES; ++st) {
+      mbarrier_init(full_k(st), THREADS);
+      mbarrier_init(full_v(st), THREADS);
+      mbarrier_init(empty(st), THREADS);
+    }
+  }
+  __syncthreads();
+
   auto issue_tile = [&](int j) {
+    int stage = j % Cfg::STAGES;
+    if (j >= Cfg::STAGES) mbarrier_wait(empty(stage), (j / Cfg::STAGES - 1) & 1);
     bool f;
     int kt = key_tile(pp, b, l, h, qt, j, f);
-    int stage = j % Cfg::STAGES;
     load_tile_async<BN, D, THREADS>(sK(stage), kg, t.k_sn, kt * BN, t.Nk, tid);
-    cp_async_commit();
+    cp_async_mbarrier_arrive(full_k(stage));
     load_tile_async<BN, D, THREADS>(sV(stage), vg, t.v_sn, kt * BN, t.Nk, tid);
-    cp_async_commit();
+    cp_async_mbarrier_arrive(full_v(stage));
   };
+  auto wait_k = [&](int j) { mbarrier_wait(full_k(j % Cfg::STAGES), (j / Cfg::STAGES) & 1); };
+  auto wait_v = [&](int j) { mbarrier_wait(full_v(j % Cfg::STAGES), (j / Cfg::STAGES) & 1); };
 
   // This warpgroup's 64 rows of Q: A descriptors per k-step.
   auto q_desc = [&](int kk) {
@@ -108,18 +134,14 @@ __device__ __forceinline__ void fwd_sm90(const FwdTensors& t, const PatternParam
 
   const int n = num_key_tiles(pp, b, l, h, qt);
   if (n > 0) {
-    // Prologue: Q, tile 0 and tile 1 in flight; wait for Q and K_0 only.
+    // Prologue: Q, tile 0 and tile 1 in flight; S_0 needs Q and K_0 only.
     load_tile_async<BM, D, THREADS>(sQ, qg, t.q_sn, q0, t.Nq, tid);
-    cp_async_commit();
+    cp_async_mbarrier_arrive(bar_q);
     issue_tile(0);
-    if (n > 1) {
-      issue_tile(1);
-      cp_async_wait<3>();
-    } else {
-      cp_async_wait<1>();
-    }
-    fence_proxy_async();
-    __syncthreads();
+    if (n > 1) issue_tile(1);
+    mbarrier_wait(bar_q, 0);
+    wait_k(0);
+    fence_proxy_async();  // cp.async wrote through the generic proxy, wgmma reads async
 
     float s[NC * 4];
 #pragma unroll
@@ -138,10 +160,10 @@ __device__ __forceinline__ void fwd_sm90(const FwdTensors& t, const PatternParam
     // Steady state, no branches between wgmma issue and wait (a branch there makes
     // ptxas serialise the wgmma pipeline).
     for (int j = 0; j + 1 < n; ++j) {
-      cp_async_wait<1>();  // V_j and K_{j+1} have landed; V_{j+1} may still be in flight
+      wait_v(j);
+      wait_k(j + 1);
       fence_proxy_async();
-      __syncthreads();  // also: every warp is done with tile j-1, whose stage is reused now
-      if (j + 2 < n) issue_tile(j + 2);
+      if (j + 2 < n) issue_tile(j + 2);  // reuses the stage of tile j-1 once it is free
 
       // Pin every register a wgmma reads or accumulates into before the fence, so the
       // compiler cannot sink their producers into the wgmma pipeline.
@@ -159,13 +181,13 @@ __device__ __forceinline__ void fwd_sm90(const FwdTensors& t, const PatternParam
       wgmma_wait<0>();
       fence_operands(o);
       fence_operands(p);
+      mbarrier_arrive(empty(j % Cfg::STAGES));  // this thread is done with tile j
       rescale_rows<D / 8>(o, alpha);
       to_p(s, p);
     }
     // Last tile: only P V.
-    cp_async_wait<0>();
+    wait_v(n - 1);
     fence_proxy_async();
-    __syncthreads();
     fence_operands(o);
     fence_operands(p);
     wgmma_fence();
