@@ -105,29 +105,35 @@ function formatCompileMessage(label: string, m: GPUCompilationMessage): string {
 }
 
 async function compileDispatch(device: GPUDevice, d: DispatchSpec, buffers: Map<string, BufferSpec>, errors: string[]): Promise<Compiled | undefined> {
+  const before = errors.length;
   device.pushErrorScope('validation');
-  const module = device.createShaderModule({ label: d.label, code: d.code });
-  const info = await module.getCompilationInfo();
-  // Any compile message counts: warnings in emitted code are bugs of the emitter.
-  for (const m of info.messages) errors.push(formatCompileMessage(d.label, m));
-  const layouts = groupsOf(d.bindings).map((refs, group) =>
-    device.createBindGroupLayout({
-      label: `${d.label} group ${group}`,
-      entries: refs.map((ref) => ({
-        binding: ref.binding,
-        visibility: ShaderStage.COMPUTE,
-        buffer: { type: BINDING_TYPE[buffers.get(ref.buffer)!.kind] },
-      })),
-    }),
-  );
-  const pipeline = device.createComputePipeline({
-    label: d.label,
-    layout: device.createPipelineLayout({ bindGroupLayouts: layouts }),
-    compute: { module, entryPoint: d.entryPoint },
-  });
-  const error = await device.popErrorScope();
-  if (error) errors.push(`${d.label}: ${error.message}`);
-  return errors.length ? undefined : { dispatch: d, pipeline, layouts };
+  let compiled: Compiled | undefined;
+  try {
+    const module = device.createShaderModule({ label: d.label, code: d.code });
+    const info = await module.getCompilationInfo();
+    // Any compile message counts: a warning in emitted code is a bug of the emitter.
+    for (const m of info.messages) errors.push(formatCompileMessage(d.label, m));
+    const layouts = groupsOf(d.bindings).map((refs, group) =>
+      device.createBindGroupLayout({
+        label: `${d.label} group ${group}`,
+        entries: refs.map((ref) => ({
+          binding: ref.binding,
+          visibility: ShaderStage.COMPUTE,
+          buffer: { type: BINDING_TYPE[buffers.get(ref.buffer)!.kind] },
+        })),
+      }),
+    );
+    const pipeline = device.createComputePipeline({
+      label: d.label,
+      layout: device.createPipelineLayout({ bindGroupLayouts: layouts }),
+      compute: { module, entryPoint: d.entryPoint },
+    });
+    compiled = { dispatch: d, pipeline, layouts };
+  } finally {
+    const error = await device.popErrorScope();
+    if (error) errors.push(`${d.label}: ${error.message}`);
+  }
+  return errors.length > before ? undefined : compiled;
 }
 
 async function compilePlan(session: GpuSession, plan: LaunchPlan): Promise<{ compiled: Compiled[]; errors: string[] }> {
@@ -260,9 +266,10 @@ export async function runPlan(session: GpuSession, plan: LaunchPlan, options: Ru
 
   const specs = bufferByName(plan);
   const buffers = new Map<string, GPUBuffer>();
-  device.pushErrorScope('out-of-memory');
-  device.pushErrorScope('internal');
-  device.pushErrorScope('validation');
+  const scopes: GPUErrorFilter[] = ['out-of-memory', 'internal', 'validation'];
+  for (const filter of scopes) device.pushErrorScope(filter);
+  let result: RunResult | undefined;
+  const failures: string[] = [];
   try {
     for (const spec of plan.buffers) buffers.set(spec.name, createBuffer(device, spec));
     const bindGroups = compiled.map((c) =>
@@ -280,12 +287,16 @@ export async function runPlan(session: GpuSession, plan: LaunchPlan, options: Ru
     }
     const timedRuns = options.timedRuns ?? 0;
     const timing = timedRuns > 0 ? await timeRuns(session, compiled, bindGroups, timedRuns, options.wallClock ?? false) : undefined;
-    const scopeErrors = [await device.popErrorScope(), await device.popErrorScope(), await device.popErrorScope()];
-    const failures = scopeErrors.filter((e): e is GPUError => e !== null).map((e) => e.message);
-    failures.push(...session.uncapturedErrors.splice(0));
-    if (failures.length) throw new WebGpuError(`${plan.label}: device error`, failures);
-    return { adapterName: session.adapterName, outputs, timing };
+    result = { adapterName: session.adapterName, outputs, timing };
   } finally {
+    // Pop every scope even when something above threw, so the device stays usable.
+    for (let i = 0; i < scopes.length; i++) {
+      const error = await device.popErrorScope();
+      if (error) failures.push(error.message);
+    }
     for (const b of buffers.values()) b.destroy();
   }
+  failures.push(...session.uncapturedErrors.splice(0));
+  if (failures.length) throw new WebGpuError(`${plan.label}: device error`, failures);
+  return result;
 }
