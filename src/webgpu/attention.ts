@@ -97,6 +97,7 @@ export function buildAttentionPlan(sources: AttentionSkeletonSources, launch: At
     buffers.push({ name: `pattern.${pb.name}`, kind: pb.kind, byteLength: bytes.byteLength, init: { bytes } });
     bindings.push({ group: PATTERN_GROUP, binding: pb.binding, buffer: `pattern.${pb.name}` });
   }
+  const module = assembleAttentionModule(sources, launch.prelude, variant);
   return {
     label: launch.label,
     requiredFeatures: variantFeatures(variant) as GPUFeatureName[],
@@ -104,7 +105,8 @@ export function buildAttentionPlan(sources: AttentionSkeletonSources, launch: At
     dispatches: [
       {
         label: `${launch.label} (${variant.elem}${variant.subgroups ? ', subgroups' : ''})`,
-        code: assembleAttentionModule(sources, launch.prelude, variant),
+        code: module.code,
+        sections: module.sections,
         entryPoint: ATTENTION_ENTRY_POINT,
         workgroups: attentionWorkgroups(tiles, p),
         bindings,

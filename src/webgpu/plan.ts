@@ -36,6 +36,13 @@ export interface DispatchSpec {
   workgroups: [number, number, number];
   /** Every binding the entry point uses; groups must be contiguous from 0. */
   bindings: BindingRef[];
+  /** Where assembled pieces start (1-based line), so compile messages can name the piece. */
+  sections?: SourceSection[];
+}
+
+export interface SourceSection {
+  name: string;
+  firstLine: number;
 }
 
 export interface LaunchPlan {

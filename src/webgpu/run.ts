@@ -100,8 +100,11 @@ function groupsOf(bindings: BindingRef[]): BindingRef[][] {
   return groups;
 }
 
-function formatCompileMessage(label: string, m: GPUCompilationMessage): string {
-  return `${label}:${m.lineNum}:${m.linePos}: ${m.type}: ${m.message}`;
+/** `label:line:col: type: text`, plus `(prelude:line)` when the module was assembled. */
+function formatCompileMessage(d: DispatchSpec, m: GPUCompilationMessage): string {
+  const text = `${d.label}:${m.lineNum}:${m.linePos}: ${m.type}: ${m.message}`;
+  const section = (d.sections ?? []).filter((s) => s.firstLine <= m.lineNum).at(-1);
+  return section && m.lineNum > 0 ? `${text} (${section.name}:${m.lineNum - section.firstLine + 1})` : text;
 }
 
 async function compileDispatch(device: GPUDevice, d: DispatchSpec, buffers: Map<string, BufferSpec>, errors: string[]): Promise<Compiled | undefined> {
@@ -112,7 +115,7 @@ async function compileDispatch(device: GPUDevice, d: DispatchSpec, buffers: Map<
     const module = device.createShaderModule({ label: d.label, code: d.code });
     const info = await module.getCompilationInfo();
     // Any compile message counts: a warning in emitted code is a bug of the emitter.
-    for (const m of info.messages) errors.push(formatCompileMessage(d.label, m));
+    for (const m of info.messages) errors.push(formatCompileMessage(d, m));
     const layouts = groupsOf(d.bindings).map((refs, group) =>
       device.createBindGroupLayout({
         label: `${d.label} group ${group}`,

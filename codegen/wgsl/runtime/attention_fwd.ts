@@ -138,20 +138,31 @@ export function variantFeatures(variant: AttentionVariant): GPUFeatureNameLike[]
 }
 type GPUFeatureNameLike = 'shader-f16' | 'subgroups';
 
+export interface AssembledModule {
+  code: string;
+  /** First line (1-based) of each piece: 'variant header', 'prelude', 'skeleton', 'row reduction'. */
+  sections: { name: string; firstLine: number }[];
+}
+
 /** The complete module: header, prelude, skeleton, row reduction (in that order). */
-export function assembleAttentionModule(sources: AttentionSkeletonSources, prelude: string, variant: AttentionVariant): string {
+export function assembleAttentionModule(sources: AttentionSkeletonSources, prelude: string, variant: AttentionVariant): AssembledModule {
   if (/^\s*enable\s/m.test(prelude)) throw new Error('a pattern prelude must not contain enable directives');
-  return [
-    `// variant: ${variant.elem}, ${variant.subgroups ? 'subgroup' : 'workgroup'} row reduction`,
-    variantHeader(variant),
-    '// ---- pattern prelude ----',
-    prelude.trimEnd(),
-    '// ---- skeleton ----',
-    sources.body.trimEnd(),
-    '// ---- row reduction ----',
-    (variant.subgroups ? sources.rowReduceSubgroup : sources.rowReduceWorkgroup).trimEnd(),
-    '',
-  ].join('\n');
+  const pieces: [string, string][] = [
+    ['variant header', `// variant: ${variant.elem}, ${variant.subgroups ? 'subgroup' : 'workgroup'} row reduction\n${variantHeader(variant)}`],
+    ['prelude', prelude],
+    ['skeleton', sources.body],
+    ['row reduction', variant.subgroups ? sources.rowReduceSubgroup : sources.rowReduceWorkgroup],
+  ];
+  let code = '';
+  let line = 1;
+  const sections = [];
+  for (const [name, text] of pieces) {
+    const body = text.endsWith('\n') ? text : `${text}\n`;
+    sections.push({ name, firstLine: line });
+    code += body;
+    line += body.split('\n').length - 1;
+  }
+  return { code, sections };
 }
 
 /** The Params uniform block, byte for byte (see attention_fwd.wgsl). */
