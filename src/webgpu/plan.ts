@@ -25,6 +25,8 @@ export interface BindingRef {
   binding: number;
   /** Name of a BufferSpec; its kind decides the bind group layout entry. */
   buffer: string;
+  /** Bind a 'storage' buffer as `var<storage, read>` here (e.g. the output of an earlier dispatch). */
+  readOnly?: boolean;
 }
 
 export interface DispatchSpec {

@@ -122,7 +122,7 @@ async function compileDispatch(device: GPUDevice, d: DispatchSpec, buffers: Map<
         entries: refs.map((ref) => ({
           binding: ref.binding,
           visibility: ShaderStage.COMPUTE,
-          buffer: { type: BINDING_TYPE[buffers.get(ref.buffer)!.kind] },
+          buffer: { type: ref.readOnly ? 'read-only-storage' : BINDING_TYPE[buffers.get(ref.buffer)!.kind] },
         })),
       }),
     );
