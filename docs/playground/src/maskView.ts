@@ -149,6 +149,12 @@ export class MaskView {
     };
   }
 
+  /** Left edge of the plot: the matrix is centred when it is narrower than the panel. */
+  private plotLeft(): number {
+    const { w } = this.plotSize();
+    return MARGIN_LEFT + Math.max(0, (w - this.sizes.Nk * this.scale) / 2);
+  }
+
   private plotSize(): { w: number; h: number } {
     const rect = this.canvas.getBoundingClientRect();
     return { w: rect.width - MARGIN_LEFT - MARGIN_RIGHT, h: rect.height - MARGIN_TOP - MARGIN_BOTTOM };
@@ -215,7 +221,7 @@ export class MaskView {
     const plotH = Math.min(h, Nq * this.scale);
 
     ctx.save();
-    ctx.translate(MARGIN_LEFT, MARGIN_TOP);
+    ctx.translate(this.plotLeft(), MARGIN_TOP);
     ctx.beginPath();
     ctx.rect(0, 0, plotW, plotH);
     ctx.clip();
@@ -238,7 +244,7 @@ export class MaskView {
 
     ctx.strokeStyle = '#c9cfd9';
     ctx.lineWidth = 1;
-    ctx.strokeRect(MARGIN_LEFT - 0.5, MARGIN_TOP - 0.5, plotW + 1, plotH + 1);
+    ctx.strokeRect(this.plotLeft() - 0.5, MARGIN_TOP - 0.5, plotW + 1, plotH + 1);
     this.drawAxes(plotW, plotH);
   }
 
@@ -288,31 +294,27 @@ export class MaskView {
     ctx.textAlign = 'center';
     ctx.textBaseline = 'bottom';
     for (const k of ticks(win.k0, win.k1, plotW)) {
-      const x = MARGIN_LEFT + (k - this.originK) * this.scale;
-      if (x < MARGIN_LEFT - 1 || x > MARGIN_LEFT + plotW + 1) continue;
-      ctx.fillText(String(k), Math.min(Math.max(x, MARGIN_LEFT + 8), MARGIN_LEFT + plotW - 8), MARGIN_TOP - 5);
+      const x = this.plotLeft() + (k - this.originK) * this.scale;
+      if (x < this.plotLeft() - 1 || x > this.plotLeft() + plotW + 1) continue;
+      ctx.fillText(String(k), Math.min(Math.max(x, this.plotLeft() + 8), this.plotLeft() + plotW - 8), MARGIN_TOP - 5);
     }
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
     for (const q of ticks(win.q0, win.q1, plotH)) {
       const y = MARGIN_TOP + (q - this.originQ) * this.scale;
       if (y < MARGIN_TOP - 1 || y > MARGIN_TOP + plotH + 1) continue;
-      ctx.fillText(String(q), MARGIN_LEFT - 6, Math.min(Math.max(y, MARGIN_TOP + 5), MARGIN_TOP + plotH - 5));
+      ctx.fillText(String(q), this.plotLeft() - 6, Math.min(Math.max(y, MARGIN_TOP + 5), MARGIN_TOP + plotH - 5));
     }
+    // Axis names in the corner: rows are queries, columns are keys.
     ctx.fillStyle = '#97a0b1';
-    ctx.textAlign = 'left';
+    ctx.textAlign = 'right';
     ctx.textBaseline = 'bottom';
-    ctx.fillText('k →', 4, MARGIN_TOP - 5);
-    ctx.save();
-    ctx.translate(10, MARGIN_TOP + 28);
-    ctx.rotate(Math.PI / 2);
-    ctx.fillText('q →', 0, 0);
-    ctx.restore();
+    ctx.fillText('q↓ k→', this.plotLeft() - 6, MARGIN_TOP - 5);
   }
 
   private cellAt(e: PointerEvent | WheelEvent): { q: number; k: number; px: number; py: number } | undefined {
     const rect = this.canvas.getBoundingClientRect();
-    const px = e.clientX - rect.left - MARGIN_LEFT;
+    const px = e.clientX - rect.left - this.plotLeft();
     const py = e.clientY - rect.top - MARGIN_TOP;
     const q = Math.floor(this.originQ + py / this.scale);
     const k = Math.floor(this.originK + px / this.scale);
@@ -324,7 +326,7 @@ export class MaskView {
     e.preventDefault();
     const rect = this.canvas.getBoundingClientRect();
     const factor = Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0025));
-    this.zoomBy(factor, e.clientX - rect.left - MARGIN_LEFT, e.clientY - rect.top - MARGIN_TOP);
+    this.zoomBy(factor, e.clientX - rect.left - this.plotLeft(), e.clientY - rect.top - MARGIN_TOP);
   }
 
   private onPointerDown(e: PointerEvent): void {
@@ -356,7 +358,7 @@ export class MaskView {
       this.hovered = { q: cell.q, k: cell.k };
       this.draw();
     }
-    this.callbacks.hover({ q: cell.q, k: cell.k, x: cell.px + MARGIN_LEFT, y: cell.py + MARGIN_TOP });
+    this.callbacks.hover({ q: cell.q, k: cell.k, x: cell.px + this.plotLeft(), y: cell.py + MARGIN_TOP });
   }
 
   private onPointerUp(e: PointerEvent): void {

@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 // The Run tab: runs the emitted WGSL kernel on random inputs through WebGPU (in the worker,
 // which has the compiled pattern and the reference), checks it against the float64 reference
 // and shows the time. Without WebGPU it says so plainly instead of pretending.
@@ -5,8 +6,21 @@ import type { FromWorker, OutputView, PatternSummary, RunReport, ToWorker } from
 
 const SEQ_CHOICES = [128, 256, 512, 1024, 2048];
 
-export function webGpuAvailable(): boolean {
-  return typeof navigator !== 'undefined' && 'gpu' in navigator && navigator.gpu !== undefined;
+/**
+ * Whether this browser can run WebGPU compute here: `navigator.gpu` exists and hands out an
+ * adapter (browsers with the API but no usable GPU, e.g. with GPU access disabled, give none).
+ */
+export async function probeWebGpu(): Promise<{ available: boolean; reason: string }> {
+  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+  if (!gpu) return { available: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
+  try {
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return { available: false, reason: 'the browser has WebGPU but offers no GPU adapter (GPU access may be disabled or blocked)' };
+    const info = adapter.info;
+    return { available: true, reason: info?.description || info?.vendor || 'WebGPU adapter' };
+  } catch (error) {
+    return { available: false, reason: `requesting a WebGPU adapter failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
 }
 
 export class Runner {
@@ -17,6 +31,7 @@ export class Runner {
   private readonly intro: HTMLElement;
   private wgslReady = false;
   private running = false;
+  private webgpu: { available: boolean; reason: string } | undefined;
 
   constructor(
     private readonly context: () => { generation: number; summary: PatternSummary | undefined; layer: number },
@@ -42,6 +57,10 @@ export class Runner {
     this.result = document.createElement('div');
     this.panel.append(this.intro, row, this.result);
     this.refresh();
+    void probeWebGpu().then((probe) => {
+      this.webgpu = probe;
+      this.refresh();
+    });
   }
 
   /** WGSL for the current compile arrived (or failed). */
@@ -51,17 +70,24 @@ export class Runner {
   }
 
   refresh(): void {
-    const available = webGpuAvailable();
     const { summary } = this.context();
-    if (!available) {
-      this.intro.innerHTML = '';
+    if (!this.webgpu) {
+      this.intro.textContent = 'Looking for a WebGPU adapter…';
+      this.button.disabled = true;
+      return;
+    }
+    if (!this.webgpu.available) {
+      this.intro.replaceChildren();
       const strong = document.createElement('strong');
-      strong.textContent = 'WebGPU isn’t available in this browser, so the WGSL kernel can’t run here.';
+      strong.textContent = 'WebGPU isn’t available here, so the WGSL kernel can’t run in this page.';
+      const why = document.createElement('div');
+      why.textContent = `Reason: ${this.webgpu.reason}.`;
       const more = document.createElement('div');
+      more.className = 'dim';
       more.textContent =
-        'The WGSL tab still shows the kernel. To run it, open this page in a browser with WebGPU enabled ' +
-        '(recent Chrome or Edge; Safari 26; Firefox 141 on Windows), or run `npx attnc run --target wgsl` from Node.';
-      this.intro.append(strong, more);
+        'The WGSL tab still shows the kernel. To run it, open this page in a browser with WebGPU and a GPU ' +
+        '(recent Chrome or Edge, Safari 26), or run the WGSL tests from Node (npm test runs them on lavapipe).';
+      this.intro.append(strong, why, more);
       this.button.disabled = true;
       this.seqSelect.disabled = true;
       this.panel.dataset.webgpu = 'unavailable';
@@ -69,7 +95,7 @@ export class Runner {
     }
     this.panel.dataset.webgpu = 'available';
     this.intro.textContent = summary
-      ? `Runs layer ${this.context().layer} of ${summary.name} with all ${summary.sizes.H} heads.`
+      ? `Adapter: ${this.webgpu.reason}. Runs layer ${this.context().layer} of ${summary.name} with all ${summary.sizes.H} heads.`
       : 'Compile a pattern first.';
     this.button.disabled = this.running || !summary || !this.wgslReady;
     this.seqSelect.disabled = this.running;

@@ -64,7 +64,7 @@ export function compilePattern(request: CompileRequest): { diagnostics: Diagnost
   const key = `${fileName}\u0000${source}`;
   if (sourceOnly?.key !== key) sourceOnly = { key, result: compileToIr(source, { file: fileName, readFile }) };
   const plain = sourceOnly.result;
-  if (Object.keys(overrides).length === 0) return finish(request, plain.ir ?? undefined, plain.diagnostics, plain.ir ?? undefined);
+  if (Object.keys(overrides).length === 0) return finish(request, plain.ir ?? undefined, plain.diagnostics, plain.ir ?? undefined, plain.sources);
   const sizes: Partial<Sizes> = {};
   const set: Record<string, number | boolean> = {};
   for (const [name, value] of Object.entries(overrides)) {
@@ -72,7 +72,7 @@ export function compilePattern(request: CompileRequest): { diagnostics: Diagnost
     else set[name] = value;
   }
   const result = compileToIr(source, { file: fileName, sizes, set, readFile });
-  return finish(request, result.ir ?? undefined, result.diagnostics, plain.ir ?? undefined);
+  return finish(request, result.ir ?? undefined, result.diagnostics, plain.ir ?? undefined, result.sources);
 }
 
 function finish(
@@ -80,8 +80,9 @@ function finish(
   ir: IrProgram | undefined,
   diagnostics: readonly Diagnostic[],
   plainIr: IrProgram | undefined,
+  sources: Record<string, string>,
 ): { diagnostics: DiagnosticView[]; compiled?: CompiledPattern } {
-  const views = diagnostics.map((d) => diagnosticView(d, request.source, request.fileName));
+  const views = diagnostics.map((d) => diagnosticView(d, request.source, request.fileName, sources));
   if (!ir || views.some((d) => d.severity === 'error')) return { diagnostics: views };
 
   const sizes = ir.sizes;
@@ -115,7 +116,7 @@ function finish(
   return { diagnostics: views, compiled };
 }
 
-export function diagnosticView(d: Diagnostic, source: string, fileName: string): DiagnosticView {
+export function diagnosticView(d: Diagnostic, source: string, fileName: string, sources: Record<string, string>): DiagnosticView {
   const here = d.file === undefined || d.file === fileName;
   const span = here ? d.span : null;
   return {
@@ -126,7 +127,7 @@ export function diagnosticView(d: Diagnostic, source: string, fileName: string):
     col: span?.col ?? 1,
     from: span?.offset ?? 0,
     to: span?.end ?? 0,
-    formatted: formatDiagnostic(d, source, fileName),
+    formatted: formatDiagnostic(d, source, fileName, { sources }),
   };
 }
 

@@ -3,6 +3,7 @@
 // worker can abandon the rest when the source changes. Skeleton files the CLI copies beside the
 // emitted ones (assets) are listed too, read from the repository at build time.
 import { compile, type Target } from '../../../../codegen/index.ts';
+import { formatIr } from '../../../../src/ir/print.ts';
 import type { OutputFile, OutputView } from '../protocol.ts';
 import type { CompiledPattern } from './compile.ts';
 
@@ -22,7 +23,13 @@ function textOf(contents: string | Uint8Array): string | undefined {
 }
 
 export function* emitOutputs(compiled: CompiledPattern): Generator<OutputView> {
-  yield { target: 'ir', files: [{ path: `${compiled.ir.name}.ir.json`, contents: JSON.stringify(compiled.ir, null, 2) }] };
+  yield {
+    target: 'ir',
+    files: [
+      { path: `${compiled.ir.name}.ir`, contents: formatIr(compiled.ir) },
+      { path: `${compiled.ir.name}.ir.json`, contents: JSON.stringify(compiled.ir, null, 2) },
+    ],
+  };
   const metadataFiles: OutputFile[] = [];
   for (const target of ['cuda', 'wgsl', 'flex'] as Target[]) {
     const started = performance.now();

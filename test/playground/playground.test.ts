@@ -1,0 +1,112 @@
+// End-to-end: the built playground in a real (headless) Chromium. Picks an example, types an
+// error and finds it in the problems list worded as the CLI words it, fixes it and sees the
+// mask heatmap and the tile map change (canvas pixels), sees the CUDA and WGSL tabs fill, and
+// saves a screenshot under test-output/.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileToIr, formatDiagnostic } from '../../src/api.ts';
+import {
+  canvasSignature, differingCells, editorText, openPlayground, typeSource, waitForMask, waitForTiles,
+  type PlaygroundSession,
+} from './browser.ts';
+
+const OUT = 'test-output';
+const BROKEN = 'param w = 256\nmask = causal and (window(w) or sinks(n_sink))';
+const FIXED = 'param w = 256\nmask = causal and (window(w) or sinks(64))';
+
+describe('playground in Chromium', () => {
+  let session: PlaygroundSession;
+
+  beforeAll(async () => {
+    mkdirSync(OUT, { recursive: true });
+    session = await openPlayground();
+  }, 180_000);
+
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  it('renders the default example: mask, tile map, no problems', async () => {
+    const { page } = session;
+    await waitForMask(page);
+    await expect.poll(() => page.textContent('#problems')).toContain('No problems');
+    const firstRender = Number(await page.evaluate(() => document.body.dataset.firstRenderMs));
+    expect(firstRender).toBeGreaterThan(0);
+    writeFileSync(`${OUT}/playground-first-render.json`, JSON.stringify({ firstRenderMs: firstRender }, null, 2));
+  });
+
+  it('picks an example, shows a typed error like the CLI, and redraws after the fix', async () => {
+    const { page } = session;
+    let generation = await waitForMask(page);
+    await page.selectOption('#example', 'sliding_window');
+    generation = await waitForMask(page, generation);
+    expect(await editorText(page)).toContain('window(');
+    const maskBefore = await canvasSignature(page, '#mask-canvas');
+    const tilesBefore = await canvasSignature(page, '#tile-canvas');
+
+    await typeSource(page, BROKEN);
+    await page.waitForSelector('#problems li.error', { timeout: 20_000 });
+    const problem = (await page.textContent('#problems li.error'))!;
+    // The same first line as the CLI's formatDiagnostic.
+    const expected = compileToIr(BROKEN, { file: 'patterns/sliding_window.attn' }).diagnostics.find((d) => d.severity === 'error')!;
+    const cliLine = formatDiagnostic(expected, BROKEN, 'patterns/sliding_window.attn').split('\n')[0]!;
+    expect(problem.startsWith(cliLine)).toBe(true);
+    expect(problem).toContain(expected.code);
+    // ... and a squiggle in the editor.
+    expect(await page.locator('#editor .cm-lintRange-error').count()).toBeGreaterThan(0);
+
+    await typeSource(page, FIXED);
+    await page.waitForSelector('#problems li.empty', { timeout: 20_000 });
+    generation = await waitForMask(page, generation);
+    await waitForTiles(page, generation - 1);
+    const maskAfter = await canvasSignature(page, '#mask-canvas');
+    const tilesAfter = await canvasSignature(page, '#tile-canvas');
+    expect(differingCells(maskBefore, maskAfter)).toBeGreaterThan(10);
+    expect(differingCells(tilesBefore, tilesAfter)).toBeGreaterThan(10);
+    expect(await page.locator('#editor .cm-lintRange-error').count()).toBe(0);
+  });
+
+  it('fills the CUDA and WGSL tabs', async () => {
+    const { page } = session;
+    await page.click('[data-tab="cuda"]');
+    await page.waitForSelector('pre[data-target="cuda"]', { timeout: 30_000 });
+    expect(await page.textContent('pre[data-target="cuda"]')).toMatch(/__device__|__global__|#include/);
+    await page.click('[data-tab="wgsl"]');
+    await page.waitForSelector('pre[data-target="wgsl"]', { timeout: 30_000 });
+    expect(await page.textContent('pre[data-target="wgsl"]')).toMatch(/\bfn\b/);
+  });
+
+  it('says plainly when WebGPU is not available', async () => {
+    const { page } = session;
+    await page.click('[data-tab="run"]');
+    const text = await page.textContent('#output-body');
+    expect(text).toContain('WebGPU isn’t available');
+  });
+
+  it('explains a hovered cell and keeps the source in the URL', async () => {
+    const { page } = session;
+    await page.click('[data-tab="cuda"]');
+    const box = (await page.locator('#mask-canvas').boundingBox())!;
+    // A point inside the matrix (the plot is centred horizontally, top-aligned).
+    await page.mouse.move(box.x + box.width / 2 + 3, box.y + 22 + box.width * 0.2);
+    await page.waitForSelector('#mask-tooltip:not([hidden])', { timeout: 10_000 });
+    const tooltip = (await page.textContent('#mask-tooltip'))!;
+    expect(tooltip).toMatch(/q = \d+, k = \d+/);
+    expect(tooltip).toContain('rule');
+    await page.screenshot({ path: `${OUT}/playground.png` });
+
+    await expect.poll(() => page.evaluate(() => location.hash)).toContain('code=');
+    const hash = await page.evaluate(() => location.hash.slice(1));
+    const second = await openPlayground({ hash });
+    try {
+      await waitForMask(second.page);
+      expect(await editorText(second.page)).toBe(FIXED);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('logged no page errors', () => {
+    expect(session.errors).toEqual([]);
+  });
+});
