@@ -119,6 +119,36 @@ def check(patterns, paths):
     return results, failures
 
 
+def fallback_check():
+    """The loader's compile-from-source fallbacks (cubin missing): nvcc, then NVRTC."""
+    device = torch.device("cuda")
+    fx = FIXTURES[0]
+    results = []
+    for mode in ("nvcc", "nvrtc"):
+        os.environ.pop("ATTNC_NO_NVCC", None)
+        if mode == "nvrtc":
+            os.environ["ATTNC_NO_NVCC"] = "1"
+        meta = fx.meta("sm90")
+        meta["cubin"] = "/nonexistent.cubin"
+        t0 = time.time()
+        try:
+            cp = attnc_runtime.CompiledPattern(meta)
+            q, k, v = make_qkv(1, 2, 2, 1000, 1000, 128, torch.bfloat16, device, False)
+            out, lse = cp.attention(q, k, v)
+            torch.cuda.synchronize()
+            allowed, bias = dense_masks(fx, 1000, 1000, 2, {}, device)
+            ro, _ = reference(q, k, v, allowed, bias, 1 / math.sqrt(128))
+            err = float((out.double() - ro).norm() / ro.norm())
+            ok = err < 2e-2
+        except Exception:
+            traceback.print_exc()
+            ok, err = False, float("nan")
+        results.append(dict(mode=mode, ok=ok, rel_err=err, seconds=time.time() - t0))
+        log(f"fallback {mode}: {'PASS' if ok else 'FAIL'} rel={err:.2e} ({time.time() - t0:.1f}s incl. compile)")
+    os.environ.pop("ATTNC_NO_NVCC", None)
+    return results
+
+
 # ---------------------------------------------------------------------------
 # Timing
 # ---------------------------------------------------------------------------
@@ -205,6 +235,7 @@ def main():
     ap.add_argument("--budget", type=float, default=480.0, help="seconds; timing stops starting new rows after")
     ap.add_argument("--no-check", action="store_true")
     ap.add_argument("--no-time", action="store_true")
+    ap.add_argument("--fallback", action="store_true", help="also test compiling from source (nvcc, NVRTC)")
     ap.add_argument("--out", default=os.environ.get("OUT", "."))
     args = ap.parse_args()
     log(torch.cuda.get_device_name(), torch.__version__)
@@ -214,6 +245,8 @@ def main():
         res, failures = check(args.patterns.split(","), args.paths.split(","))
         summary["check"] = res
         log(f"check: {len(res) - failures}/{len(res)} passed")
+    if args.fallback:
+        summary["fallback"] = fallback_check()
     if not args.no_time:
         summary["time"] = time_all(args.time_patterns.split(","), [int(s) for s in args.sizes.split(",")],
                                    args.budget, "sm80" in args.paths)

@@ -102,7 +102,7 @@ class _Module:
 # ---------------------------------------------------------------------------
 def compile_header(header: str, include_dirs: list[str], arch: str = "sm_90a") -> bytes:
     header = os.path.abspath(header)
-    nvcc = shutil.which("nvcc")
+    nvcc = None if os.environ.get("ATTNC_NO_NVCC") else shutil.which("nvcc")
     if nvcc:
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "pattern.cubin")

@@ -6,12 +6,20 @@
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#if defined(__CUDACC_RTC__)  // NVRTC has no libc headers
+typedef unsigned char uint8_t;
+typedef unsigned short uint16_t;
+typedef unsigned int uint32_t;
+typedef unsigned long long uint64_t;
+#else
 #include <stdint.h>
+#endif
 
 namespace attnc {
 
 constexpr float LOG2E = 1.4426950408889634f;
 constexpr float LN2 = 0.6931471805599453f;
+constexpr float NEG_INF = -__builtin_huge_valf();  // INFINITY needs math.h, absent in NVRTC
 constexpr int THREADS = 256;  // both paths: 8 warps = 2 warpgroups
 
 // ---------------------------------------------------------------------------
