@@ -7,6 +7,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { UsageError } from '../exit.ts';
+import { defineCommand } from '../registry.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const PLAYGROUND_DIR = join(REPO_ROOT, 'docs', 'playground');
@@ -109,7 +111,7 @@ export function registerPlaygroundCommand(program: Command): void {
     .action(async (options: { port: string; host: string; build?: boolean }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new Error(`--port: expected a port number, got '${options.port}'`);
+        throw new UsageError(`--port expects a port number (0 to 65535), got '${options.port}'`);
       }
       if (options.build || !existsSync(join(PLAYGROUND_DIST, 'index.html'))) {
         console.error('attnc playground: building docs/playground ...');
@@ -119,3 +121,5 @@ export function registerPlaygroundCommand(program: Command): void {
       console.log(`attnc playground: serving ${served.url} (Ctrl-C to stop)`);
     });
 }
+
+defineCommand(registerPlaygroundCommand);
