@@ -1,15 +1,21 @@
-// Analysis stage, step 5: the tile classes of one folded mask. Per query-tile row, the leaves'
-// runs are combined through the boolean skeleton (and / or / not / select) with five-valued
-// logic; a conjunction evaluates its cheaper side first and the rest only where that side is
-// not FALSE. The row's runs are then projected onto key tiles; a tile with an UNKNOWN piece is
-// refined by splitting. Allowed elements are counted on the way.
+// Analysis stage, step 4: the tile classes of one folded mask. Leaves are of three kinds: over
+// k only (solved once per key tile, shared by all rows), over q only (one value per row), and
+// over both (a few runs per row). Along a row, the runs of the two-variable leaves cut the key
+// tiles into segments. Where every two-variable and query-only leaf is TRUE or FALSE, the mask
+// reduces to a key-only residual expression whose tile runs are copied (with counts from prefix
+// sums): banded and strided masks cost O(segments + output runs) per row. Other segments are
+// evaluated tile by tile in five-valued logic, and tiles left UNKNOWN are refined by splitting.
 import type { AnalysisContext } from './context.ts';
 import { DEP_K, DEP_Q } from './fold.ts';
-import { F, M, R, T, U, isSkeleton } from './interval.ts';
-import { leafRow } from './leaves.ts';
-import { leafCount, refineRect } from './refine.ts';
-import { emptyRuns, hullNot, mergeRuns, notRuns, pushRun, sliceRuns, uniformRuns, type Runs } from './runs.ts';
-import { EMPTY, FULL, PARTIAL, PARTIAL_RUNTIME, PARTIAL_UNDECIDED, TileMapBuilder, type TileMap } from './tilemap.ts';
+import { and2, isSkeleton, not1, or2 } from './interval.ts';
+import { kTileRuns, leafRow, tileSummary } from './leaves.ts';
+import { refineRect } from './refine.ts';
+import { TileMapBuilder, type TileMap } from './tilemap.ts';
+
+// BoolVal and tile codes as local constants: imported bindings are slower in hot loops
+const F = 0, T = 1, M = 2, U = 3, R = 4;
+const EMPTY = 0, FULL = 1, PARTIAL = 2, PARTIAL_UNDECIDED = 3, PARTIAL_RUNTIME = 4;
+const CODE_OF = [EMPTY, FULL, PARTIAL, PARTIAL_UNDECIDED, PARTIAL_RUNTIME];
 
 export interface Classification {
   root: number;
@@ -24,137 +30,199 @@ export interface Classification {
 }
 
 export function classify(ctx: AnalysisContext, root: number): Classification {
-  const { nqt, nkt, Nk, Nq } = ctx;
+  const { nqt, nkt, Nk, pool } = ctx;
   const { bk } = ctx.tile;
   const prog = ctx.program(root);
   const builder = new TileMapBuilder(nqt, nkt);
   const tiles = [0, 0, 0, 0, 0];
   let allowed = 0, allowedExact = true, runtime = false;
-  const costs = new Map<number, number>();
 
-  const cost = (id: number): number => {
-    let c = costs.get(id);
-    if (c !== undefined) return c;
-    const n = ctx.pool.nodes[id]!;
-    if (n.kind === 'const') c = 0;
-    else if (!isSkeleton(ctx.pool, id)) c = ctx.pool.dep[id]! === DEP_K ? leafRow(ctx, id, 0).end.length : 4;
-    else c = (n.kind === 'op' ? n.args : []).reduce((s, a) => s + cost(a), 1);
-    costs.set(id, c);
-    return c;
+  // --- leaves of the skeleton
+  const isLeaf = (id: number) => !isSkeleton(pool, id) || pool.dep[id] !== (DEP_Q | DEP_K);
+  const rowLeaves: number[] = [], qLeaves: number[] = [], kLeaves: number[] = [];
+  const slot = new Map<number, number>();
+  {
+    const seen = new Set<number>();
+    const walk = (id: number) => {
+      if (seen.has(id)) return;
+      seen.add(id);
+      const n = pool.nodes[id]!;
+      if (n.kind === 'const') return;
+      if (isLeaf(id)) {
+        const d = pool.dep[id]!;
+        (d === (DEP_Q | DEP_K) ? rowLeaves : d === DEP_Q ? qLeaves : kLeaves).push(id);
+        return;
+      }
+      if (n.kind === 'op') n.args.forEach(walk);
+    };
+    walk(root);
+    [...rowLeaves, ...qLeaves, ...kLeaves].forEach((id, i) => slot.set(id, i));
+  }
+  const nAssign = rowLeaves.length + qLeaves.length;
+  const slotOf = new Int32Array(pool.nodes.length).fill(-1);
+  for (const [id, i] of slot) slotOf[id] = i;
+  const kVals = kLeaves.map((id) => tileSummary(ctx, id, 'k').val);
+  const cur = new Uint8Array(slot.size);
+  const curSrc = new Int32Array(slot.size);
+  const residuals = new Map<string, number>();
+
+  /** The mask with the current TRUE / FALSE values of row and query leaves substituted. */
+  const residual = (): number => {
+    let key = '';
+    for (let i = 0; i < nAssign; i++) key += cur[i] === T ? '1' : '0';
+    let r = residuals.get(key);
+    if (r !== undefined) return r;
+    const memo = new Map<number, number>();
+    const sub = (id: number): number => {
+      const s = slot.get(id);
+      if (s !== undefined && s < nAssign) return pool.bool(cur[s] === T);
+      if (s !== undefined) return id;
+      const n = pool.nodes[id]!;
+      if (n.kind !== 'op') return id;
+      let m = memo.get(id);
+      if (m === undefined) { m = pool.op(n.op, n.type, n.args.map(sub)); memo.set(id, m); }
+      return m;
+    };
+    r = sub(root);
+    residuals.set(key, r);
+    return r;
   };
 
-  const evalRuns = (id: number, qt: number, lo: number, hi: number): Runs => {
-    const n = ctx.pool.nodes[id]!;
-    if (n.kind === 'const') return uniformRuns(lo, hi, n.value ? T : F);
-    if (!isSkeleton(ctx.pool, id)) {
-      const r = leafRow(ctx, id, qt);
-      return lo === 0 && hi === Nk ? r : sliceRuns(r, lo, hi);
+  /** Five-valued value of node id on the current tile (leaf values in cur); src in evalSrc. */
+  let evalSrc = -1;
+  const evalTile = (id: number, kt: number): number => {
+    const s = id < slotOf.length ? slotOf[id]! : -1;
+    if (s >= 0) {
+      if (s >= nAssign) { cur[s] = kVals[s - nAssign]![kt]!; curSrc[s] = id * 2; }
+      evalSrc = cur[s] === M ? curSrc[s]! : -1;
+      return cur[s]!;
     }
+    const n = pool.nodes[id]!;
+    if (n.kind === 'const') { evalSrc = -1; return n.value ? T : F; }
     if (n.kind !== 'op') throw new Error('unexpected skeleton node');
     switch (n.op) {
-      case 'not': return notRuns(evalRuns(n.args[0]!, qt, lo, hi));
+      case 'not': { const v = not1(evalTile(n.args[0]!, kt)); if (evalSrc >= 0) evalSrc ^= 1; return v; }
       case 'and': case 'or': {
         const isAnd = n.op === 'and';
-        const kids = [...n.args].sort((a, b) => cost(a) - cost(b));
-        let acc = evalRuns(kids[0]!, qt, lo, hi);
-        for (let i = 1; i < kids.length; i++) {
-          const hull = hullNot(acc, isAnd ? F : T);
-          if (!hull) return acc;
-          const part = evalRuns(kids[i]!, qt, hull[0], hull[1]);
-          acc = mergeRuns(acc, pad(part, lo, hi, isAnd ? F : T), isAnd);
+        let v = isAnd ? T : F, vs = -1;
+        for (const a of n.args) {
+          const w = evalTile(a, kt);
+          const nv = isAnd ? and2(v, w) : or2(v, w);
+          if (nv === M) vs = v === M ? vs : evalSrc;
+          v = nv;
+          if (v === (isAnd ? F : T)) break;
         }
-        return acc;
+        evalSrc = v === M ? vs : -1;
+        return v;
       }
       case 'select': {
-        const c = evalRuns(n.args[0]!, qt, lo, hi);
-        const a = evalRuns(n.args[1]!, qt, lo, hi);
-        const b = evalRuns(n.args[2]!, qt, lo, hi);
-        return mergeRuns(mergeRuns(c, a, true), mergeRuns(notRuns(c), b, true), false);
+        const c = evalTile(n.args[0]!, kt);
+        if (c === T) return evalTile(n.args[1]!, kt);
+        if (c === F) return evalTile(n.args[2]!, kt);
+        const p = evalTile(n.args[1]!, kt), r = evalTile(n.args[2]!, kt);
+        evalSrc = -1;
+        return p === r && (p === T || p === F) ? p : c === R || p === R || r === R ? R : U;
       }
       case 'eq': case 'ne': {
-        const a = evalRuns(n.args[0]!, qt, lo, hi);
-        const b = evalRuns(n.args[1]!, qt, lo, hi);
-        const eq = mergeRuns(mergeRuns(a, b, true), mergeRuns(notRuns(a), notRuns(b), true), false);
-        return n.op === 'eq' ? eq : notRuns(eq);
+        const p = evalTile(n.args[0]!, kt), r = evalTile(n.args[1]!, kt);
+        evalSrc = -1;
+        if ((p === T || p === F) && (r === T || r === F)) return (p === r) !== (n.op === 'ne') ? T : F;
+        return p === R || r === R ? R : U;
       }
       default: throw new Error(`unexpected skeleton op ${n.op}`);
     }
   };
 
-  for (let qt = 0; qt < nqt; qt++) {
-    builder.startRow(qt);
-    const [q0, q1] = ctx.qRange(qt);
-    const rows = q1 - q0 + 1;
-    const runs = evalRuns(root, qt, 0, Nk);
-    const nr = runs.end.length;
-    let i = 0;
-    let kt = 0;
-    while (kt < nkt) {
-      const ks = kt * bk;
-      const ke = Math.min(ks + bk, Nk);
-      // advance to the run containing ks
-      while (runs.end[i]! <= ks) i++;
-      const rs = i ? runs.end[i - 1]! : 0;
-      const re = runs.end[i]!;
-      const v = runs.val[i]!;
-      if (re >= ke && rs <= ks && (v === T || v === F || v === R)) {
-        // bulk: every tile fully inside this run
-        const ktEnd = re >= Nk ? nkt : Math.floor(re / bk);
-        const code = v === T ? FULL : v === F ? EMPTY : PARTIAL_RUNTIME;
-        builder.add(kt, ktEnd, code);
-        tiles[code]! += ktEnd - kt;
-        if (v !== F) allowed += rows * (Math.min(ktEnd * bk, Nk) - ks);
-        if (v === R) runtime = true;
-        kt = ktEnd;
-        continue;
-      }
-      // one tile made of several pieces
-      let sawT = false, sawF = false, sawR = false, unknown = false, cnt = 0;
-      for (let j = i; j < nr; j++) {
-        const ps = Math.max(j ? runs.end[j - 1]! : 0, ks);
-        const pe = Math.min(runs.end[j]!, ke);
-        if (ps >= ke) break;
-        let pv = runs.val[j]!;
-        const whole = (j ? runs.end[j - 1]! : 0) >= ks && runs.end[j]! <= ke;
-        if (pv === M && !whole) pv = U;
-        if (pv === T) { sawT = true; cnt += rows * (pe - ps); }
-        else if (pv === F) sawF = true;
-        else if (pv === R) { sawR = true; cnt += rows * (pe - ps); }
-        else if (pv === M) {
-          sawT = sawF = true;
-          const c = runs.src[j]! >= 0 ? leafCount(ctx, runs.src[j]!, q0, q1, ps, pe - 1) : undefined;
-          if (c === undefined) unknown = true; else cnt += c;
-        } else unknown = true;
-      }
-      let code: number;
-      if (sawR && !unknown) { code = PARTIAL_RUNTIME; runtime = true; }
-      else if (unknown) {
-        const ref = refineRect(ctx, prog, q0, q1, ks, ke - 1, true);
-        cnt = ref.count;
+  let q0 = 0, q1 = 0, rows = 0, qt = 0;
+
+  /** One tile whose value is v (src for M): count it, refining when needed. */
+  const emitTile = (kt: number, v: number, src: number) => {
+    let code = CODE_OF[v]!;
+    if (v === T || v === R) allowed += rows * (Math.min(kt * bk + bk, Nk) - kt * bk);
+    if (v === R) runtime = true;
+    if (v === M || v === U) {
+      const c = v === M && src >= 0 ? ctx.tileLeafCount(src, qt, kt) : undefined;
+      if (c !== undefined) allowed += c;
+      else {
+        const k0 = kt * bk, k1 = Math.min(k0 + bk, Nk) - 1;
+        const ref = refineRect(ctx, prog, q0, q1, k0, k1, true);
+        allowed += ref.count;
         if (!ref.exact) allowedExact = false;
-        code = ref.value === T ? FULL : ref.value === F ? EMPTY : ref.value === M ? PARTIAL : ref.value === R ? PARTIAL_RUNTIME : PARTIAL_UNDECIDED;
+        code = CODE_OF[ref.value]!;
         if (code === PARTIAL_RUNTIME) runtime = true;
-      } else code = sawT && sawF ? PARTIAL : sawT ? FULL : EMPTY;
-      builder.add(kt, kt + 1, code);
-      tiles[code]!++;
-      allowed += cnt;
-      kt++;
+      }
+    }
+    builder.add(kt, kt + 1, code);
+    tiles[code]!++;
+  };
+
+  /** Tiles [a, b) all of value v (T, F or R). */
+  const emitUniform = (a: number, b: number, v: number) => {
+    const code = CODE_OF[v]!;
+    builder.add(a, b, code);
+    tiles[code]! += b - a;
+    if (v !== F) allowed += rows * (Math.min(b * bk, Nk) - a * bk);
+    if (v === R) runtime = true;
+  };
+
+  /** Tiles [a, b) of a key-only residual r. */
+  const emitResidual = (r: number, a: number, b: number) => {
+    const n = pool.nodes[r]!;
+    if (n.kind === 'const') { emitUniform(a, b, n.value ? T : F); return; }
+    const { ends, vals, cum } = kTileRuns(ctx, r);
+    let lo = 0, hi = ends.length;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (ends[m]! <= a) lo = m + 1; else hi = m; }
+    let s = a;
+    for (let i = lo; i < ends.length && s < b; i++) {
+      const e = Math.min(ends[i]!, b);
+      const v = vals[i]!;
+      if (v === M) {
+        builder.add(s, e, PARTIAL);
+        tiles[PARTIAL]! += e - s;
+        allowed += rows * (cum[e]! - cum[s]!);
+      } else if (v === U) {
+        for (let kt = s; kt < e; kt++) emitTile(kt, U, -1);
+      } else emitUniform(s, e, v);
+      s = e;
+    }
+  };
+
+  const nRow = rowLeaves.length;
+  const runsOf: number[][] = new Array(nRow);
+  const at = new Int32Array(nRow);
+  for (qt = 0; qt < nqt; qt++) {
+    builder.startRow(qt);
+    [q0, q1] = ctx.qRange(qt);
+    rows = q1 - q0 + 1;
+    for (let i = 0; i < nRow; i++) { runsOf[i] = leafRow(ctx, rowLeaves[i]!, qt); at[i] = 0; }
+    let staticAssign = true;
+    for (let i = 0; i < qLeaves.length; i++) {
+      const v = tileSummary(ctx, qLeaves[i]!, 'q').val[qt]!;
+      cur[nRow + i] = v; curSrc[nRow + i] = qLeaves[i]! * 2;
+      if (v !== T && v !== F) staticAssign = false;
+    }
+    let pos = 0;
+    while (pos < nkt) {
+      let end = nkt, uniform = staticAssign;
+      for (let i = 0; i < nRow; i++) {
+        const r = runsOf[i]!;
+        while (r[at[i]! + 1]! <= pos) at[i]! += 4;
+        const e = r[at[i]! + 1]!, v = r[at[i]! + 2]!;
+        if (e < end) end = e;
+        cur[i] = v; curSrc[i] = rowLeaves[i]! * 2;
+        if (v !== T && v !== F) uniform = false;
+      }
+      if (uniform) emitResidual(residual(), pos, end);
+      else {
+        for (let kt = pos; kt < end; kt++) {
+          const v = evalTile(root, kt);
+          if (v === T || v === F || v === R) emitUniform(kt, kt + 1, v);
+          else emitTile(kt, v, evalSrc);
+        }
+      }
+      pos = end;
     }
   }
-  void Nq; void DEP_Q;
   if (runtime) allowedExact = false;
   return { root, map: builder.finish(), tiles, allowed, allowedExact, runtime };
-}
-
-/** Extend runs over [a, b) to [lo, hi) with `v` outside. */
-function pad(r: Runs, lo: number, hi: number, v: number): Runs {
-  if (r.start === lo && (r.end.length ? r.end[r.end.length - 1] : r.start) === hi) return r;
-  const out = emptyRuns(lo);
-  pushRun(out, r.start, v, -1);
-  for (let i = 0; i < r.end.length; i++) {
-    if (r.val[i] === M) { out.end.push(r.end[i]!); out.val.push(M); out.src.push(r.src[i]!); }
-    else pushRun(out, r.end[i]!, r.val[i]!, -1);
-  }
-  pushRun(out, hi, v, -1);
-  return out;
 }

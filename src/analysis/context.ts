@@ -1,11 +1,12 @@
 // Analysis stage state shared by every head, class and check of one `analyze` call: the node
 // pool, compiled rectangle evaluators, random-block indexes and the per-leaf row caches. Work
 // done for one head (a window leaf's runs, say) is reused by every other head that has it.
-import { NodePool, type ANode } from './fold.ts';
+import { DEP_K, DEP_Q, NodePool, type ANode } from './fold.ts';
 import { compileProgram, type EvalEnv, type Program } from './interval.ts';
 import { RandomBlocksIndex } from './randomIndex.ts';
-import type { Runs } from './runs.ts';
+import { tileSummary, type KTileRuns, type Profile, type TileSummary } from './leaves.ts';
 import { ceilDiv } from '../reference/int.ts';
+import { leafCount } from './refine.ts';
 
 export interface TileShape { bq: number; bk: number }
 
@@ -24,10 +25,15 @@ export class AnalysisContext {
   readonly tileBudget: number;
   readonly totalBudget: number;
   private readonly programs = new Map<number, Program>();
-  private readonly randoms = new Map<string, RandomBlocksIndex>();
-  /** Per leaf: a shared run list (k-only leaves) or per-row run lists. */
-  readonly kRuns = new Map<number, Runs>();
-  readonly rowRuns = new Map<number, Array<Runs | undefined>>();
+  private readonly randoms = new WeakMap<ANode, RandomBlocksIndex>();
+  /** Per one-variable leaf: its exact element profile and per-tile summary. */
+  readonly kProfiles = new Map<number, Profile>();
+  readonly qProfiles = new Map<number, Profile>();
+  readonly kTiles = new Map<number, TileSummary>();
+  readonly qTiles = new Map<number, TileSummary>();
+  readonly kTileRuns = new Map<number, KTileRuns>();
+  /** Per two-variable leaf, per query tile: runs of key tiles as quads [t0, t1, value, count of a MIXED tile or NaN]. */
+  readonly rowRuns = new Map<number, Array<number[] | undefined>>();
   /** Evaluations spent (for reports). */
   evals = 0;
 
@@ -55,13 +61,39 @@ export class AnalysisContext {
   }
 
   randomIndex(n: Extract<ANode, { kind: 'random' }>): RandomBlocksIndex {
-    const key = `${n.r},${n.block},${n.seed},${n.causal}`;
-    let idx = this.randoms.get(key);
+    let idx = this.randoms.get(n);
     if (!idx) {
       idx = new RandomBlocksIndex({ r: n.r, block: n.block, seed: n.seed, causal: n.causal }, this.Nq, this.Nk);
-      this.randoms.set(key, idx);
+      this.randoms.set(n, idx);
     }
     return idx;
+  }
+
+  /** Allowed elements of leaf `src` (see refine.ts) on tile (qt, kt), memoised: leaves are shared by heads. */
+  tileLeafCount(src: number, qt: number, kt: number): number | undefined {
+    const id = src >> 1;
+    const dep = this.pool.dep[id]!;
+    if (dep !== (DEP_Q | DEP_K)) {
+      const rows = Math.min(this.Nq, qt * this.tile.bq + this.tile.bq) - qt * this.tile.bq;
+      const cols = Math.min(this.Nk, kt * this.tile.bk + this.tile.bk) - kt * this.tile.bk;
+      const c = dep & DEP_Q ? tileSummary(this, id, 'q').count[qt]! * cols : tileSummary(this, id, 'k').count[kt]! * rows;
+      return src & 1 ? rows * cols - c : c;
+    }
+    // two-variable leaves: memoised next to the leaf's row runs ([t0, t1, value, count] quads)
+    const quads = this.rowRuns.get(id)?.[qt];
+    if (!quads) return leafCount(this, src, ...this.qRange(qt), ...this.kRange(kt));
+    let lo = 0, hi = quads.length / 4;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (quads[m * 4 + 1]! <= kt) lo = m + 1; else hi = m; }
+    const i = lo * 4;
+    if (quads[i]! !== kt || quads[i + 1]! !== kt + 1) return leafCount(this, src, ...this.qRange(qt), ...this.kRange(kt));
+    let c: number | undefined = quads[i + 3]!;
+    if (Number.isNaN(c)) {
+      c = leafCount(this, id * 2, ...this.qRange(qt), ...this.kRange(kt));
+      if (c === undefined) return undefined;
+      quads[i + 3] = c;
+    }
+    if (src & 1) c = (Math.min(this.Nq, qt * this.tile.bq + this.tile.bq) - qt * this.tile.bq) * (Math.min(this.Nk, kt * this.tile.bk + this.tile.bk) - kt * this.tile.bk) - c;
+    return c;
   }
 
   /** Inclusive query range of query tile qt. */

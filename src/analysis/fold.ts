@@ -58,18 +58,15 @@ export class NodePool {
   /** Build an op node with folding and boolean simplification. */
   op(op: OpName, type: ScalarType, args: number[]): number {
     const consts = args.map((a) => this.constOf(a));
-    if (op === 'and' || op === 'or') {
-      const absorb = op === 'and' ? 0 : 1;
-      const kept: number[] = [];
-      for (let i = 0; i < args.length; i++) {
-        const c = consts[i];
-        if (c === absorb) return this.bool(absorb === 1);
-        if (c === undefined && !kept.includes(args[i]!)) kept.push(args[i]!);
-      }
-      if (kept.length === 0) return this.bool(absorb === 0);
-      if (kept.length === 1) return kept[0]!;
-      return this.intern({ kind: 'op', op, type: 'bool', args: kept });
-    }
+    if (op === 'and' || op === 'or') return this.junction(op, args);
+    // canonical comparisons: a > b is b < a, a >= b is b <= a
+    if (op === 'gt') return this.op('lt', type, [args[1]!, args[0]!]);
+    if (op === 'ge') return this.op('le', type, [args[1]!, args[0]!]);
+    // x + 0, x - 0, x * 1
+    if (type === 'int' && (op === 'add' || op === 'sub') && consts[1] === 0) return args[0]!;
+    if (type === 'int' && op === 'add' && consts[0] === 0) return args[1]!;
+    if (type === 'int' && op === 'mul' && consts[1] === 1) return args[0]!;
+    if (type === 'int' && op === 'mul' && consts[0] === 1) return args[1]!;
     if (op === 'not') {
       const a = this.nodes[args[0]!]!;
       if (a.kind === 'op' && a.op === 'not') return a.args[0]!;
@@ -84,6 +81,61 @@ export class NodePool {
       return this.intern({ kind: 'const', type, value: evalOp(op, type, consts as number[]) });
     }
     return this.intern({ kind: 'op', op, type, args });
+  }
+
+  private argsOf(id: number, op: 'and' | 'or'): number[] {
+    const n = this.nodes[id]!;
+    return n.kind === 'op' && n.op === op ? n.args : [id];
+  }
+
+  /**
+   * and / or with the simplifications the analysis relies on: constants, flattening,
+   * duplicates, x and not (x and y) = x and not y, factoring common conjuncts out of a
+   * disjunction, and grouping the children that depend on k only (or q only) into one node,
+   * so that such a group is analysed as one exact key-only (query-only) leaf.
+   */
+  private junction(op: 'and' | 'or', args: number[]): number {
+    const absorb = op === 'and' ? 0 : 1;
+    let kept: number[] = [];
+    for (const a of args) {
+      for (const x of this.argsOf(a, op)) {
+        const c = this.constOf(x);
+        if (c === absorb) return this.bool(absorb === 1);
+        if (c === undefined && !kept.includes(x)) kept.push(x);
+      }
+    }
+    if (op === 'and' && kept.length > 1) {
+      // x and not (x and y) = x and not y
+      kept = kept.map((x) => {
+        const n = this.nodes[x]!;
+        if (n.kind !== 'op' || n.op !== 'not') return x;
+        const inner = this.argsOf(n.args[0]!, 'and');
+        if (inner.length < 2 || !inner.some((y) => kept.includes(y))) return x;
+        const rest = inner.filter((y) => !kept.includes(y));
+        return this.op('not', 'bool', [this.op('and', 'bool', rest)]);
+      });
+      if (kept.some((x) => this.constOf(x) === 0)) return this.bool(false);
+      kept = kept.filter((x) => this.constOf(x) !== 1);
+    }
+    if (op === 'or' && kept.length > 1) {
+      const sets = kept.map((x) => this.argsOf(x, 'and'));
+      const common = sets[0]!.filter((y) => sets.every((s) => s.includes(y)));
+      if (common.length) {
+        const rests = sets.map((s) => s.filter((y) => !common.includes(y)));
+        if (rests.some((r) => r.length === 0)) return this.op('and', 'bool', common);
+        return this.op('and', 'bool', [...common, this.op('or', 'bool', rests.map((r) => this.op('and', 'bool', r)))]);
+      }
+    }
+    if (kept.length === 0) return this.bool(absorb === 0);
+    if (kept.length === 1) return kept[0]!;
+    for (const only of [DEP_K, DEP_Q]) {
+      const group = kept.filter((x) => this.dep[x] === only);
+      if (group.length >= 2 && group.length < kept.length) {
+        kept = [...kept.filter((x) => this.dep[x] !== only), this.junction(op, group)];
+      }
+    }
+    kept.sort((a, b) => a - b);
+    return this.intern({ kind: 'op', op, type: 'bool', args: kept });
   }
 }
 

@@ -10,6 +10,7 @@ import { RandomBlocksIndex } from './randomIndex.ts';
 
 /** Value of a boolean node over a rectangle. */
 export const F = 0, T = 1, M = 2, U = 3, R = 4;
+// (hot modules keep their own copies of these constants)
 export type BoolVal = 0 | 1 | 2 | 3 | 4;
 
 const EXACT = 1, NAN = 2, RT = 4;

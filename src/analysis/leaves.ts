@@ -1,22 +1,123 @@
-// Analysis stage, step 3: the value of one leaf (a comparison, a random/top-k block atom, a
-// runtime lookup) along one query-tile row, as runs over key positions. Key-only leaves are
-// solved once at element granularity and shared by every row; query-only leaves are one value
-// per row; leaves over both are bisected along the row down to single key tiles.
+// Analysis stage, step 3: the value of one leaf along one query-tile row, per key tile. A leaf
+// is a comparison, a random / top-k block atom, a runtime lookup, or a whole subexpression over
+// k only (or q only). Key-only leaves are solved once, exactly, at element granularity (a
+// "profile") and summarised per key tile; they are shared by every row. Query-only leaves
+// likewise per query tile. Leaves over both are bisected along the row down to single tiles.
 import type { AnalysisContext } from './context.ts';
 import { DEP_K, DEP_Q } from './fold.ts';
-import { F, M, R, T, U } from './interval.ts';
-import { emptyRuns, pushRun, uniformRuns, type Runs } from './runs.ts';
 import { floorDiv } from '../reference/int.ts';
 import { refineRect } from './refine.ts';
 
-/** Runs of leaf `id` over [0, Nk) for query tile qt (cached). */
-export function leafRow(ctx: AnalysisContext, id: number, qt: number): Runs {
-  const dep = ctx.pool.dep[id]!;
-  if (!(dep & DEP_Q)) {
-    let r = ctx.kRuns.get(id);
-    if (!r) { r = kOnlyRuns(ctx, id); ctx.kRuns.set(id, r); }
-    return r;
+const F = 0, T = 1, M = 2, U = 3, R = 4;
+
+/** Element-granular runs of a one-variable leaf over [0, n), with prefix counts of allowed positions. */
+export interface Profile {
+  ends: Int32Array;
+  vals: Uint8Array;
+  /** cum[i] = allowed positions before ends[i] (T and R count as allowed). */
+  cum: Float64Array;
+}
+
+export interface KTileRuns { ends: Int32Array; vals: Uint8Array; cum: Float64Array }
+
+/** Per-tile summary of a one-variable leaf: value and allowed positions along its variable. */
+export interface TileSummary { val: Uint8Array; count: Float64Array }
+
+export function profileOf(ctx: AnalysisContext, id: number, axis: 'q' | 'k'): Profile {
+  const cache = axis === 'k' ? ctx.kProfiles : ctx.qProfiles;
+  let p = cache.get(id);
+  if (p) return p;
+  const prog = ctx.program(id);
+  const n = axis === 'k' ? ctx.Nk : ctx.Nq;
+  const ends: number[] = [], vals: number[] = [];
+  const push = (end: number, v: number) => {
+    if (vals.length && vals[vals.length - 1] === v) ends[ends.length - 1] = end;
+    else { ends.push(end); vals.push(v); }
+  };
+  const stack: number[] = [0, n - 1];
+  while (stack.length) {
+    const b = stack.pop()!, a = stack.pop()!;
+    const v = axis === 'k' ? prog.eval(0, 0, a, b) : prog.eval(a, b, 0, 0);
+    if (v === T || v === F || v === R || a === b) { push(b + 1, v === M ? U : v); continue; }
+    const mid = (a + b) >> 1;
+    stack.push(mid + 1, b, a, mid);
   }
+  const cum = new Float64Array(ends.length);
+  let acc = 0, start = 0;
+  for (let i = 0; i < ends.length; i++) {
+    const len = ends[i]! - start;
+    acc += vals[i] === T || vals[i] === R ? len : vals[i] === U ? len / 2 : 0;
+    cum[i] = acc;
+    start = ends[i]!;
+  }
+  p = { ends: Int32Array.from(ends), vals: Uint8Array.from(vals), cum };
+  cache.set(id, p);
+  return p;
+}
+
+/** Allowed positions of a profile in [a, b] (inclusive). */
+export function profileCount(p: Profile, a: number, b: number): number {
+  return prefix(p, b + 1) - prefix(p, a);
+}
+
+function prefix(p: Profile, x: number): number {
+  // first run with end > x - 1, i.e. end >= x
+  let lo = 0, hi = p.ends.length;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (p.ends[m]! < x) lo = m + 1; else hi = m; }
+  if (lo >= p.ends.length) return p.cum[p.cum.length - 1] ?? 0;
+  const before = lo ? p.cum[lo - 1]! : 0;
+  const start = lo ? p.ends[lo - 1]! : 0;
+  const v = p.vals[lo]!;
+  const w = v === T || v === R ? 1 : v === U ? 0.5 : 0;
+  return before + w * (x - start);
+}
+
+export function tileSummary(ctx: AnalysisContext, id: number, axis: 'q' | 'k'): TileSummary {
+  const cache = axis === 'k' ? ctx.kTiles : ctx.qTiles;
+  let s = cache.get(id);
+  if (s) return s;
+  const p = profileOf(ctx, id, axis);
+  const nt = axis === 'k' ? ctx.nkt : ctx.nqt;
+  const b = axis === 'k' ? ctx.tile.bk : ctx.tile.bq;
+  const n = axis === 'k' ? ctx.Nk : ctx.Nq;
+  const val = new Uint8Array(nt), count = new Float64Array(nt);
+  let i = 0;
+  for (let t = 0; t < nt; t++) {
+    const s0 = t * b, s1 = Math.min(n, s0 + b);
+    while (p.ends[i]! <= s0) i++;
+    let sawT = false, sawF = false, sawR = false, sawU = false;
+    for (let j = i; j < p.ends.length; j++) {
+      const v = p.vals[j]!;
+      if (v === T) sawT = true; else if (v === F) sawF = true; else if (v === R) sawR = true; else sawU = true;
+      if (p.ends[j]! >= s1) break;
+    }
+    val[t] = sawR ? R : sawU ? U : sawT && sawF ? M : sawT ? T : F;
+    count[t] = profileCount(p, s0, s1 - 1);
+  }
+  s = { val, count };
+  cache.set(id, s);
+  return s;
+}
+
+/** Tile runs of a key-only leaf's summary: ends, values, and prefix sums of allowed keys per tile. */
+export function kTileRuns(ctx: AnalysisContext, id: number): KTileRuns {
+  let r = ctx.kTileRuns.get(id);
+  if (r) return r;
+  const { val, count } = tileSummary(ctx, id, 'k');
+  const cum = new Float64Array(val.length + 1);
+  for (let t = 0; t < val.length; t++) cum[t + 1] = cum[t]! + count[t]!;
+  const ends: number[] = [], vals: number[] = [];
+  for (let t = 0; t < val.length; t++) {
+    if (vals.length && vals[vals.length - 1] === val[t]) ends[ends.length - 1] = t + 1;
+    else { ends.push(t + 1); vals.push(val[t]!); }
+  }
+  r = { ends: Int32Array.from(ends), vals: Uint8Array.from(vals), cum };
+  ctx.kTileRuns.set(id, r);
+  return r;
+}
+
+/** Runs of a two-variable leaf on row qt: quads [t0, t1, value, count or NaN] covering [0, nkt) (cached). */
+export function leafRow(ctx: AnalysisContext, id: number, qt: number): number[] {
   let rows = ctx.rowRuns.get(id);
   if (!rows) { rows = new Array(ctx.nqt); ctx.rowRuns.set(id, rows); }
   let r = rows[qt];
@@ -24,83 +125,74 @@ export function leafRow(ctx: AnalysisContext, id: number, qt: number): Runs {
   return r;
 }
 
-/** Element-granular runs of a leaf that does not depend on q. */
-function kOnlyRuns(ctx: AnalysisContext, id: number): Runs {
-  const prog = ctx.program(id);
-  const out = emptyRuns(0);
-  if (!(ctx.pool.dep[id]! & DEP_K)) {
-    pushRun(out, ctx.Nk, prog.eval(0, 0, 0, 0), -1);
-    return out;
-  }
-  // depth-first, left to right, so runs come out in order
-  const stack: number[] = [0, ctx.Nk - 1];
-  while (stack.length) {
-    const k1 = stack.pop()!, k0 = stack.pop()!;
-    const v = prog.eval(0, 0, k0, k1);
-    if (v === T || v === F || v === R || k0 === k1) {
-      pushRun(out, k1 + 1, v === M ? U : v, -1);
-      continue;
-    }
-    const mid = (k0 + k1) >> 1;
-    stack.push(mid + 1, k1, k0, mid);
-  }
-  return out;
-}
-
-function computeRow(ctx: AnalysisContext, id: number, qt: number): Runs {
+function computeRow(ctx: AnalysisContext, id: number, qt: number): number[] {
   const node = ctx.pool.nodes[id]!;
   const [q0, q1] = ctx.qRange(qt);
-  const { Nk } = ctx;
+  const { nkt, Nk } = ctx;
+  const bk = ctx.tile.bk;
+  const out: number[] = [];
+  const push = (t0: number, t1: number, v: number) => {
+    const n = out.length;
+    if (n && out[n - 2] === v && v !== M && out[n - 3] === t0) out[n - 3] = t1;
+    else out.push(t0, t1, v, NaN);
+  };
   if (node.kind === 'random') return randomRow(ctx, id, q0, q1);
   if (node.kind === 'topk') {
-    if (!node.causal) return uniformRuns(0, Nk, R);
+    if (!node.causal) return [0, nkt, R, NaN];
     const end = Math.min(Nk, (floorDiv(q1, node.block) + 1) * node.block);
-    const r = emptyRuns(0);
-    pushRun(r, end, R, -1);
-    pushRun(r, Nk, F, -1);
-    return r;
+    const te = Math.ceil(end / bk);
+    push(0, te, R); push(te, nkt, F);
+    return out;
   }
   const prog = ctx.program(id);
-  if (!(ctx.pool.dep[id]! & DEP_K)) {
-    const v = prog.eval(q0, q1, 0, Nk - 1);
-    return uniformRuns(0, Nk, v, v === M ? id * 2 : -1);
-  }
-  // bisect over key tiles [a, b)
-  const bk = ctx.tile.bk;
-  const out = emptyRuns(0);
-  const stack: number[] = [0, ctx.nkt];
+  const stack: number[] = [0, nkt];
   while (stack.length) {
     const b = stack.pop()!, a = stack.pop()!;
     const k0 = a * bk, k1 = Math.min(b * bk, Nk) - 1;
     let v: number = prog.eval(q0, q1, k0, k1);
-    if (v === T || v === F || v === R) { pushRun(out, k1 + 1, v, -1); continue; }
+    if (v === T || v === F || v === R) { push(a, b, v); continue; }
     if (b - a > 1) {
       const mid = (a + b) >> 1;
       stack.push(mid, b, a, mid);
       continue;
     }
     if (v === U) v = refineRect(ctx, prog, q0, q1, k0, k1, false).value;
-    pushRun(out, k1 + 1, v, v === M ? id * 2 : -1);
+    push(a, b, v);
   }
   return out;
 }
 
-/** Runs of a random_blocks leaf over one row: T where every query block of the row chose the key block. */
-function randomRow(ctx: AnalysisContext, id: number, q0: number, q1: number): Runs {
+/** A random_blocks leaf on one row: T where every (query block, key block) pair of the tile is chosen. */
+function randomRow(ctx: AnalysisContext, id: number, q0: number, q1: number): number[] {
   const node = ctx.pool.nodes[id]!;
   if (node.kind !== 'random') throw new Error('not a random_blocks node');
   const idx = ctx.randomIndex(node);
-  const block = node.block;
-  const qb0 = floorDiv(q0, block), qb1 = floorDiv(q1, block);
+  const bs = node.block, bk = ctx.tile.bk, nkt = ctx.nkt, Nk = ctx.Nk;
+  const qb0 = Math.floor(q0 / bs), qb1 = Math.floor(q1 / bs);
   const nq = qb1 - qb0 + 1;
-  const hits = new Map<number, number>();
-  for (let qb = qb0; qb <= qb1; qb++) for (const kb of idx.chosen(qb)) hits.set(kb, (hits.get(kb) ?? 0) + 1);
-  const kbs = [...hits.keys()].sort((x, y) => x - y);
-  const out = emptyRuns(0);
-  for (const kb of kbs) {
-    pushRun(out, kb * block, F, -1);
-    pushRun(out, Math.min(ctx.Nk, (kb + 1) * block), hits.get(kb) === nq ? T : M, id * 2);
+  const hit: number[] = [];
+  for (let qb = qb0; qb <= qb1; qb++) {
+    const chosen = idx.chosen(qb);
+    for (let j = 0; j < chosen.length; j++) {
+      const kb = chosen[j]!;
+      const t0 = Math.floor((kb * bs) / bk), t1 = Math.floor((Math.min(Nk, kb * bs + bs) - 1) / bk);
+      for (let t = t0; t <= t1; t++) hit.push(t);
+    }
   }
-  pushRun(out, ctx.Nk, F, -1);
+  hit.sort((x, y) => x - y);
+  const out: number[] = [];
+  let pos = 0;
+  for (let i = 0; i < hit.length;) {
+    const t = hit[i]!;
+    let j = i;
+    while (j < hit.length && hit[j] === t) j++;
+    if (t > pos) out.push(pos, t, F, NaN);
+    // key blocks overlapping tile t
+    const kbs = Math.floor((Math.min(Nk, t * bk + bk) - 1) / bs) - Math.floor((t * bk) / bs) + 1;
+    out.push(t, t + 1, j - i === nq * kbs ? T : M, NaN);
+    pos = t + 1;
+    i = j;
+  }
+  if (pos < nkt) out.push(pos, nkt, F, NaN);
   return out;
 }

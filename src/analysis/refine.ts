@@ -3,8 +3,12 @@
 // or the budget runs out, and counting its allowed elements. MIXED pieces whose value is one
 // affine comparison or one random-blocks atom are counted in closed form instead of split.
 import type { AnalysisContext } from './context.ts';
-import { F, M, R, T, U, type Program } from './interval.ts';
+import type { Program } from './interval.ts';
 import { floorDiv } from '../reference/int.ts';
+import { DEP_K, DEP_Q } from './fold.ts';
+import { profileCount, profileOf } from './leaves.ts';
+
+const F = 0, T = 1, M = 2, U = 3, R = 4;
 
 export interface Refined {
   /** T, F, M (both values proven), R (runtime-dependent) or U (budget exhausted, unproven). */
@@ -119,6 +123,9 @@ export function leafCount(ctx: AnalysisContext, src: number, q0: number, q1: num
 
 function leafCountPositive(ctx: AnalysisContext, id: number, q0: number, q1: number, k0: number, k1: number): number | undefined {
   const node = ctx.pool.nodes[id]!;
+  const dep = ctx.pool.dep[id]!;
+  if (!(dep & DEP_Q)) return (q1 - q0 + 1) * profileCount(profileOf(ctx, id, 'k'), k0, k1);
+  if (!(dep & DEP_K)) return (k1 - k0 + 1) * profileCount(profileOf(ctx, id, 'q'), q0, q1);
   if (node.kind === 'random') {
     const idx = ctx.randomIndex(node);
     const bs = node.block;
