@@ -54,7 +54,7 @@ export const DIAGNOSTIC_KINDS = {
   'kv-heads-not-divisor': { code: 'E402', severity: 'error', summary: 'Hkv does not divide H' },
   'division-by-zero': { code: 'E403', severity: 'error', summary: 'division or modulo by a constant zero' },
   'not-constant': { code: 'E404', severity: 'error', summary: 'an expression that must be a compile-time constant is not' },
-  'size-too-large': { code: 'E405', severity: 'error', summary: 'a size above 2^30' },
+  'size-too-large': { code: 'E405', severity: 'error', summary: 'a size above its limit: 2^30 for Nq and Nk, 4096 for H, Hkv and L' },
   'invalid-override': { code: 'E406', severity: 'error', summary: 'a --set or size override that names nothing or has the wrong type' },
   'constant-out-of-range': { code: 'E407', severity: 'error', summary: 'a constant outside its allowed range (block size, step, dimension)' },
   // --- mask rules (E5xx)

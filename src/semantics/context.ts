@@ -24,6 +24,13 @@ export interface ConstValue {
 
 export const DEFAULT_SIZES: Sizes = { Nq: 4096, Nk: 4096, H: 16, Hkv: 16, L: 1 };
 export const MAX_SIZE = 2 ** 30;
+/** Heads and layers are enumerated per (layer, head) rule, so they have a smaller bound. */
+export const MAX_HEADS_LAYERS = 4096;
+
+/** Largest allowed value of a size. */
+export function maxSize(name: string): number {
+  return name === 'H' || name === 'Hkv' || name === 'L' ? MAX_HEADS_LAYERS : MAX_SIZE;
+}
 
 /** Where an expression sits: decides whether `s` is allowed. */
 export type ExprSite = 'mask' | 'score' | 'let' | 'constant';
@@ -255,7 +262,7 @@ export class CheckContext {
         continue;
       }
       const v = this.constValue(entry.value, this.root);
-      if (v && v.type === 'int' && (v.value as number) > 0 && (v.value as number) <= MAX_SIZE) values[name] = v.value as number;
+      if (v && v.type === 'int' && (v.value as number) > 0 && (v.value as number) <= maxSize(name)) values[name] = v.value as number;
     }
     const pick = (name: SizeNameT, fallback: number) => overrides[name] ?? values[name] ?? fallback;
     const Nq = pick('Nq', DEFAULT_SIZES.Nq);
@@ -271,10 +278,10 @@ export class CheckContext {
   /** Size overrides from options and `set`, only the valid ones (sizesRule reports the rest). */
   sizeOverrides(): Partial<Record<SizeNameT, number>> {
     const out: Partial<Record<SizeNameT, number>> = {};
-    const valid = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= MAX_SIZE;
-    for (const [k, v] of Object.entries(this.options.sizes ?? {})) if (valid(v)) out[k as SizeNameT] = v;
+    const valid = (k: string, v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= maxSize(k);
+    for (const [k, v] of Object.entries(this.options.sizes ?? {})) if (['Nq', 'Nk', 'H', 'Hkv', 'L'].includes(k) && valid(k, v)) out[k as SizeNameT] = v;
     for (const [k, v] of Object.entries(this.options.set ?? {})) {
-      if (['Nq', 'Nk', 'H', 'Hkv', 'L'].includes(k) && valid(v)) out[k as SizeNameT] = v;
+      if (['Nq', 'Nk', 'H', 'Hkv', 'L'].includes(k) && valid(k, v)) out[k as SizeNameT] = v;
     }
     return out;
   }

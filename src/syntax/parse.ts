@@ -11,7 +11,7 @@ import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.ts';
 /** Deepest bracket nesting / longest run of prefix operators the parser accepts. */
 export const MAX_NESTING = 64;
 /** Deepest expression tree the later stages accept. */
-export const MAX_EXPR_DEPTH = 200;
+export const MAX_EXPR_DEPTH = 500;
 const MAX_LEX_ERRORS = 20;
 const MAX_INT = 2 ** 31 - 1;
 

@@ -2,7 +2,7 @@
 // validity of size overrides and --set values given by the caller.
 import { diagnostic } from '../../diagnostics/diagnostic.ts';
 import type { CheckContext } from '../context.ts';
-import { MAX_SIZE, coerceOverride } from '../context.ts';
+import { maxSize, coerceOverride } from '../context.ts';
 import { closestName } from '../suggest.ts';
 import { SIZE_NAMES } from '../../../grammar/tokens.ts';
 import { isSizeName } from '../scope.ts';
@@ -48,8 +48,8 @@ export function sizesRule(ctx: CheckContext): void {
     const n = v.value as number;
     if (n <= 0) {
       ctx.report(diagnostic('size-not-positive', `size '${name}' must be positive, found ${n}`, entry.value.span), ctx.root);
-    } else if (n > MAX_SIZE) {
-      ctx.report(diagnostic('size-too-large', `size '${name}' is ${n}, more than 2^30`, entry.value.span), ctx.root);
+    } else if (n > maxSize(name)) {
+      ctx.report(diagnostic('size-too-large', `size '${name}' is ${n}, more than ${maxSize(name) === 4096 ? '4096' : '2^30'}`, entry.value.span), ctx.root);
     }
   }
 
@@ -58,8 +58,8 @@ export function sizesRule(ctx: CheckContext): void {
     if (value === undefined) continue;
     if (!isSizeName(name)) {
       ctx.report(diagnostic('invalid-override', `'${name}' is not a size`, null), ctx.root);
-    } else if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > MAX_SIZE) {
-      ctx.report(diagnostic('invalid-override', `size ${name} must be an integer in 1 .. 2^30, got ${value}`, null), ctx.root);
+    } else if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > maxSize(name)) {
+      ctx.report(diagnostic('invalid-override', `size ${name} must be an integer in 1 .. ${maxSize(name)}, got ${value}`, null), ctx.root);
     }
   }
   const scope = ctx.scope(ctx.root);
@@ -71,8 +71,8 @@ export function sizesRule(ctx: CheckContext): void {
   collect(scope);
   for (const [name, value] of Object.entries(ctx.options.set ?? {})) {
     if (isSizeName(name)) {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > MAX_SIZE) {
-        ctx.report(diagnostic('invalid-override', `size ${name} must be an integer in 1 .. 2^30, got ${value}`, null), ctx.root);
+      if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > maxSize(name)) {
+        ctx.report(diagnostic('invalid-override', `size ${name} must be an integer in 1 .. ${maxSize(name)}, got ${value}`, null), ctx.root);
       }
       continue;
     }
