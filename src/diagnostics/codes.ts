@@ -35,7 +35,6 @@ export const DIAGNOSTIC_KINDS = {
   'cyclic-definition': { code: 'E114', severity: 'error', summary: 'a let or param defined in terms of itself' },
   'unknown-requirement': { code: 'E115', severity: 'error', summary: 'require with something other than coverage or reachability' },
   'function-not-called': { code: 'E117', severity: 'error', summary: 'a built-in function or mask used without calling it' },
-  'misplaced-list': { code: 'E116', severity: 'error', summary: 'a list literal outside a table initialiser' },
   // --- types (E2xx)
   'type-mismatch': { code: 'E201', severity: 'error', summary: 'an operand or argument of the wrong type' },
   'mask-not-bool': { code: 'E202', severity: 'error', summary: 'a mask or rule expression that is not bool' },

@@ -140,8 +140,11 @@ export function bindArguments(sig: BuiltinSignature, args: Arg[]): BoundArgs {
       from.set(param.name, arg);
     }
   }
-  for (const param of sig.params) {
-    if (!values.has(param.name) && param.default === undefined) problems.push({ kind: 'missing', param });
+  // A misplaced argument probably meant a missing one: report only the misplacement.
+  if (!problems.some((p) => p.kind === 'positional-after-named')) {
+    for (const param of sig.params) {
+      if (!values.has(param.name) && param.default === undefined) problems.push({ kind: 'missing', param });
+    }
   }
   return { values, problems };
 }

@@ -88,9 +88,9 @@ export function resolveInput(ctx: CheckContext, decl: StmtOf<'Input'>, m: Module
     const sizes = ctx.sizes();
     const want: [string, string] = of === 'Q' ? ['H', 'Nq'] : ['Hkv', 'Nk'];
     const value = (d: Dim) => (typeof d === 'number' ? d : sizes[d]);
-    const shapeOk = ok && decl.elemType.name === 'int' && shape.length === 2 &&
-      (shape[0] === want[0] || value(shape[0]!) === sizes[want[0] as 'H']) &&
-      (shape[1] === want[1] || value(shape[1]!) === sizes[want[1] as 'Nq']);
+    // A size name must be the very size; a constant must equal it.
+    const dimOk = (d: Dim, w: string) => (typeof d === 'string' ? d === w : value(d) === sizes[w as 'H']);
+    const shapeOk = ok && decl.elemType.name === 'int' && shape.length === 2 && dimOk(shape[0]!, want[0]) && dimOk(shape[1]!, want[1]);
     if (!shapeOk) {
       problems.push(diagnostic('lsh-shape-mismatch', `an lsh input of ${of} must be declared int[${want.join(', ')}]`, decl.span, {
         notes: [{ message: `lsh(${of}) gives one bucket per (${of === 'Q' ? 'query head, query position' : 'key/value head, key position'})` }],

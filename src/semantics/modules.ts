@@ -64,7 +64,7 @@ export function loadModules(
       m.imports.push(edge);
       const onStack = stack.find((s) => s.file !== undefined && resolvePath(undefined, s.file) === path);
       if (onStack) {
-        const chain = [...stack.slice(stack.indexOf(onStack)).map((s) => s.file ?? '<input>'), stmt.path.value];
+        const chain = [...stack.slice(stack.indexOf(onStack)).map((s) => s.file ?? '<input>'), path];
         diagnostics.push(inModule(diagnostic('import-cycle', `import cycle: ${chain.join(' -> ')}`, stmt.path.span, {
           notes: [{ message: 'files may not import each other, directly or through other files' }],
         }), m));

@@ -34,6 +34,14 @@ export interface ModuleScope {
   /** Own declarations plus those of un-namespaced imports (transitively). */
   visible: Map<string, DeclSymbol>;
   namespaces: Map<string, ModuleScope>;
+  /**
+   * Names that may exist but could not be read: of statements that failed to parse, or any
+   * name at all ('*') when an un-namespaced import failed. Unknown names among them are not
+   * reported again.
+   */
+  unreadable: Set<string>;
+  /** Aliases of imports that failed. */
+  failedAliases: Set<string>;
 }
 
 export function isPositionVariable(name: string): name is PositionVariable {
@@ -49,7 +57,10 @@ export function buildScopes(modules: Module[], root: Module): Map<Module, Module
   const build = (m: Module, path: string[]): ModuleScope => {
     const existing = scopes.get(m);
     if (existing) return existing;
-    const scope: ModuleScope = { module: m, path, own: new Map(), visible: new Map(), namespaces: new Map() };
+    const scope: ModuleScope = {
+      module: m, path, own: new Map(), visible: new Map(), namespaces: new Map(),
+      unreadable: new Set(m.ast.unparsedNames), failedAliases: new Set(),
+    };
     scopes.set(m, scope);
     for (const s of m.ast.statements) {
       const qualified = [...path, ''].join('.');
@@ -62,12 +73,17 @@ export function buildScopes(modules: Module[], root: Module): Map<Module, Module
     }
     for (const [name, sym] of scope.own) scope.visible.set(name, sym);
     for (const edge of m.imports) {
-      if (!edge.module) continue;
+      if (!edge.module) {
+        if (edge.alias) scope.failedAliases.add(edge.alias);
+        else scope.unreadable.add('*');
+        continue;
+      }
       if (edge.alias) {
         scope.namespaces.set(edge.alias, build(edge.module, [...path, edge.alias]));
       } else {
         const inner = build(edge.module, path);
         for (const [name, sym] of inner.visible) if (!scope.visible.has(name)) scope.visible.set(name, sym);
+        for (const name of inner.unreadable) scope.unreadable.add(name);
       }
     }
     return scope;

@@ -108,6 +108,8 @@ export interface FileAst {
   kind: 'File';
   statements: Stmt[];
   comments: Comment[];
+  /** Names declared by statements that failed to parse (to avoid cascading unknown-name errors). */
+  unparsedNames: string[];
   span: Span;
 }
 

@@ -197,6 +197,7 @@ export function parseSource(source: string): ParseResult {
   const diagnostics: Diagnostic[] = [];
   const { tokens, comments, badOffsets } = lex(source, diagnostics);
   const statements: Stmt[] = [];
+  const unparsedNames: string[] = [];
 
   const chunkStarts: number[] = [];
   for (let i = 0; i < tokens.length; i++) if (i === 0 || isStatementStart(tokens, i)) chunkStarts.push(i);
@@ -228,8 +229,10 @@ export function parseSource(source: string): ParseResult {
     // error would only be a consequence.
     const lo = chunk[0]!.startOffset, hi = end.startOffset;
     if (!badOffsets.some((o) => o >= lo && o <= hi)) diagnostics.push(...res.errors);
+    const declares = [K.let, K.param, K.table, K.input].includes(chunk[0]!.tokenType);
+    if (declares && chunk[1]?.tokenType === T.Identifier) unparsedNames.push(chunk[1].image);
   }
 
   const fileSpan: Span = { offset: 0, end: source.length, line: 1, col: 1 };
-  return { ast: { kind: 'File', statements, comments, span: fileSpan }, diagnostics };
+  return { ast: { kind: 'File', statements, comments, unparsedNames, span: fileSpan }, diagnostics };
 }

@@ -12,10 +12,6 @@ import { namesInScope } from '../scope.ts';
 
 export function namesRule(ctx: CheckContext): void {
   forEachExpr(ctx, (e, root, parent) => {
-    if (e.kind === 'List' && !(root.stmt.kind === 'Table')) {
-      ctx.report(diagnostic('misplaced-list', 'a list literal is only allowed as a table initialiser', e.span), root.module);
-      return;
-    }
     if (e.kind === 'Name') {
       const isCallee = parent?.kind === 'Call' && parent.callee === e;
       const isTarget = (parent?.kind === 'Index' || parent?.kind === 'In') && parent.target === e;
@@ -28,6 +24,8 @@ export function namesRule(ctx: CheckContext): void {
 }
 
 function unknown(ctx: CheckContext, e: NameExpr, root: ExprRoot, candidates: Iterable<string>, what = 'name'): void {
+  const scope = ctx.scope(root.module);
+  if (e.ns ? scope.failedAliases.has(e.ns.name) : scope.unreadable.has(e.name) || scope.unreadable.has('*')) return;
   const r = ctx.resolve(e, root.module);
   if (r.kind === 'unknown-namespace') {
     const guess = closestName(e.ns!.name, ctx.scope(root.module).namespaces.keys());
@@ -95,6 +93,7 @@ function checkCallee(ctx: CheckContext, callee: NameExpr, root: ExprRoot): void 
   if (r.kind === 'builtin') return;
   if (r.kind === 'unknown' || r.kind === 'unknown-namespace') {
     if (r.kind === 'unknown-namespace') return unknown(ctx, callee, root, []);
+    if (ctx.scope(root.module).unreadable.has('*')) return;
     const guess = closestName(callee.name, Object.keys(BUILTINS));
     ctx.report(diagnostic('unknown-function', `unknown function '${callee.ns ? callee.ns.name + '.' : ''}${callee.name}'`, callee.nameSpan, {
       suggestion: guess ? { message: `did you mean '${guess}'?`, replacement: guess } : undefined,
