@@ -19,7 +19,8 @@ namespace attnc {
 
 constexpr float LOG2E = 1.4426950408889634f;
 constexpr float LN2 = 0.6931471805599453f;
-constexpr float NEG_INF = -__builtin_huge_valf();  // INFINITY needs math.h, absent in NVRTC
+// -inf without math.h's INFINITY (NVRTC has no math.h)
+__device__ __forceinline__ float neg_inf() { return __int_as_float(0xff800000); }
 constexpr int THREADS = 256;  // both paths: 8 warps = 2 warpgroups
 
 // ---------------------------------------------------------------------------

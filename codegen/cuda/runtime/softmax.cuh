@@ -52,7 +52,7 @@ __device__ __forceinline__ float prepare_scores(float (&s)[NC * 4], const FwdTen
         int k = k_col + i * 8 + (e & 1);
         bool ok = k < t.Nk;
         if (!full) ok = ok && q < t.Nq && mask(pp, b, l, h, q, k);
-        if (!ok) s[4 * i + e] = NEG_INF;
+        if (!ok) s[4 * i + e] = neg_inf();
       }
   }
   return factor;
@@ -65,7 +65,7 @@ struct SoftmaxState {
   float m[2];
   float l[2];
   __device__ __forceinline__ void init() {
-    m[0] = m[1] = NEG_INF;
+    m[0] = m[1] = neg_inf();
     l[0] = l[1] = 0.0f;
   }
 
@@ -76,13 +76,13 @@ struct SoftmaxState {
   __device__ __forceinline__ void step(float (&s)[NC * 4], float factor, float (&alpha)[2]) {
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
-      float mx = NEG_INF;
+      float mx = neg_inf();
 #pragma unroll
       for (int i = 0; i < NC; ++i) mx = fmaxf(mx, fmaxf(s[4 * i + 2 * r], s[4 * i + 2 * r + 1]));
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
       float m_new = fmaxf(m[r], mx * factor);
-      float m_use = m_new == NEG_INF ? 0.0f : m_new;
+      float m_use = m_new == neg_inf() ? 0.0f : m_new;
       alpha[r] = fast_exp2(m[r] - m_use);
       m[r] = m_new;
       float sum = 0.0f;
@@ -108,7 +108,7 @@ struct SoftmaxState {
       sum += __shfl_xor_sync(0xffffffffu, sum, 2);
       bool empty = !(sum > 0.0f);
       inv_l[r] = empty ? 0.0f : 1.0f / sum;
-      lse[r] = empty ? NEG_INF : (m[r] + __log2f(sum)) * LN2;
+      lse[r] = empty ? neg_inf() : (m[r] + __log2f(sum)) * LN2;
     }
   }
 };
