@@ -7,6 +7,7 @@ import './commands/check.ts';
 import './commands/fmt.ts';
 import './commands/ir.ts';
 import './commands/compile.ts';
+import './commands/mask.ts';
 import './commands/playground.ts';
 
 const HELP_FOOTER = `
