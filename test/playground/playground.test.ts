@@ -4,7 +4,7 @@
 // saves a screenshot under test-output/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileToIr, formatDiagnostic } from '../../src/api.ts';
+import { compileToIr, formatDiagnostic, formatSource } from '../../src/api.ts';
 import {
   canvasSignature, differingCells, editorText, openPlayground, typeSource, waitForMask, waitForTiles,
   type PlaygroundSession,
@@ -54,6 +54,7 @@ describe('playground in Chromium', () => {
     expect(problem).toContain(expected.code);
     // ... and a squiggle in the editor.
     expect(await page.locator('#editor .cm-lintRange-error').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: `${OUT}/playground-error.png` });
 
     await typeSource(page, FIXED);
     await page.waitForSelector('#problems li.empty', { timeout: 20_000 });
@@ -64,6 +65,37 @@ describe('playground in Chromium', () => {
     expect(differingCells(maskBefore, maskAfter)).toBeGreaterThan(10);
     expect(differingCells(tilesBefore, tilesAfter)).toBeGreaterThan(10);
     expect(await page.locator('#editor .cm-lintRange-error').count()).toBe(0);
+  });
+
+  it('formats on Shift-Alt-F like attnc fmt', async () => {
+    const { page } = session;
+    const messy = 'param   w=256\nmask=causal   and (window( w )or sinks(64))';
+    let generation = await waitForMask(page);
+    await typeSource(page, messy);
+    await page.keyboard.press('Shift+Alt+F');
+    const expected = formatSource(messy).text!;
+    await expect.poll(() => editorText(page)).toBe(expected);
+    // Same mask as FIXED: the page recompiles, the views come back.
+    generation = await waitForMask(page, generation);
+    expect(generation).toBeGreaterThan(0);
+  });
+
+  it('completes built-ins with their one-line docs', async () => {
+    const { page } = session;
+    await page.click('#editor .cm-content');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('let near = wind');
+    await page.keyboard.press('Control+Space');
+    await page.waitForSelector('.cm-tooltip-autocomplete', { timeout: 10_000 });
+    const options = await page.locator('.cm-tooltip-autocomplete li').allTextContents();
+    expect(options.some((o) => o.startsWith('window'))).toBe(true);
+    await page.waitForSelector('.cm-completionInfo', { timeout: 10_000 });
+    expect(await page.textContent('.cm-completionInfo')).toContain('allows (q, k) when');
+    await page.keyboard.press('Escape');
+    // Back to the fixed source for the next steps.
+    await typeSource(page, FIXED);
+    await page.waitForSelector('#problems li.empty', { timeout: 20_000 });
   });
 
   it('fills the CUDA and WGSL tabs', async () => {

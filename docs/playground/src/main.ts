@@ -35,7 +35,6 @@ async function start(): Promise<void> {
   let summary: PatternSummary | undefined;
   let layer = 0;
   let head = 0;
-  let lastDiagnostics: DiagnosticView[] = [];
   const t0 = performance.now();
   let firstRender = true;
 
@@ -212,13 +211,24 @@ async function start(): Promise<void> {
     return value;
   }
 
+  let shownDiagnostics = '';
+  function showDiagnostics(diagnostics: DiagnosticView[]): void {
+    const key = JSON.stringify(diagnostics);
+    if (key === shownDiagnostics) return;
+    shownDiagnostics = key;
+    problems.render(diagnostics);
+    editor.showDiagnostics(diagnostics);
+  }
+
   client.onMessage((message: FromWorker) => {
     switch (message.kind) {
+      case 'diagnostics':
+        if (message.generation !== generation) return;
+        showDiagnostics(message.diagnostics);
+        return;
       case 'compiled': {
         if (message.generation !== generation) return; // a newer compile is on its way
-        lastDiagnostics = message.diagnostics;
-        problems.render(message.diagnostics);
-        editor.showDiagnostics(message.diagnostics);
+        showDiagnostics(message.diagnostics);
         const errors = message.diagnostics.filter((d) => d.severity === 'error').length;
         if (!message.summary) {
           setStatus(`${errors} error${errors === 1 ? '' : 's'} · views show the last good version`);
@@ -300,7 +310,6 @@ async function start(): Promise<void> {
     }
   });
 
-  void lastDiagnostics;
   scheduleCompile(0);
 }
 

@@ -152,6 +152,8 @@ export type ToWorker =
   | { kind: 'run'; generation: number; l: number; settings: RunSettings };
 
 export type FromWorker =
+  /** The front end's diagnostics, sent before the (slower) evaluation and analysis. */
+  | { kind: 'diagnostics'; generation: number; diagnostics: DiagnosticView[] }
   | {
       kind: 'compiled';
       generation: number;

@@ -51,7 +51,9 @@ function handle(message: ToWorker): void {
     case 'compile': {
       latestGeneration = message.generation;
       const started = performance.now();
-      const result = compilePattern(message);
+      const result = compilePattern(message, (diagnostics) =>
+        post({ kind: 'diagnostics', generation: message.generation, diagnostics }),
+      );
       const millis = performance.now() - started;
       if (result.compiled) current = result.compiled;
       post({

@@ -59,12 +59,19 @@ type FrontEndResult = ReturnType<typeof compileToIr>;
 /** The compile without overrides, once per source: each control's value in the source. */
 let sourceOnly: { key: string; result: FrontEndResult } | undefined;
 
-export function compilePattern(request: CompileRequest): { diagnostics: DiagnosticView[]; compiled?: CompiledPattern } {
+/**
+ * Source → IR → evaluator and analysis. `early` receives the front end's diagnostics as soon as
+ * they exist, so the editor's squiggles do not wait for the analysis.
+ */
+export function compilePattern(
+  request: CompileRequest,
+  early: (diagnostics: DiagnosticView[]) => void = () => undefined,
+): { diagnostics: DiagnosticView[]; compiled?: CompiledPattern } {
   const { source, fileName, overrides } = request;
   const key = `${fileName}\u0000${source}`;
   if (sourceOnly?.key !== key) sourceOnly = { key, result: compileToIr(source, { file: fileName, readFile }) };
   const plain = sourceOnly.result;
-  if (Object.keys(overrides).length === 0) return finish(request, plain.ir ?? undefined, plain.diagnostics, plain.ir ?? undefined, plain.sources);
+  if (Object.keys(overrides).length === 0) return finish(request, plain.ir ?? undefined, plain.diagnostics, plain.ir ?? undefined, plain.sources, early);
   const sizes: Partial<Sizes> = {};
   const set: Record<string, number | boolean> = {};
   for (const [name, value] of Object.entries(overrides)) {
@@ -72,7 +79,7 @@ export function compilePattern(request: CompileRequest): { diagnostics: Diagnost
     else set[name] = value;
   }
   const result = compileToIr(source, { file: fileName, sizes, set, readFile });
-  return finish(request, result.ir ?? undefined, result.diagnostics, plain.ir ?? undefined, result.sources);
+  return finish(request, result.ir ?? undefined, result.diagnostics, plain.ir ?? undefined, result.sources, early);
 }
 
 function finish(
@@ -81,8 +88,10 @@ function finish(
   diagnostics: readonly Diagnostic[],
   plainIr: IrProgram | undefined,
   sources: Record<string, string>,
+  early: (diagnostics: DiagnosticView[]) => void,
 ): { diagnostics: DiagnosticView[]; compiled?: CompiledPattern } {
   const views = diagnostics.map((d) => diagnosticView(d, request.source, request.fileName, sources));
+  early(views);
   if (!ir || views.some((d) => d.severity === 'error')) return { diagnostics: views };
 
   const sizes = ir.sizes;
