@@ -21,12 +21,14 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
 
 /** The candidate closest to `name`, if close enough to be a plausible typo. */
 export function closestName(name: string, candidates: Iterable<string>): string | undefined {
-  const limit = Math.max(1, Math.floor(name.length / 3));
+  // One-letter names are one edit away from every other one-letter name: suggest only a
+  // different capitalisation for them.
+  const limit = name.length <= 1 ? 0.5 : Math.max(1, Math.floor(name.length / 3));
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const c of candidates) {
     if (c === name) continue;
-    const d = c.toLowerCase() === name.toLowerCase() ? 0.5 : editDistance(name, c, limit);
+    const d = c.toLowerCase() === name.toLowerCase() ? 0.5 : editDistance(name, c, Math.floor(limit));
     if (d < bestDistance || (d === bestDistance && best !== undefined && c < best)) {
       best = c;
       bestDistance = d;

@@ -94,81 +94,70 @@ function printStatementHead(s: Stmt): string {
   }
 }
 
-interface Attached {
-  leading: Comment[];
-  trailing: Comment | null;
-  blankBefore: boolean;
-}
-
 /** Print a whole file. `source` (the parsed text) enables comments and blank-line keeping. */
 export function printFile(ast: FileAst, source?: string): string {
   const lineOf = makeLineOf(source ?? '');
-  const comments = source ? [...ast.comments] : [];
+  const comments = source !== undefined ? [...ast.comments] : [];
   let ci = 0;
   const out: string[] = [];
-  let lastEndLine = -1;
+  /** Source line where the last printed thing ended (-1: nothing printed yet). */
+  let prevEnd = -1;
 
-  // Items in source order: statements, and each mask block's rules and closing brace.
-  const take = (item: { span: Span }, firstItem: boolean): Attached => {
-    const leading: Comment[] = [];
-    while (ci < comments.length && comments[ci]!.span.offset < item.span.offset) leading.push(comments[ci++]!);
-    // Comments inside the item's span that are not on its last line move in front of it.
-    const lastLine = lineOf(item.span.end - 1);
-    while (ci < comments.length && comments[ci]!.span.offset < item.span.end && lineOf(comments[ci]!.span.offset) < lastLine) leading.push(comments[ci++]!);
-    const startLine = lineOf(leading[0]?.span.offset ?? item.span.offset);
-    const blankBefore = !firstItem && source !== undefined && lastEndLine >= 0 && startLine > lastEndLine + 1 + blankLinesInside(leading, lineOf);
-    return { leading, trailing: null, blankBefore };
+  // One printed line for something that spans source lines [startLine, endLine]. A blank
+  // source line before it becomes one blank line, except right after `{` or before `}`.
+  const line = (indent: string, text: string, startLine: number, endLine: number) => {
+    const last = out[out.length - 1];
+    if (source !== undefined && prevEnd >= 0 && startLine > prevEnd + 1 && last !== undefined && !last.endsWith('{') && text !== '}') out.push('');
+    out.push(indent + text);
+    prevEnd = endLine;
   };
+  const commentLine = (indent: string, c: Comment) => line(indent, c.text.trimEnd(), lineOf(c.span.offset), lineOf(c.span.offset));
+  /** Own-line comments before `offset`, and those inside [offset, end) not on its last line. */
+  const leading = (indent: string, offset: number, end: number) => {
+    while (ci < comments.length && comments[ci]!.span.offset < offset) commentLine(indent, comments[ci++]!);
+    const lastLine = lineOf(end - 1);
+    while (ci < comments.length && comments[ci]!.span.offset < end && lineOf(comments[ci]!.span.offset) < lastLine) commentLine(indent, comments[ci++]!);
+  };
+  /** An end-of-line comment right after `end`. */
   const trailing = (end: number): Comment | null => {
     const endLine = lineOf(end - 1);
-    if (ci < comments.length && lineOf(comments[ci]!.span.offset) === endLine && comments[ci]!.span.offset >= end - 1) {
-      return comments[ci++]!;
+    const c = comments[ci];
+    if (c && lineOf(c.span.offset) === endLine && c.span.offset >= end - 1) {
+      ci++;
+      return c;
     }
     return null;
   };
-  const emit = (indent: string, text: string, a: Attached, t: Comment | null) => {
-    if (a.blankBefore) out.push('');
-    for (const c of a.leading) out.push(indent + c.text.trimEnd());
-    out.push(indent + text + (t ? ` ${t.text.trimEnd()}` : ''));
-  };
+  const withTrailing = (text: string, t: Comment | null) => text + (t ? ` ${t.text.trimEnd()}` : '');
 
-  for (const [i, s] of ast.statements.entries()) {
+  for (const s of ast.statements) {
     if (s.kind !== 'MaskBlock') {
-      const a = take(s, i === 0);
-      emit('', printStatementHead(s), a, trailing(s.span.end));
-      lastEndLine = lineOf(s.span.end - 1);
+      leading('', s.span.offset, s.span.end);
+      const t = trailing(s.span.end);
+      line('', withTrailing(printStatementHead(s), t), lineOf(s.span.offset), lineOf(t ? t.span.offset : s.span.end - 1));
       continue;
     }
-    const a = take({ span: { ...s.span, end: s.span.offset + 1 } }, i === 0);
+    leading('', s.span.offset, s.span.offset + 1);
     const braceLine = lineOf(s.span.offset);
-    const headTrailing = ci < comments.length && lineOf(comments[ci]!.span.offset) === braceLine &&
-      (s.rules.length === 0 || lineOf(s.rules[0]!.span.offset) !== braceLine) && comments[ci]!.span.offset < s.span.end ? comments[ci++]! : null;
-    emit('', 'mask {', a, headTrailing);
-    lastEndLine = braceLine;
-    for (const [j, r] of s.rules.entries()) {
-      const ra = take(r, j === 0);
-      emit('  ', printRule(r), ra, trailing(r.span.end));
-      lastEndLine = lineOf(r.span.end - 1);
+    let head: Comment | null = null;
+    const c = comments[ci];
+    if (c && c.span.offset < s.span.end && lineOf(c.span.offset) === braceLine && (s.rules.length === 0 || lineOf(s.rules[0]!.span.offset) !== braceLine)) {
+      head = c;
+      ci++;
     }
-    // Comments before the closing brace.
-    const closeOffset = s.span.end - 1;
-    const inner: Comment[] = [];
-    while (ci < comments.length && comments[ci]!.span.offset < closeOffset) inner.push(comments[ci++]!);
-    for (const c of inner) out.push(`  ${c.text.trimEnd()}`);
-    out.push('}' + (() => { const t = trailing(s.span.end); return t ? ` ${t.text.trimEnd()}` : ''; })());
-    lastEndLine = lineOf(s.span.end - 1);
+    line('', withTrailing('mask {', head), braceLine, braceLine);
+    for (const r of s.rules) {
+      leading('  ', r.span.offset, r.span.end);
+      const t = trailing(r.span.end);
+      line('  ', withTrailing(printRule(r), t), lineOf(r.span.offset), lineOf(t ? t.span.offset : r.span.end - 1));
+    }
+    const close = s.span.end - 1;
+    while (ci < comments.length && comments[ci]!.span.offset < close) commentLine('  ', comments[ci++]!);
+    const t = trailing(s.span.end);
+    line('', withTrailing('}', t), lineOf(close), lineOf(close));
   }
-  // Comments after the last statement.
-  if (ci < comments.length) {
-    const firstLine = lineOf(comments[ci]!.span.offset);
-    if (out.length > 0 && firstLine > lastEndLine + 1) out.push('');
-    while (ci < comments.length) out.push(comments[ci++]!.text.trimEnd());
-  }
+  while (ci < comments.length) commentLine('', comments[ci++]!);
   return out.length > 0 ? `${out.join('\n')}\n` : '';
-}
-
-function blankLinesInside(_leading: Comment[], _lineOf: (o: number) => number): number {
-  return 0;
 }
 
 function makeLineOf(source: string): (offset: number) => number {
