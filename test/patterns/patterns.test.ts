@@ -83,6 +83,7 @@ describe('patterns/', () => {
         const once = formatSource(source, { file }).text;
         expect(once).not.toBeNull();
         expect(formatSource(once!, { file }).text).toBe(once);
+        expect(once, 'shipped patterns are canonically formatted (attnc fmt --write)').toBe(source);
         expect(withoutSpans(compile(once!, file))).toEqual(withoutSpans(compile(source, file)));
       });
     });
