@@ -8,6 +8,9 @@ import { buildPlayground, servePlayground, type PlaygroundServer } from '../../s
 
 export const CHROMIUM = process.env.ATTNC_CHROMIUM ?? '/usr/bin/chromium';
 
+/** Generous: CI machines running the whole suite in parallel can be slow. */
+export const WAIT_MS = 90_000;
+
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -68,13 +71,13 @@ export async function openPlayground(options: { hash?: string; viewport?: { widt
 
 /** Waits until the mask of a compile newer than `after` has been drawn; returns its generation. */
 export async function waitForMask(page: Page, after = -1): Promise<number> {
-  await page.waitForFunction((prev) => Number(document.body.dataset.maskGeneration ?? -1) > prev, after, { timeout: 30_000 });
+  await page.waitForFunction((prev) => Number(document.body.dataset.maskGeneration ?? -1) > prev, after, { timeout: WAIT_MS });
   return Number(await page.evaluate(() => document.body.dataset.maskGeneration));
 }
 
 /** Waits until the tile map of a compile newer than `after` has been drawn. */
 export async function waitForTiles(page: Page, after = -1): Promise<number> {
-  await page.waitForFunction((prev) => Number(document.body.dataset.tileGeneration ?? -1) > prev, after, { timeout: 30_000 });
+  await page.waitForFunction((prev) => Number(document.body.dataset.tileGeneration ?? -1) > prev, after, { timeout: WAIT_MS });
   return Number(await page.evaluate(() => document.body.dataset.tileGeneration));
 }
 
