@@ -7,7 +7,7 @@
 // evaluated tile by tile in five-valued logic, and tiles left UNKNOWN are refined by splitting.
 import type { AnalysisContext } from './context.ts';
 import { DEP_K, DEP_Q } from './fold.ts';
-import { and2, isSkeleton, not1, or2 } from './interval.ts';
+import { isSkeleton } from './interval.ts';
 import { kTileRuns, leafRow, tileSummary } from './leaves.ts';
 import { refineRect } from './refine.ts';
 import { TileMapBuilder, type TileMap } from './tilemap.ts';
@@ -16,6 +16,9 @@ import { TileMapBuilder, type TileMap } from './tilemap.ts';
 const F = 0, T = 1, M = 2, U = 3, R = 4;
 const EMPTY = 0, FULL = 1, PARTIAL = 2, PARTIAL_UNDECIDED = 3, PARTIAL_RUNTIME = 4;
 const CODE_OF = [EMPTY, FULL, PARTIAL, PARTIAL_UNDECIDED, PARTIAL_RUNTIME];
+const and2 = (a: number, b: number) => (a === F || b === F ? F : a === T ? b : b === T ? a : a === R || b === R ? R : U);
+const or2 = (a: number, b: number) => (a === T || b === T ? T : a === F ? b : b === F ? a : a === R || b === R ? R : U);
+const not1 = (a: number) => (a === T ? F : a === F ? T : a);
 
 export interface Classification {
   root: number;
@@ -64,12 +67,13 @@ export function classify(ctx: AnalysisContext, root: number): Classification {
   const kVals = kLeaves.map((id) => tileSummary(ctx, id, 'k').val);
   const cur = new Uint8Array(slot.size);
   const curSrc = new Int32Array(slot.size);
-  const residuals = new Map<string, number>();
+  const residuals = new Map<number | string, number>();
 
   /** The mask with the current TRUE / FALSE values of row and query leaves substituted. */
   const residual = (): number => {
-    let key = '';
-    for (let i = 0; i < nAssign; i++) key += cur[i] === T ? '1' : '0';
+    let key: number | string = 0;
+    if (nAssign <= 30) for (let i = 0; i < nAssign; i++) key = (key as number) * 2 + (cur[i] === T ? 1 : 0);
+    else { key = ''; for (let i = 0; i < nAssign; i++) key += cur[i] === T ? '1' : '0'; }
     let r = residuals.get(key);
     if (r !== undefined) return r;
     const memo = new Map<number, number>();
@@ -192,7 +196,8 @@ export function classify(ctx: AnalysisContext, root: number): Classification {
   const at = new Int32Array(nRow);
   for (qt = 0; qt < nqt; qt++) {
     builder.startRow(qt);
-    [q0, q1] = ctx.qRange(qt);
+    q0 = qt * ctx.tile.bq;
+    q1 = Math.min(ctx.Nq, q0 + ctx.tile.bq) - 1;
     rows = q1 - q0 + 1;
     for (let i = 0; i < nRow; i++) { runsOf[i] = leafRow(ctx, rowLeaves[i]!, qt); at[i] = 0; }
     let staticAssign = true;

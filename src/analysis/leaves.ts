@@ -6,7 +6,7 @@
 import type { AnalysisContext } from './context.ts';
 import { DEP_K, DEP_Q } from './fold.ts';
 import { floorDiv } from '../reference/int.ts';
-import { refineRect } from './refine.ts';
+import { affineLeaf, refineRect } from './refine.ts';
 
 const F = 0, T = 1, M = 2, U = 3, R = 4;
 
@@ -132,6 +132,7 @@ function computeRow(ctx: AnalysisContext, id: number, qt: number): number[] {
   const bk = ctx.tile.bk;
   const out: number[] = [];
   const push = (t0: number, t1: number, v: number) => {
+    if (t1 <= t0) return;
     const n = out.length;
     if (n && out[n - 2] === v && v !== M && out[n - 3] === t0) out[n - 3] = t1;
     else out.push(t0, t1, v, NaN);
@@ -142,6 +143,11 @@ function computeRow(ctx: AnalysisContext, id: number, qt: number): number[] {
     const end = Math.min(Nk, (floorDiv(q1, node.block) + 1) * node.block);
     const te = Math.ceil(end / bk);
     push(0, te, R); push(te, nkt, F);
+    return out;
+  }
+  const aff = affineLeaf(ctx, id);
+  if (aff && !aff.ne && aff.lin.b !== 0 && (aff.lo !== aff.hi || (Math.abs(aff.lin.b) === 1 && Math.abs(aff.lin.a) <= 1))) {
+    affineRow(aff.lin, aff.lo, aff.hi, q0, q1, bk, Nk, nkt, push);
     return out;
   }
   const prog = ctx.program(id);
@@ -160,6 +166,42 @@ function computeRow(ctx: AnalysisContext, id: number, qt: number): number[] {
     push(a, b, v);
   }
   return out;
+}
+
+/**
+ * Runs of an affine comparison a*q + b*k + c in [lo, hi] along one row, without evaluating
+ * rectangles: along the row the tiles go F* M* T* M* F*, and the four boundaries are found by
+ * binary search on monotone predicates of the exact range of the affine form over each tile.
+ */
+function affineRow(
+  lin: { a: number; b: number; c: number }, lo: number, hi: number, q0: number, q1: number,
+  bk: number, Nk: number, nkt: number, push: (t0: number, t1: number, v: number) => void,
+): void {
+  const qa = Math.min(lin.a * q0, lin.a * q1) + lin.c, qz = Math.max(lin.a * q0, lin.a * q1) + lin.c;
+  const b = lin.b;
+  const lmin = (kt: number) => qa + Math.min(b * kt * bk, b * (Math.min(kt * bk + bk, Nk) - 1));
+  const lmax = (kt: number) => qz + Math.max(b * kt * bk, b * (Math.min(kt * bk + bk, Nk) - 1));
+  const first = (p: (kt: number) => boolean) => {
+    let l = 0, h = nkt;
+    while (l < h) { const m = (l + h) >> 1; if (p(m)) h = m; else l = m + 1; }
+    return l;
+  };
+  let pa: number, pb: number, pc: number, pd: number;
+  if (b > 0) {
+    pa = first((t) => lmax(t) >= lo); pb = first((t) => lmin(t) >= lo);
+    pc = first((t) => lmax(t) > hi); pd = first((t) => lmin(t) > hi);
+  } else {
+    pa = first((t) => lmin(t) <= hi); pb = first((t) => lmax(t) <= hi);
+    pc = first((t) => lmin(t) < lo); pd = first((t) => lmax(t) < lo);
+  }
+  push(0, pa, F);
+  const ts = Math.max(pa, pb), te = Math.min(pc, pd);
+  if (ts < te) {
+    for (let t = pa; t < ts; t++) push(t, t + 1, M);
+    push(ts, te, T);
+    for (let t = te; t < pd; t++) push(t, t + 1, M);
+  } else for (let t = pa; t < pd; t++) push(t, t + 1, M);
+  push(pd, nkt, F);
 }
 
 /** A random_blocks leaf on one row: T where every (query block, key block) pair of the tile is chosen. */

@@ -91,7 +91,8 @@ function linearOf(ctx: AnalysisContext, id: number): Linear | null {
   }
 }
 
-function affineLeaf(ctx: AnalysisContext, id: number) {
+/** A comparison that is affine in q and k: a*q + b*k + c in [lo, hi] (ne: not in). */
+export function affineLeaf(ctx: AnalysisContext, id: number) {
   let cache = linearCache.get(ctx);
   if (!cache) { cache = new Map(); linearCache.set(ctx, cache); }
   if (cache.has(id)) return cache.get(id)!;

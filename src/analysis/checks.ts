@@ -1,0 +1,180 @@
+// Analysis stage, step 6: the two checks. Coverage: do the heads of a layer together allow
+// every causal pair (q >= k)? Decided exactly by classifying `causal and not (head_0 or ...)`,
+// which must be EMPTY everywhere. Reachability: can every query receive information from every
+// earlier key after n layers (with the residual stream)? Argued on query-tile-sized position
+// blocks: an under-approximation (FULL tiles only, so "reachable" is sound) and an
+// over-approximation (every non-empty tile, so "never" is sound).
+import type { AnalysisContext } from './context.ts';
+import { classify, type Classification } from './classify.ts';
+import type { Program } from './interval.ts';
+import type { CoverageReport, ReachabilityReport } from './schema.ts';
+import { tileAt, type TileMap } from './tilemap.ts';
+import { alignedSplit } from './refine.ts';
+
+const T = 1, F = 0, M = 2;
+
+export interface LayerUnion {
+  l: number;
+  union: Classification;
+  /** `causal and not union`: EMPTY everywhere iff the layer covers every causal pair. */
+  gaps: Classification;
+}
+
+export function layerUnions(ctx: AnalysisContext, rootsByLayer: number[][]): LayerUnion[] {
+  const { pool } = ctx;
+  const causal = pool.op('le', 'bool', [pool.v('k'), pool.v('q')]);
+  const cache = new Map<string, { union: Classification; gaps: Classification }>();
+  return rootsByLayer.map((roots, l) => {
+    const key = [...new Set(roots)].sort((a, b) => a - b).join(',');
+    let hit = cache.get(key);
+    if (!hit) {
+      const u = pool.op('or', 'bool', [...new Set(roots)]);
+      const g = pool.op('and', 'bool', [causal, pool.op('not', 'bool', [u])]);
+      hit = { union: classify(ctx, u), gaps: classify(ctx, g) };
+      cache.set(key, hit);
+    }
+    return { l, ...hit };
+  });
+}
+
+/** An element where `prog` is TRUE inside the rectangle, by splitting; null if none found. */
+function witness(ctx: AnalysisContext, prog: Program, q0: number, q1: number, k0: number, k1: number): { q: number; k: number } | null {
+  const stack = [q0, q1, k0, k1];
+  let budget = 20000;
+  while (stack.length && budget-- > 0) {
+    const b1 = stack.pop()!, b0 = stack.pop()!, a1 = stack.pop()!, a0 = stack.pop()!;
+    const v = prog.eval(a0, a1, b0, b1);
+    if (v === F) continue;
+    if (v === T) return { q: a1, k: b0 };
+    if (a0 === a1 && b0 === b1) continue;
+    if (a1 - a0 >= b1 - b0) { const m = alignedSplit(a0, a1); stack.push(m, a1, b0, b1, a0, m - 1, b0, b1); }
+    else { const m = alignedSplit(b0, b1); stack.push(a0, a1, m, b1, a0, a1, b0, m - 1); }
+    void M;
+  }
+  return null;
+}
+
+export function coverageReport(ctx: AnalysisContext, unions: LayerUnion[]): CoverageReport {
+  const layers = unions.map(({ l, gaps }) => {
+    const m = gaps.map;
+    if (m.code.length === 0) return { l, ok: true, undecided: false };
+    const prog = ctx.program(gaps.root);
+    let undecided = true;
+    for (let x = 0; x < m.nqt; x++) {
+      for (let i = m.rowPtr[x]!; i < m.rowPtr[x + 1]!; i++) {
+        for (let t = m.kt0[i]!; t < m.kt1[i]!; t++) {
+          const [q0, q1] = ctx.qRange(x), [k0, k1] = ctx.kRange(t);
+          const w = witness(ctx, prog, q0, q1, k0, k1);
+          if (w) return { l, ok: false, uncovered: w, undecided: false };
+          if (undecided && ctx.evals > ctx.totalBudget) break;
+        }
+      }
+    }
+    return { l, ok: false, undecided };
+  });
+  return { checked: true, ok: layers.every((x) => x.ok), layers };
+}
+
+/** Bit set rows over position blocks. */
+class Bits {
+  readonly words: number;
+  readonly data: Uint32Array;
+  constructor(readonly n: number) { this.words = (n + 31) >>> 5; this.data = new Uint32Array(n * this.words); }
+  set(r: number, c: number) { this.data[r * this.words + (c >>> 5)]! |= 1 << (c & 31); }
+  has(r: number, c: number) { return (this.data[r * this.words + (c >>> 5)]! & (1 << (c & 31))) !== 0; }
+  orRow(dst: Bits, r: number, src: Bits, s: number) {
+    const w = this.words, d = dst.data, o = src.data;
+    for (let i = 0; i < w; i++) d[r * w + i]! |= o[s * w + i]!;
+  }
+  copy(): Bits { const b = new Bits(this.n); b.data.set(this.data); return b; }
+  equals(o: Bits): boolean { for (let i = 0; i < this.data.length; i++) if (this.data[i] !== o.data[i]) return false; return true; }
+  /** First (r, c) with c <= r not set, or null. */
+  firstMissingCausal(): [number, number] | null {
+    for (let r = 0; r < this.n; r++) for (let c = 0; c <= r; c++) if (!this.has(r, c)) return [r, c];
+    return null;
+  }
+}
+
+interface LayerEdges { full: Array<Int32Array>; any: Array<Int32Array>; diag: Uint8Array }
+
+function layerEdges(ctx: AnalysisContext, u: LayerUnion): LayerEdges {
+  const nb = ctx.nqt, G = ctx.tile.bq, bk = ctx.tile.bk;
+  const full: Int32Array[] = [], any: Int32Array[] = [];
+  const diag = new Uint8Array(nb);
+  const um: TileMap = u.union.map, gm: TileMap = u.gaps.map;
+  for (let b = 0; b < nb; b++) {
+    const f: number[] = [], a: number[] = [];
+    // key tiles of row b grouped into key blocks of G positions
+    const seen = new Map<number, { all: boolean; some: boolean }>();
+    for (let i = um.rowPtr[b]!; i < um.rowPtr[b + 1]!; i++) {
+      for (let t = um.kt0[i]!; t < um.kt1[i]!; t++) {
+        const m0 = Math.floor((t * bk) / G), m1 = Math.floor((Math.min(ctx.Nk, t * bk + bk) - 1) / G);
+        for (let m = m0; m <= m1; m++) {
+          const e = seen.get(m) ?? { all: true, some: false };
+          e.some = true;
+          seen.set(m, e);
+        }
+      }
+    }
+    for (const [m, e] of seen) {
+      // every key tile overlapping block m must be FULL
+      const t0 = Math.floor((m * G) / bk), t1 = Math.floor((Math.min(ctx.Nk, m * G + G) - 1) / bk);
+      let all = true;
+      for (let t = t0; t <= t1 && all; t++) if (tileAt(um, b, t) !== 1) all = false;
+      e.all = all;
+      a.push(m);
+      if (all) f.push(m);
+    }
+    full.push(Int32Array.from(f));
+    any.push(Int32Array.from(a));
+    // diagonal block: the layer allows every causal pair inside it
+    const t0 = Math.floor((b * G) / bk), t1 = Math.floor((Math.min(ctx.Nk, b * G + G) - 1) / bk);
+    let ok = true;
+    for (let t = t0; t <= t1 && ok; t++) if (tileAt(gm, b, t) !== 0) ok = false;
+    diag[b] = ok ? 1 : 0;
+  }
+  return { full, any, diag };
+}
+
+export function reachabilityReport(ctx: AnalysisContext, unions: LayerUnion[], L: number, maxLayers = 4096): ReachabilityReport {
+  const G = ctx.tile.bq;
+  const base = { checked: true, layers: L, granularity: G };
+  if (ctx.Nq !== ctx.Nk) {
+    return { ...base, checked: false, verdict: 'not_applicable', withinLayers: false, note: 'needs Nq = Nk (self-attention)' };
+  }
+  const nb = ctx.nqt;
+  const edges = unions.map((u) => layerEdges(ctx, u));
+  let under = new Bits(nb), over = new Bits(nb);
+  let underDone = -1;
+  let lastOverChange = 0;
+  for (let layer = 1; layer <= maxLayers; layer++) {
+    const e = edges[(layer - 1) % edges.length]!;
+    const nu = under.copy(), no = over.copy();
+    for (let b = 0; b < nb; b++) {
+      if (underDone < 0) {
+        for (const m of e.full[b]!) { nu.set(b, m); nu.orRow(nu, b, under, m); }
+        if (e.diag[b]) nu.set(b, b);
+      }
+      for (const m of e.any[b]!) { no.set(b, m); no.orRow(no, b, over, m); }
+    }
+    if (!no.equals(over)) lastOverChange = layer;
+    under = nu; over = no;
+    if (underDone < 0 && under.firstMissingCausal() === null) { underDone = layer; break; }
+    if (layer - lastOverChange >= edges.length) {
+      const miss = over.firstMissingCausal();
+      if (miss) {
+        const [b, m] = miss;
+        const example = { q: Math.min(ctx.Nq - 1, b * G + G - 1), k: m * G };
+        return { ...base, verdict: 'never', withinLayers: false, example, note: `key block ${m} never reaches query block ${b} (over-approximation with every non-empty tile as an edge)` };
+      }
+      return { ...base, verdict: 'unknown', withinLayers: false, note: `the tile-level argument is inconclusive after ${layer} layers (partial tiles)` };
+    }
+  }
+  if (underDone > 0) {
+    return {
+      ...base, verdict: 'reachable', layersNeeded: underDone, withinLayers: underDone <= L,
+      note: `every query position receives every earlier key after ${underDone} layer(s) (FULL tiles and causally complete diagonal blocks; layers beyond ${L} repeat the pattern's layers)`,
+    };
+  }
+  return { ...base, verdict: 'unknown', withinLayers: false, note: `not decided within ${maxLayers} layers` };
+}

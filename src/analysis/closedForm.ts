@@ -1,0 +1,158 @@
+// Analysis stage, step 5a: a closed-form schedule fitted to a tile map. Each row's non-empty
+// tiles are cut into segments (contiguous runs of one kind, or strided single tiles of one
+// kind); the most common segment layout is the template, each segment's start and end are
+// fitted as clamp(floor((mul * x + add) / div), 0, cols), and the result is verified against
+// every row of the map. Any disagreement means no closed form (the caller falls back to CSR).
+import type { ClosedFormSchedule, Formula, Orientation, Segment } from './schema.ts';
+import type { TileMap } from './tilemap.ts';
+
+export function evalFormula(f: Formula, x: number, limit: number): number {
+  const v = Math.floor((f.mul * x + f.add) / f.div);
+  return v < 0 ? 0 : v > limit ? limit : v;
+}
+
+interface RowSeg { kind: 0 | 1; start: number; last: number; step: number }
+
+/** Segments of one row: kind 1 = FULL, 0 = PARTIAL (every non-FULL non-empty class). */
+function rowSegments(m: TileMap, x: number): RowSeg[] {
+  const runs: Array<[number, number, 0 | 1]> = [];
+  for (let i = m.rowPtr[x]!; i < m.rowPtr[x + 1]!; i++) {
+    const kind = m.code[i] === 1 ? 1 : 0;
+    const last = runs[runs.length - 1];
+    if (last && last[1] === m.kt0[i] && last[2] === kind) last[1] = m.kt1[i]!;
+    else runs.push([m.kt0[i]!, m.kt1[i]!, kind]);
+  }
+  const segs: RowSeg[] = [];
+  for (let i = 0; i < runs.length;) {
+    const [a, b, kind] = runs[i]!;
+    // strided single tiles: at least 3 of one kind with one gap; a longer run starting on the
+    // progression gives it its first tile (so the progression's end does not depend on what follows)
+    if (b - a === 1 && i + 2 < runs.length) {
+      const gap = runs[i + 1]![0] - a;
+      let j = i + 1, last = a;
+      while (j < runs.length && runs[j]![2] === kind && runs[j]![0] - last === gap) {
+        last = runs[j]![0];
+        if (runs[j]![1] - runs[j]![0] > 1) { runs[j] = [runs[j]![0] + 1, runs[j]![1], kind]; break; }
+        j++;
+      }
+      if ((last - a) / gap >= 2 && gap >= 2) {
+        segs.push({ kind, start: a, last, step: gap });
+        i = j;
+        continue;
+      }
+    }
+    segs.push({ kind, start: a, last: b - 1, step: 1 });
+    i++;
+  }
+  return segs;
+}
+
+interface Point { x: number; lo: number; hi: number }
+
+/** A formula with value in [lo, hi] at every point (0 and `limit` also match through the clamp). */
+export function fitFormula(points: Point[], limit: number): Formula | null {
+  if (points.length === 0) return { mul: 0, add: 0, div: 1 };
+  const raw = points.map((p) => ({ x: p.x, lo: p.lo <= 0 ? -Infinity : p.lo, hi: p.hi >= limit ? Infinity : p.hi }));
+  const finite = raw.filter((p) => Number.isFinite(p.lo) || Number.isFinite(p.hi));
+  const mid = (p: Point) => (Number.isFinite(p.lo) && Number.isFinite(p.hi) ? (p.lo + p.hi) / 2 : Number.isFinite(p.lo) ? p.lo : p.hi);
+  let slope = 0;
+  if (finite.length >= 2) {
+    const f0 = finite[0]!, f1 = finite[finite.length - 1]!;
+    if (f1.x !== f0.x) slope = (mid(f1) - mid(f0)) / (f1.x - f0.x);
+  }
+  const tried = new Set<string>();
+  const divs = [1, 2, 3, 4, 5, 6, 7, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+  for (const div of divs) {
+    const base = Math.round(slope * div);
+    for (const mul of [base, base - 1, base + 1, 0]) {
+      const key = `${mul}/${div}`;
+      if (tried.has(key)) continue;
+      tried.add(key);
+      let alo = -Infinity, ahi = Infinity;
+      for (const p of raw) {
+        const mx = mul * p.x;
+        if (Number.isFinite(p.lo)) alo = Math.max(alo, div * p.lo - mx);
+        if (Number.isFinite(p.hi)) ahi = Math.min(ahi, div * p.hi + div - 1 - mx);
+        if (alo > ahi) break;
+      }
+      if (alo > ahi) continue;
+      const add = Number.isFinite(alo) ? alo : Number.isFinite(ahi) ? ahi : 0;
+      return { mul, add, div };
+    }
+  }
+  return null;
+}
+
+export type FitResult = { schedule: ClosedFormSchedule } | { reason: string };
+
+export function fitClosedForm(m: TileMap, orientation: Orientation): FitResult {
+  const rows = m.nqt, cols = m.nkt;
+  const perRow: RowSeg[][] = [];
+  const sigCount = new Map<string, number>();
+  const sigOf: string[] = [];
+  for (let x = 0; x < rows; x++) {
+    const segs = rowSegments(m, x);
+    perRow.push(segs);
+    const sig = segs.map((s) => `${s.kind}:${s.step}`).join(',');
+    sigOf.push(sig);
+    sigCount.set(sig, (sigCount.get(sig) ?? 0) + 1);
+  }
+  // template: the layout with the most segments among those covering >= 1/8 of the rows (else the most common)
+  const sigs = [...sigCount.entries()].sort((a, b) => b[1] - a[1]);
+  const common = sigs.filter(([, c]) => c * 8 >= rows);
+  const pool = common.length ? common : sigs.slice(0, 1);
+  const [template] = pool.reduce((best, cur) => (cur[0].split(',').length > best[0].split(',').length ? cur : best));
+  if (template === '') return { schedule: { kind: 'closed_form', orientation, rows, cols, segments: [] } };
+  const layout = template.split(',').map((t) => { const [k, s] = t.split(':'); return { kind: Number(k) as 0 | 1, step: Number(s) }; });
+  if (layout.length > 8) return { reason: `${layout.length} segments per row` };
+  const segments: Segment[] = [];
+  for (let si = 0; si < layout.length; si++) {
+    const { kind, step } = layout[si]!;
+    const starts: Point[] = [], ends: Point[] = [];
+    for (let x = 0; x < rows; x++) {
+      if (sigOf[x] !== template) continue;
+      const s = perRow[x]![si]!;
+      starts.push({ x, lo: s.start, hi: s.start });
+      ends.push({ x, lo: s.last + 1, hi: s.last + step });
+    }
+    const start = fitFormula(starts, cols), end = fitFormula(ends, cols);
+    if (!start || !end) return { reason: `segment ${si} has no affine/floor ${!start ? 'start' : 'end'}` };
+    segments.push({ kind: kind ? 'FULL' : 'PARTIAL', start, end, step });
+  }
+  const schedule: ClosedFormSchedule = { kind: 'closed_form', orientation, rows, cols, segments };
+  const bad = verifyClosedForm(schedule, m);
+  return bad === null ? { schedule } : { reason: `closed form disagrees with the tile classes in row ${bad}` };
+}
+
+/** First row where the schedule's tiles differ from the map (each tile once, same FULL flag), or null. */
+export function verifyClosedForm(s: ClosedFormSchedule, m: TileMap): number | null {
+  const mark = new Int8Array(s.cols).fill(-1);
+  for (let x = 0; x < s.rows; x++) {
+    let produced = 0;
+    let ok = true;
+    for (const seg of s.segments) {
+      const a = evalFormula(seg.start, x, s.cols), b = evalFormula(seg.end, x, s.cols);
+      const kind = seg.kind === 'FULL' ? 1 : 0;
+      for (let t = a; t < b; t += seg.step) {
+        if (mark[t] !== -1) ok = false;
+        mark[t] = kind;
+        produced++;
+      }
+    }
+    let expected = 0;
+    for (let i = m.rowPtr[x]!; i < m.rowPtr[x + 1]!; i++) {
+      const kind = m.code[i] === 1 ? 1 : 0;
+      for (let t = m.kt0[i]!; t < m.kt1[i]!; t++) {
+        if (mark[t] !== kind) ok = false;
+        expected++;
+      }
+    }
+    // reset the marks
+    for (const seg of s.segments) {
+      const a = evalFormula(seg.start, x, s.cols), b = evalFormula(seg.end, x, s.cols);
+      for (let t = a; t < b; t += seg.step) mark[t] = -1;
+    }
+    if (!ok || produced !== expected) return x;
+  }
+  return null;
+}

@@ -1,0 +1,209 @@
+// The analysis stage (IR -> tile classes, schedules, statistics, checks), between the IR and
+// the code generators. `analyze` decides, per (layer, head), which BQ x BK tiles are EMPTY,
+// FULL or PARTIAL by interval reasoning over the mask expression (never element by element),
+// groups heads with the same folded mask into classes, and gives each class a schedule.
+// Browser-safe: no Node imports.
+import type { IrProgram, Sizes } from '../ir/schema.ts';
+import { AnalysisContext } from './context.ts';
+import { classify, type Classification } from './classify.ts';
+import { instantiate, printNode } from './fold.ts';
+import { chooseSchedule, chooseTransposed } from './schedule.ts';
+import { coverageReport, layerUnions, reachabilityReport } from './checks.ts';
+import { runtimeBuilds } from './runtime.ts';
+import {
+  AnalysisReport, type AnalysisDiagnostic, type ClassReport, type CoverageReport, type ReachabilityReport,
+  type Schedule, type StaticSchedule, type TileCounts, type TileShape,
+} from './schema.ts';
+
+export * from './schema.ts';
+export { keyTilesOf, numKeyTiles, keyTile, buildCsr } from './schedule.ts';
+export { evalFormula } from './closedForm.ts';
+export { tileAt, forEachTile, transposeTileMap, TILE_CODE_NAMES, type TileMap } from './tilemap.ts';
+export { tileMapsSvg, rasterize, TILE_COLORS, type Raster } from './render.ts';
+
+export interface AnalyzeOptions {
+  sizes?: Partial<Sizes>;
+  tile: TileShape;
+  /** Also build transposed (per key tile) schedules (default true). */
+  transposed?: boolean;
+  /** Run the coverage and reachability checks (default true). */
+  checks?: boolean;
+  /** Refinement budgets (rectangle evaluations). */
+  tileBudget?: number;
+  totalBudget?: number;
+  /** Mask-evaluation overhead of a PARTIAL tile relative to a FULL one, for the speed-up model. */
+  partialOverhead?: number;
+}
+
+export interface ClassAnalysis {
+  id: number;
+  members: Array<{ l: number; h: number }>;
+  /** Folded mask root in the analysis node pool. */
+  root: number;
+  classification: Classification;
+  schedule: Schedule;
+  transposed?: StaticSchedule;
+}
+
+export interface Analysis {
+  report: AnalysisReport;
+  classes: ClassAnalysis[];
+  /** Class id of (layer, head). */
+  classOf(l: number, h: number): number;
+}
+
+const tileCounts = (t: number[]): TileCounts => ({
+  EMPTY: t[0]!, FULL: t[1]!, PARTIAL: t[2]!, PARTIAL_UNDECIDED: t[3]!, PARTIAL_RUNTIME: t[4]!,
+});
+
+export function analyze(ir: IrProgram, opts: AnalyzeOptions): Analysis {
+  const t0 = now();
+  const sizes: Sizes = { ...ir.sizes, ...opts.sizes };
+  const { Nq, Nk, H, L } = sizes;
+  const ctx = new AnalysisContext(Nq, Nk, opts.tile, { tileBudget: opts.tileBudget, totalBudget: opts.totalBudget });
+  const alpha = opts.partialOverhead ?? 0.3;
+
+  // --- classes: (l, h) pairs with the same folded mask
+  const byRoot = new Map<number, Array<{ l: number; h: number }>>();
+  const classIndex = new Int32Array(L * H).fill(-1);
+  const rootsByLayer: number[][] = Array.from({ length: L }, () => []);
+  for (const rule of ir.rules) {
+    for (const l of rule.layers) for (const h of rule.heads) {
+      if (l >= L || h >= H) continue;
+      const root = instantiate(ir, sizes, ctx.pool, rule.mask, l, h);
+      let m = byRoot.get(root);
+      if (!m) { m = []; byRoot.set(root, m); }
+      m.push({ l, h });
+      rootsByLayer[l]!.push(root);
+    }
+  }
+  const roots = [...byRoot.keys()];
+  roots.forEach((root, id) => { for (const { l, h } of byRoot.get(root)!) classIndex[l * H + h] = id; });
+
+  // --- reference: dense causal with the same tiles
+  const causalRoot = ctx.pool.op('le', 'bool', [ctx.pool.v('k'), ctx.pool.v('q')]);
+  const classifications = roots.map((r) => classify(ctx, r));
+  const causal = classify(ctx, causalRoot);
+  const t1 = now();
+
+  const cost = (t: number[]) => t[1]! + (1 + alpha) * (t[2]! + t[3]! + t[4]!);
+  const causalPairs = causalPairCount(Nq, Nk);
+  const causalCost = cost(causal.tiles);
+
+  const classes: ClassAnalysis[] = [];
+  const reports: ClassReport[] = [];
+  roots.forEach((root, id) => {
+    const cl = classifications[id]!;
+    const chosen = chooseSchedule(cl.map, 'by_query');
+    const trans = opts.transposed === false ? undefined : chooseTransposed(cl.map);
+    const builds = cl.runtime ? runtimeBuilds(ctx, ir, root) : [];
+    const schedule: Schedule = cl.runtime ? { kind: 'runtime', envelope: chosen.schedule, builds } : chosen.schedule;
+    const summary = cl.runtime ? { ...chosen.summary, kind: 'runtime' as const, envelopeKind: chosen.summary.kind as 'closed_form' | 'csr' } : chosen.summary;
+    classes.push({ id, members: byRoot.get(root)!, root, classification: cl, schedule, transposed: trans?.schedule });
+    const c = cost(cl.tiles);
+    reports.push({
+      id,
+      members: byRoot.get(root)!,
+      mask: truncate(printNode(ctx.pool, root), 400),
+      tiles: tileCounts(cl.tiles),
+      allowed: cl.allowed,
+      allowedExact: cl.allowedExact,
+      density: cl.allowed / (Nq * Nk),
+      effectiveContext: cl.allowed / Nq,
+      flopsVsCausal: cl.allowed / causalPairs,
+      predictedSpeedup: c > 0 ? causalCost / c : Infinity,
+      runtime: cl.runtime,
+      schedule: summary,
+      transposed: trans?.summary,
+      builds,
+    });
+  });
+  const t2 = now();
+
+  // --- checks
+  let coverage: CoverageReport = { checked: false, ok: true, layers: [] };
+  let reachability: ReachabilityReport = {
+    checked: false, verdict: 'not_applicable', layers: L, withinLayers: false, granularity: opts.tile.bq, note: 'not run',
+  };
+  if (opts.checks !== false) {
+    const unions = layerUnions(ctx, rootsByLayer);
+    coverage = coverageReport(ctx, unions);
+    reachability = reachabilityReport(ctx, unions, L);
+  }
+  const diagnostics = checkDiagnostics(ir, coverage, reachability);
+  const t3 = now();
+
+  // --- totals over every (layer, head)
+  const totalTiles = [0, 0, 0, 0, 0];
+  let allowed = 0, allowedExact = true, totalCost = 0, scheduleBytes = 0;
+  reports.forEach((r, i) => {
+    const n = r.members.length;
+    classifications[i]!.tiles.forEach((t, j) => { totalTiles[j]! += t * n; });
+    allowed += r.allowed * n;
+    allowedExact &&= r.allowedExact;
+    totalCost += cost(classifications[i]!.tiles) * n;
+    scheduleBytes += r.schedule.bytes;
+  });
+  const pairs = L * H;
+  const report = AnalysisReport.parse({
+    version: 1,
+    pattern: ir.name,
+    sizes,
+    tile: opts.tile,
+    grid: { nqt: ctx.nqt, nkt: ctx.nkt },
+    classes: reports.map((r) => ({ ...r, predictedSpeedup: finite(r.predictedSpeedup) })),
+    totals: {
+      tiles: tileCounts(totalTiles),
+      allowed,
+      allowedExact,
+      density: allowed / (pairs * Nq * Nk),
+      flopsVsCausal: allowed / (pairs * causalPairs),
+      predictedSpeedup: finite(totalCost > 0 ? (causalCost * pairs) / totalCost : Infinity),
+      scheduleBytes,
+    },
+    coverage,
+    reachability,
+    diagnostics,
+    timing: { totalMs: t3 - t0, classifyMs: t1 - t0, schedulesMs: t2 - t1, checksMs: t3 - t2 },
+  });
+  return { report, classes, classOf: (l, h) => classIndex[l * H + h]! };
+}
+
+function checkDiagnostics(ir: IrProgram, coverage: CoverageReport, reach: ReachabilityReport): AnalysisDiagnostic[] {
+  const out: AnalysisDiagnostic[] = [];
+  const wants = (r: 'coverage' | 'reachability') => ir.requires.includes(r);
+  for (const l of coverage.layers) {
+    if (l.ok) continue;
+    const severity = wants('coverage') ? 'error' : 'warning';
+    if (!wants('coverage')) continue;
+    out.push({
+      code: 'E901', id: 'coverage-failed', severity,
+      message: l.uncovered
+        ? `layer ${l.l}: no head attends query ${l.uncovered.q} to key ${l.uncovered.k} (require coverage: the heads of a layer must together cover every causal pair)`
+        : `layer ${l.l}: coverage of the causal pairs could not be proven (undecided tiles)`,
+      notes: [],
+    });
+  }
+  if (wants('reachability') && reach.checked && !(reach.verdict === 'reachable' && reach.withinLayers)) {
+    out.push({
+      code: 'E902', id: 'reachability-failed', severity: 'error',
+      message: reach.verdict === 'never'
+        ? `information from key ${reach.example!.k} never reaches query ${reach.example!.q}, whatever the depth`
+        : reach.verdict === 'reachable'
+          ? `every query needs ${reach.layersNeeded} layers to see every earlier key, more than the ${reach.layers} layer(s) of the pattern`
+          : `reachability could not be decided: ${reach.note}`,
+      notes: [{ message: reach.note }],
+    });
+  }
+  return out;
+}
+
+/** Number of pairs with k <= q, 0 <= q < Nq, 0 <= k < Nk. */
+export function causalPairCount(Nq: number, Nk: number): number {
+  const m = Math.min(Nq, Nk);
+  return (m * (m + 1)) / 2 + Math.max(0, Nq - Nk) * Nk;
+}
+
+const finite = (x: number) => (Number.isFinite(x) ? x : 0);
+const truncate = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 3)}...` : s);
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
