@@ -35,6 +35,25 @@ __device__ __forceinline__ float score_mod(const PatternParams& P, float s, int 
   return s;
 }
 
+// Backward (transposed schedule): key tile kt is touched by query tiles
+// kt*BLOCK_N/BLOCK_M .. last (those whose last query reaches the tile's first key).
+__device__ __forceinline__ int num_query_tiles(const PatternParams& P, int b, int l, int h, int kt) {
+  int n_q = (P.Nq + BLOCK_M - 1) / BLOCK_M;
+  return kt * BLOCK_N < P.Nq ? n_q - kt * BLOCK_N / BLOCK_M : 0;
+}
+
+__device__ __forceinline__ int query_tile(const PatternParams& P, int b, int l, int h, int kt, int j,
+                                          bool& full) {
+  int qt = kt * BLOCK_N / BLOCK_M + j;
+  full = (kt + 1) * BLOCK_N - 1 <= qt * BLOCK_M;
+  return qt;
+}
+
+__device__ __forceinline__ float score_mod_grad(const PatternParams& P, float s, int b, int l, int h,
+                                                int q, int k) {
+  return 1.0f;
+}
+
 }  // namespace attnc
 
 #include "attnc_fwd.cuh"

@@ -19,6 +19,10 @@ struct PatternParams {
   float slope;           // runtime input: bias per unit distance
   const int* offsets;    // [L * H * num_q_tiles + 1]
   const int* entries;    // [offsets[last]]  (kt << 1 | full)
+  // backward only (transposed table; the forward ignores these fields)
+  int num_k_tiles;
+  const int* t_offsets;  // [L * H * num_k_tiles + 1]
+  const int* t_entries;  // (qt << 1 | full)
 };
 
 __device__ __forceinline__ int table_index(const PatternParams& P, int l, int h, int qt) {
@@ -44,6 +48,26 @@ __device__ __forceinline__ bool mask(const PatternParams& P, int b, int l, int h
 __device__ __forceinline__ float score_mod(const PatternParams& P, float s, int b, int l, int h,
                                            int q, int k) {
   return s - P.slope * (h + 1) * fabsf((float)(q - k));
+}
+
+// Backward (transposed schedule): a second CSR table, per (l, h, key tile), entries
+// (qt << 1 | full), index (l * H + h) * num_k_tiles + kt. Built from the forward table.
+__device__ __forceinline__ int num_query_tiles(const PatternParams& P, int b, int l, int h, int kt) {
+  int i = (l * P.H + h) * P.num_k_tiles + kt;
+  return __ldg(P.t_offsets + i + 1) - __ldg(P.t_offsets + i);
+}
+
+__device__ __forceinline__ int query_tile(const PatternParams& P, int b, int l, int h, int kt, int j,
+                                          bool& full) {
+  int e = __ldg(P.t_entries + __ldg(P.t_offsets + (l * P.H + h) * P.num_k_tiles + kt) + j);
+  full = e & 1;
+  return e >> 1;
+}
+
+// score_mod is an additive bias: d score / d s = 1.
+__device__ __forceinline__ float score_mod_grad(const PatternParams& P, float s, int b, int l, int h,
+                                                int q, int k) {
+  return 1.0f;
 }
 
 }  // namespace attnc

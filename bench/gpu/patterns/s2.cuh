@@ -65,6 +65,37 @@ __device__ __forceinline__ float score_mod(const PatternParams& P, float s, int 
   return s;
 }
 
+// Backward (transposed schedule) for key block kb: query tiles kb/2 .. last for a vertical
+// block (band, then vertical list), else kb/2 .. (kb + LOCAL_BLOCKS - 1)/2 (band only:
+// band_lo(qt) = 2qt - 15 <= kb). FULL exactly as key_tile decides it for that query tile.
+__device__ __forceinline__ int num_query_tiles(const PatternParams& P, int b, int l, int h, int kt) {
+  if (kt * BLOCK_N >= P.Nq) return 0;
+  int n_q = (P.Nq + BLOCK_M - 1) / BLOCK_M;
+  int lo = kt * BLOCK_N / BLOCK_M;
+  int hi = is_vertical(kt, h) ? n_q - 1
+                              : min(n_q - 1, (kt + LOCAL_BLOCKS - 1) * BLOCK_N / BLOCK_M);
+  return hi - lo + 1;
+}
+
+__device__ __forceinline__ int query_tile(const PatternParams& P, int b, int l, int h, int kt, int j,
+                                          bool& full) {
+  int qt = kt * BLOCK_N / BLOCK_M + j;
+  int band_lo = max(0, qt * BLOCK_M / BLOCK_N - (LOCAL_BLOCKS - 1));
+  if (kt < band_lo) {
+    full = true;  // listed among the vertical blocks
+  } else {
+    int q_first = qt * BLOCK_M;
+    int qb_last = (min((qt + 1) * BLOCK_M, P.Nq) - 1) / BLOCK_N;
+    full = kt * BLOCK_N + BLOCK_N - 1 <= q_first && (qb_last - kt < LOCAL_BLOCKS || is_vertical(kt, h));
+  }
+  return qt;
+}
+
+__device__ __forceinline__ float score_mod_grad(const PatternParams& P, float s, int b, int l, int h,
+                                                int q, int k) {
+  return 1.0f;
+}
+
 }  // namespace attnc
 
 #include "attnc_fwd.cuh"
