@@ -89,6 +89,21 @@ class S2(Fixture):
         return mask_mod, None
 
 
+def transpose_csr(offsets, entries, H, nqt, nkt):
+    """Per (h, query tile) entries (kt << 1 | full) -> per (h, key tile) entries (qt << 1 | full)."""
+    rows = [[] for _ in range(H * nkt)]
+    for h in range(H):
+        for qt in range(nqt):
+            i = h * nqt + qt
+            for e in entries[offsets[i]:offsets[i + 1]]:
+                rows[h * nkt + (e >> 1)].append(qt << 1 | (e & 1))
+    t_offsets, t_entries = [0], []
+    for r in rows:
+        t_entries.extend(r)
+        t_offsets.append(len(t_entries))
+    return t_offsets, t_entries
+
+
 class CsrRandom(Fixture):
     """Random key tiles per (h, query tile) from CSR tables, element mask on partial
     tiles, ALiBi-like score_mod; some query tiles empty, some all-partial."""
@@ -100,6 +115,10 @@ class CsrRandom(Fixture):
         {"name": "slope", "type": "f32"},
         {"name": "offsets", "type": "ptr"},
         {"name": "entries", "type": "ptr"},
+        # backward only: the transposed table (per key tile, the query tiles touching it)
+        {"name": "num_k_tiles", "type": "i32"},
+        {"name": "t_offsets", "type": "ptr"},
+        {"name": "t_entries", "type": "ptr"},
     ]
     density = 0.3
 
@@ -117,10 +136,13 @@ class CsrRandom(Fixture):
                         entries.append(int(kt) << 1 | full)
                         state[h, qt, kt] = 1 + full
                 offsets.append(len(entries))
+        t_offsets, t_entries = transpose_csr(offsets, entries, H, nqt, nkt)
         return {
             "slope": 0.002,
             "offsets": torch.tensor(offsets, dtype=torch.int32, device=device),
             "entries": torch.tensor(entries or [0], dtype=torch.int32, device=device),
+            "t_offsets": torch.tensor(t_offsets, dtype=torch.int32, device=device),
+            "t_entries": torch.tensor(t_entries or [0], dtype=torch.int32, device=device),
             "_state": torch.from_numpy(state).to(device),
         }
 

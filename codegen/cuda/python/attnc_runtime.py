@@ -226,6 +226,9 @@ class CompiledPattern:
     def attention(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, scale: float | None = None,
                   layer: int = 0, out: torch.Tensor | None = None, lse: torch.Tensor | None = None,
                   **runtime_inputs) -> tuple[torch.Tensor, torch.Tensor]:
+        if torch.is_grad_enabled() and any(x.requires_grad for x in (q, k, v)):
+            # differentiable path (backward kernels, see attention_backward); out/lse buffers unused
+            return _AttentionFunction.apply(self, q, k, v, scale, layer, runtime_inputs)
         B, H, Nq, D = q.shape
         Bk, Hkv, Nk, Dk = k.shape
         assert v.shape == k.shape and Bk == B and Dk == D, "k/v shapes"
@@ -251,6 +254,7 @@ class CompiledPattern:
                        B, H, Hkv, Nq, Nk, layer, scale, scale * LOG2E)
         num_q_tiles = (Nq + BLOCK_M - 1) // BLOCK_M
         derived = {"Nq": Nq, "Nk": Nk, "H": H, "Hkv": Hkv, "L": self.num_layers, "num_q_tiles": num_q_tiles}
+        derived["num_k_tiles"] = (Nk + self.block_n - 1) // self.block_n  # backward (transposed) tables
         keep_alive = []
         values = []
         for fname, ftype in self.pattern_fields:
@@ -286,3 +290,157 @@ def load_pattern(meta_path: str, **overrides) -> CompiledPattern:
         meta = json.load(f)
     meta.update(overrides)
     return CompiledPattern(meta, base_dir=os.path.dirname(os.path.abspath(meta_path)))
+
+
+# ---------------------------------------------------------------------------
+# Backward pass (codegen/cuda/runtime/attnc_bwd*.cuh, docs/cuda-kernel.md "Backward")
+# ---------------------------------------------------------------------------
+class BwdTensors(ctypes.Structure):
+    """Mirrors attnc::BwdTensors."""
+    _fields_ = [(n, ctypes.c_void_p) for n in ("q", "k", "v", "o", "dout", "lse", "delta", "dq", "dk", "dv")] + \
+               [(f"{t}_s{d}", ctypes.c_longlong) for t in ("q", "k", "v", "o", "do", "dq", "dk", "dv")
+                for d in ("b", "h", "n")] + \
+               [(n, ctypes.c_int) for n in ("B", "H", "Hkv", "Nq", "Nk", "layer")] + \
+               [("scale", ctypes.c_float), ("scale_log2", ctypes.c_float)]
+
+
+def compile_backward(header: str, include_dirs: list[str], arch: str = "sm_90a") -> bytes:
+    """Backward module from source: the pattern header followed by attnc_bwd.cuh."""
+    with tempfile.TemporaryDirectory() as tmp:
+        wrapper = os.path.join(tmp, "pattern_bwd.cu")
+        with open(wrapper, "w") as f:
+            f.write(f'#include "{os.path.abspath(header)}"\n#include "attnc_bwd.cuh"\n')
+        return compile_header(wrapper, include_dirs + [os.path.dirname(os.path.abspath(header))], arch)
+
+
+def _bwd_module(self: CompiledPattern, device: torch.device) -> _Module:
+    """meta["bwd_cubin"] if present on disk, else <cubin stem>.bwd.cubin, else compile."""
+    if getattr(self, "_bwd_mod", None) is None:
+        _ensure_context(device)
+        cands = [self.meta.get("bwd_cubin")]
+        if self.meta.get("cubin", "").endswith(".cubin"):
+            cands.append(self.meta["cubin"][: -len(".cubin")] + ".bwd.cubin")
+        image = None
+        for c in cands:
+            if c and os.path.exists(self._resolve(c)):
+                with open(self._resolve(c), "rb") as f:
+                    image = f.read()
+                break
+        if image is None:
+            image = compile_backward(self._resolve(self.meta["header"]),
+                                     [self._resolve(d) for d in self.meta.get("include_dirs", [])])
+        self._bwd_mod = _Module(image)
+        self._bwd_kernels = {}
+    return self._bwd_mod
+
+
+def _bwd_kernel(self: CompiledPattern, name: str):
+    mod = self._bwd_mod
+    if name not in self._bwd_kernels:
+        fn = mod.function(name)
+        smem = mod.read_int(name + "_smem") or 0
+        threads = mod.read_int(name + "_threads") or THREADS
+        if smem:
+            _check(_driver().cuFuncSetAttribute(fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem),
+                   "cuFuncSetAttribute")
+        self._bwd_kernels[name] = (fn, smem, threads)
+    return self._bwd_kernels[name]
+
+
+def _pattern_values(self: CompiledPattern, runtime_inputs: dict, derived: dict, device, keep_alive: list):
+    values = []
+    for fname, ftype in self.pattern_fields:
+        if fname in runtime_inputs:
+            val = runtime_inputs[fname]
+        elif fname in derived:
+            val = derived[fname]
+        elif fname in self.meta.get("tables", {}):
+            val = self.table(fname, device)
+        else:
+            raise KeyError(f"attnc: no value for pattern field '{fname}'")
+        if ftype == "ptr":
+            assert isinstance(val, torch.Tensor) and val.is_cuda and val.is_contiguous()
+            keep_alive.append(val)
+            val = val.data_ptr()
+        values.append(val)
+    return self.PatternParams(*values)
+
+
+def attention_backward(self: CompiledPattern, q, k, v, out, lse, dout, scale=None, layer: int = 0,
+                       dq=None, dk=None, dv=None, **runtime_inputs):
+    """Gradients (dq, dk, dv) of attention(q, k, v) for the output gradient dout, given the
+    forward's out and lse. Three launches on the current stream: pre (delta = rowsum(dO*O)),
+    dK/dV per key tile (transposed schedule, GQA groups summed), dQ per query tile.
+    dq/dk/dv: optional output buffers (any strides with a contiguous, 16-byte aligned head dim)."""
+    B, H, Nq, D = q.shape
+    _, Hkv, Nk, _ = k.shape
+    q, k, v, out, dout = (_vector_ready(x) for x in (q, k, v, out, dout))
+    lse = lse.contiguous()
+    device = q.device
+    dq = torch.empty_like(q, memory_format=torch.contiguous_format) if dq is None else dq
+    dk = torch.empty_like(k, memory_format=torch.contiguous_format) if dk is None else dk
+    dv = torch.empty_like(v, memory_format=torch.contiguous_format) if dv is None else dv
+    for x in (dq, dk, dv):
+        assert x.stride(-1) == 1 and x.data_ptr() % 16 == 0 and all(s % 8 == 0 for s in x.stride()[:3])
+    delta = torch.empty((B, H, Nq), dtype=torch.float32, device=device)
+    scale = 1.0 / math.sqrt(D) if scale is None else float(scale)
+
+    _bwd_module(self, device)
+    ty = {torch.bfloat16: "bf16", torch.float16: "fp16"}[q.dtype]
+    t = BwdTensors(q.data_ptr(), k.data_ptr(), v.data_ptr(), out.data_ptr(), dout.data_ptr(),
+                   lse.data_ptr(), delta.data_ptr(), dq.data_ptr(), dk.data_ptr(), dv.data_ptr(),
+                   *q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *out.stride()[:3], *dout.stride()[:3],
+                   *dq.stride()[:3], *dk.stride()[:3], *dv.stride()[:3],
+                   B, H, Hkv, Nq, Nk, layer, scale, scale * LOG2E)
+    num_q_tiles = (Nq + BLOCK_M - 1) // BLOCK_M
+    num_k_tiles = (Nk + self.block_n - 1) // self.block_n
+    derived = {"Nq": Nq, "Nk": Nk, "H": H, "Hkv": Hkv, "L": self.num_layers,
+               "num_q_tiles": num_q_tiles, "num_k_tiles": num_k_tiles}
+    keep_alive: list = []
+    BwdParams = getattr(self, "_BwdParams", None)
+    if BwdParams is None:
+        BwdParams = self._BwdParams = type("BwdParams", (ctypes.Structure,),
+                                           {"_fields_": [("t", BwdTensors), ("pattern", self.PatternParams)]})
+    params = BwdParams(t, _pattern_values(self, runtime_inputs, derived, device, keep_alive))
+    args = (ctypes.c_void_p * 1)(ctypes.cast(ctypes.pointer(params), ctypes.c_void_p))
+    stream = ctypes.c_void_p(torch.cuda.current_stream(device).cuda_stream)
+    cu = _driver()
+    for kind in ("pre", "dkdv", "dq"):
+        name = f"attnc_bwd_{kind}_{ty}_d{D}"
+        fn, smem, threads = _bwd_kernel(self, name)
+        if kind == "pre":
+            grid = ((Nq + threads // (D // 8) - 1) // (threads // (D // 8)), H, B)
+        elif kind == "dkdv":
+            grid = (num_k_tiles, Hkv, B)
+        else:
+            grid = (num_q_tiles, H, B)
+        _check(cu.cuLaunchKernel(fn, *grid, threads, 1, 1, smem, stream, args, None), f"cuLaunchKernel({name})")
+    return dq, dk, dv
+
+
+CompiledPattern.bwd_module = _bwd_module
+CompiledPattern.attention_backward = attention_backward
+
+
+class _AttentionFunction(torch.autograd.Function):
+    """Differentiable attention. Saves q, k, v, out (input dtype) and lse (fp32 [B, H, Nq]);
+    the backward recomputes P from them (FlashAttention-2). lse is returned but not
+    differentiable. Runtime inputs (tables, scalars, top-k selections) get no gradient:
+    runtime selections are straight-through (the selected set is treated as constant)."""
+
+    @staticmethod
+    def forward(ctx, pattern, q, k, v, scale, layer, runtime_inputs):
+        out, lse = pattern.attention(q, k, v, scale=scale, layer=layer, **runtime_inputs)
+        ctx.save_for_backward(q, k, v, out, lse)
+        ctx.pattern, ctx.scale, ctx.layer, ctx.runtime_inputs = pattern, scale, layer, runtime_inputs
+        ctx.mark_non_differentiable(lse)
+        return out, lse
+
+    @staticmethod
+    def backward(ctx, dout, _dlse):
+        q, k, v, out, lse = ctx.saved_tensors
+        if dout is None:
+            dout = torch.zeros_like(out)
+        dq, dk, dv = ctx.pattern.attention_backward(q, k, v, out, lse, dout, scale=ctx.scale, layer=ctx.layer,
+                                                    **ctx.runtime_inputs)
+        return None, dq, dk, dv, None, None, None
