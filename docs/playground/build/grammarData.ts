@@ -1,8 +1,9 @@
-// Build-time source of `virtual:attn-grammar` (see vite.config.ts): the word lists of
-// grammar/tokens.ts, built-in signatures from src/semantics/builtins.ts, and one-line docs
-// taken from the formulas of grammar/SPEC.md. Runs in Node when the page is built; nothing
+// Build-time source of `virtual:attn-grammar` (see vite.config.ts): the highlighting classes
+// of grammar/highlight.ts (generated from grammar/tokens.ts), built-in signatures from
+// src/semantics/builtins.ts, and one-line docs taken from the formulas of grammar/SPEC.md. Runs in Node when the page is built; nothing
 // here is written by hand, so the editor follows the grammar and the spec.
 import { readFileSync } from 'node:fs';
+import { HIGHLIGHT } from '../../../grammar/highlight.ts';
 import * as tokens from '../../../grammar/tokens.ts';
 import { BUILTINS, signatureText } from '../../../src/semantics/builtins.ts';
 
@@ -61,8 +62,6 @@ function typeLine(name: string): string {
 export function grammarData(specPath: string) {
   const spec = readFileSync(specPath, 'utf8');
   const formulas = specFormulas(spec);
-  const typeNames = ['int', 'float', 'bool'];
-  const atoms = ['true', 'false'];
   const builtinDocs: BuiltinDoc[] = [];
   for (const name of [...tokens.BUILTIN_MASKS, ...tokens.BUILTIN_FUNCTIONS]) {
     const sig = BUILTINS[name];
@@ -81,15 +80,24 @@ export function grammarData(specPath: string) {
     });
   }
   return {
-    keywords: tokens.KEYWORDS.filter((w) => !typeNames.includes(w) && !atoms.includes(w)),
-    typeNames,
-    atoms,
+    highlight: {
+      keywords: [...HIGHLIGHT.keywords],
+      operatorWords: [...HIGHLIGHT.operatorWords],
+      constants: [...HIGHLIGHT.constants],
+      types: [...HIGHLIGHT.types],
+      builtinFunctions: [...HIGHLIGHT.builtinFunctions],
+      builtinMasks: [...HIGHLIGHT.builtinMasks],
+      variables: [...HIGHLIGHT.variables],
+      sizes: [...HIGHLIGHT.sizes],
+      requirements: [...HIGHLIGHT.requirements],
+      patterns: { ...HIGHLIGHT.patterns },
+    },
+    keywords: [...tokens.KEYWORDS],
     builtinMasks: [...tokens.BUILTIN_MASKS],
     builtinFunctions: [...tokens.BUILTIN_FUNCTIONS, ...tokens.INPUT_INITIALISERS],
     positionVariables: [...tokens.POSITION_VARIABLES],
     sizeNames: [...tokens.SIZE_NAMES],
     requirements: [...tokens.REQUIREMENTS],
-    punctuation: [...tokens.PUNCTUATION],
     builtinDocs,
   };
 }

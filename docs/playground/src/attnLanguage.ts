@@ -1,71 +1,75 @@
-// .attn highlighting for CodeMirror: a stream tokenizer over the word lists of grammar/ (the
-// language's one source of truth), delivered at build time through the `virtual:attn-grammar`
-// module (see vite.config.ts), so the page needs neither the parser nor Chevrotain to colour.
+// .attn highlighting for CodeMirror: a stream tokenizer over grammar/highlight.ts's token
+// classes and patterns (generated from grammar/tokens.ts, the language's one source of truth),
+// delivered at build time through `virtual:attn-grammar` (see vite.config.ts), so the page needs
+// neither the parser nor Chevrotain to colour.
 import { HighlightStyle, StreamLanguage, syntaxHighlighting, type StringStream } from '@codemirror/language';
 import { tags as t } from '@lezer/highlight';
 import grammar from 'virtual:attn-grammar';
 
-const keywords = new Set(grammar.keywords);
-const typeNames = new Set(grammar.typeNames);
-const atoms = new Set(grammar.atoms);
-const builtinMasks = new Set(grammar.builtinMasks);
-const builtinFunctions = new Set(grammar.builtinFunctions);
-const positionVariables = new Set(grammar.positionVariables);
-const sizeNames = new Set(grammar.sizeNames);
+const { highlight } = grammar;
+/** Token name of each word class (the names map to tags in `tokenTable` below). */
+const WORD_TOKENS: [readonly string[], string][] = [
+  [highlight.keywords, 'keyword'],
+  [highlight.operatorWords, 'operatorKeyword'],
+  [highlight.constants, 'atom'],
+  [highlight.types, 'typeName'],
+  [highlight.builtinMasks, 'builtinMask'],
+  [highlight.builtinFunctions, 'builtin'],
+  [highlight.variables, 'positionVariable'],
+  [highlight.sizes, 'sizeName'],
+];
+const wordToken = new Map<string, string>();
+for (const [words, tokenName] of WORD_TOKENS) for (const w of words) if (!wordToken.has(w)) wordToken.set(w, tokenName);
+const requirements = new Set(highlight.requirements);
 const declaring = new Set(['param', 'let', 'table', 'input', 'as']);
-// Longest first, so `//` wins over `/` and `..` over `.`.
-const punctuation = [...grammar.punctuation].sort((a, b) => b.length - a.length);
+const sticky = (source: string) => new RegExp(`^(?:${source})`);
+const COMMENT = sticky(highlight.patterns.comment);
+const STRING = sticky(highlight.patterns.string);
+const FLOAT = sticky(highlight.patterns.float);
+const INT = sticky(highlight.patterns.int);
+const OPERATOR = sticky(highlight.patterns.operator);
+const WORD = /^[A-Za-z_][A-Za-z0-9_]*/;
 
 interface State {
   /** The previous word declares a name (`param x`, `let x`, ...). */
   declaring: boolean;
+  /** The previous word is `require`. */
+  requiring: boolean;
 }
 
 function token(stream: StringStream, state: State): string | null {
   if (stream.eatSpace()) return null;
-  if (stream.peek() === '#') {
-    stream.skipToEnd();
-    return 'comment';
-  }
+  if (stream.match(COMMENT)) return 'comment';
   if (stream.peek() === '"') {
-    stream.next();
-    let escaped = false;
-    while (!stream.eol()) {
-      const ch = stream.next();
-      if (ch === '"' && !escaped) break;
-      escaped = !escaped && ch === '\\';
-    }
-    return 'string';
+    if (stream.match(STRING)) return 'string';
+    stream.skipToEnd(); // unterminated: the rest of the line
+    return 'invalid';
   }
-  if (stream.match(/^[0-9][0-9_]*(?:\.[0-9][0-9_]*(?:[eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+)?/)) return 'number';
-  const word = stream.match(/^[A-Za-z_][A-Za-z0-9_]*/) as RegExpMatchArray | null;
+  if (stream.match(FLOAT) || stream.match(INT)) return 'number';
+  const word = stream.match(WORD) as RegExpMatchArray | null;
   if (word) {
     const w = word[0];
     const wasDeclaring = state.declaring;
+    const wasRequiring = state.requiring;
     state.declaring = declaring.has(w);
-    if (atoms.has(w)) return 'atom';
-    if (typeNames.has(w)) return 'typeName';
-    if (keywords.has(w)) return 'keyword';
+    state.requiring = w === 'require';
+    if (wasRequiring && requirements.has(w)) return 'atom';
+    const cls = wordToken.get(w);
+    if (cls === 'keyword' || cls === 'operatorKeyword' || cls === 'typeName' || cls === 'atom') return cls;
     if (wasDeclaring) return 'def';
-    if (builtinMasks.has(w)) return 'builtinMask';
-    if (builtinFunctions.has(w)) return 'builtin';
-    if (positionVariables.has(w)) return 'positionVariable';
-    if (sizeNames.has(w)) return 'sizeName';
-    return 'variable';
+    return cls ?? 'variable';
   }
-  for (const p of punctuation) {
-    if (stream.match(p)) {
-      state.declaring = false;
-      return /^[()[\]{},:.]+$/.test(p) ? 'punctuation' : 'operator';
-    }
-  }
+  state.declaring = false;
+  state.requiring = false;
+  if (stream.match(OPERATOR)) return /^[:.,]+$/.test(stream.current()) ? 'punctuation' : 'operator';
+  if (stream.match(/^[()[\]{}]/)) return 'bracket';
   stream.next();
   return 'invalid';
 }
 
 export const attnLanguage = StreamLanguage.define<State>({
   name: 'attn',
-  startState: () => ({ declaring: false }),
+  startState: () => ({ declaring: false, requiring: false }),
   copyState: (s) => ({ ...s }),
   token,
   languageData: { commentTokens: { line: '#' } },
@@ -76,12 +80,14 @@ export const attnLanguage = StreamLanguage.define<State>({
     sizeName: t.constant(t.variableName),
     def: t.definition(t.variableName),
     punctuation: t.punctuation,
+    operatorKeyword: t.operatorKeyword,
   },
 });
 
 const attnHighlightStyle = HighlightStyle.define([
   { tag: t.comment, color: '#7b8699', fontStyle: 'italic' },
   { tag: t.keyword, color: '#8a3fb8', fontWeight: '600' },
+  { tag: t.operatorKeyword, color: '#8a3fb8' },
   { tag: t.typeName, color: '#0f7b8a' },
   { tag: t.atom, color: '#b3541e' },
   { tag: t.number, color: '#b3541e' },
@@ -93,6 +99,7 @@ const attnHighlightStyle = HighlightStyle.define([
   { tag: t.definition(t.variableName), color: '#1c2433', fontWeight: '600' },
   { tag: t.operator, color: '#5c6677' },
   { tag: t.punctuation, color: '#7b8699' },
+  { tag: t.bracket, color: '#7b8699' },
   { tag: t.invalid, color: '#d0342c', textDecoration: 'underline wavy' },
 ]);
 

@@ -41,7 +41,7 @@ function builtinCompletions(): Completion[] {
   add(grammar.builtinFunctions, 'function', 2);
   add(grammar.positionVariables, 'variable', 1);
   add(grammar.sizeNames, 'constant', 1);
-  add([...grammar.keywords, ...grammar.typeNames, ...grammar.atoms], 'keyword', 0);
+  add(grammar.keywords, 'keyword', 0);
   add(grammar.requirements, 'keyword', -1);
   return out;
 }

@@ -11,15 +11,26 @@ declare module 'virtual:attn-grammar' {
     kind: 'mask' | 'function' | 'initialiser';
   }
   const grammar: {
+    /** grammar/highlight.ts's HIGHLIGHT: token classes by word, and patterns (JS regex source). */
+    highlight: {
+      keywords: string[];
+      operatorWords: string[];
+      constants: string[];
+      types: string[];
+      builtinFunctions: string[];
+      builtinMasks: string[];
+      variables: string[];
+      sizes: string[];
+      requirements: string[];
+      patterns: { comment: string; string: string; float: string; int: string; operator: string };
+    };
+    /** grammar/tokens.ts's word lists, for completion. */
     keywords: string[];
-    typeNames: string[];
-    atoms: string[];
     builtinMasks: string[];
     builtinFunctions: string[];
     positionVariables: string[];
     sizeNames: string[];
     requirements: string[];
-    punctuation: string[];
     builtinDocs: BuiltinDoc[];
   };
   export default grammar;

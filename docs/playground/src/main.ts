@@ -11,7 +11,7 @@ import { ProblemsList } from './problems.ts';
 import type { DiagnosticView, Explanation, ExplainedPart, FromWorker, Override, PatternSummary } from './protocol.ts';
 import { Runner } from './run.ts';
 import { renderStats } from './stats.ts';
-import { TileView } from './tileView.ts';
+import { TILE_COLOURS, TileView } from './tileView.ts';
 import { readUrlState, writeUrlState } from './urlState.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -45,6 +45,9 @@ async function start(): Promise<void> {
   };
 
   // --- panels -------------------------------------------------------------------------------
+  for (const swatch of Array.from(document.querySelectorAll<HTMLElement>('[data-tile-code]'))) {
+    swatch.style.background = TILE_COLOURS[Number(swatch.dataset.tileCode)] ?? '';
+  }
   const problems = new ProblemsList($('problems'), $('problem-count'), (offset) => editor.reveal(offset));
   const outputs = new OutputTabs($('output-tabs'), $('output-body'));
   const runner = new Runner(() => ({ generation: compiledGeneration, summary, layer }), (m) => client.send(m));

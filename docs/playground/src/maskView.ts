@@ -32,7 +32,8 @@ function densityColour(t: number): [number, number, number] {
   const x = t / 255;
   // Small densities stay visible: a sqrt ramp lifts thin diagonals above the background.
   const y = x === 0 ? 0 : 0.18 + 0.82 * Math.sqrt(x);
-  return [Math.round(255 - y * (255 - 31)), Math.round(255 - y * (255 - 71)), Math.round(255 - y * (255 - 158))];
+  // Ends at the analysis's FULL-tile blue, so the two panels read as one picture.
+  return [Math.round(255 - y * (255 - 33)), Math.round(255 - y * (255 - 102)), Math.round(255 - y * (255 - 172))];
 }
 const PALETTE = Array.from({ length: 256 }, (_, i) => densityColour(i));
 

@@ -84,7 +84,10 @@ export interface TileMapView {
   tilesQ: number;
   tilesK: number;
   tile: { m: number; n: number };
-  /** tilesQ * tilesK entries: 0 empty, 1 full, 2 partial. */
+  /** The picture: width x height cells (fewer than the tiles when the grid is large). */
+  width: number;
+  height: number;
+  /** width * height tile codes of src/analysis/tilemap.ts (the strongest class per cell). */
   classes: Uint8Array;
 }
 

@@ -1,4 +1,7 @@
 // Names and colours of the tile codes of src/analysis/tilemap.ts (EMPTY, FULL, PARTIAL,
-// PARTIAL_UNDECIDED, PARTIAL_RUNTIME), shared by the page and the worker.
-export const TILE_COLOURS = ['#eef1f5', '#2f5fbf', '#f2a93b', '#f7cf8e', '#b07cc6'] as const;
+// PARTIAL_UNDECIDED, PARTIAL_RUNTIME): the analysis's own palette, as in `attnc analyze` pictures.
+import { TILE_COLORS } from '../../../src/analysis/render.ts';
+
+export const TILE_COLOURS = TILE_COLORS.map(([r, g, b]) => `rgb(${r}, ${g}, ${b})`);
+export const TILE_RGB = TILE_COLORS;
 export const TILE_NAMES = ['empty', 'full', 'partial', 'partial (not decided statically)', 'partial (decided at run time)'] as const;

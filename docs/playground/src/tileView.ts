@@ -4,7 +4,7 @@
 import type { TileMapView } from './protocol.ts';
 import type { ViewWindow } from './maskView.ts';
 
-import { TILE_COLOURS, TILE_NAMES } from './tileNames.ts';
+import { TILE_COLOURS, TILE_NAMES, TILE_RGB } from './tileNames.ts';
 export { TILE_COLOURS, TILE_NAMES };
 const PAD = 2;
 
@@ -40,14 +40,13 @@ export class TileView {
     this.bitmap = undefined;
     if (tiles) {
       const bitmap = document.createElement('canvas');
-      bitmap.width = tiles.tilesK;
-      bitmap.height = tiles.tilesQ;
+      bitmap.width = tiles.width;
+      bitmap.height = tiles.height;
       const bctx = bitmap.getContext('2d')!;
-      const image = bctx.createImageData(tiles.tilesK, tiles.tilesQ);
-      const rgb = TILE_COLOURS.map((c) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)));
+      const image = bctx.createImageData(tiles.width, tiles.height);
       for (let i = 0; i < tiles.classes.length; i++) {
-        const [r, g, b] = rgb[tiles.classes[i]!] ?? [255, 255, 255];
-        image.data.set([r!, g!, b!, 255], 4 * i);
+        const [r, g, b] = TILE_RGB[tiles.classes[i]!] ?? [255, 255, 255];
+        image.data.set([r, g, b, 255], 4 * i);
       }
       bctx.putImageData(image, 0, 0);
       this.bitmap = bitmap;
@@ -79,10 +78,14 @@ export class TileView {
     const g = this.geometry();
     const tiles = this.tiles;
     if (!g || !tiles) return undefined;
-    const kt = Math.floor(((e.offsetX - g.x) / g.w) * tiles.tilesK);
-    const qt = Math.floor(((e.offsetY - g.y) / g.h) * tiles.tilesQ);
-    if (kt < 0 || qt < 0 || kt >= tiles.tilesK || qt >= tiles.tilesQ) return undefined;
-    return { qt, kt, cls: TILE_NAMES[tiles.classes[qt * tiles.tilesK + kt]!] ?? 'unknown' };
+    const fx = (e.offsetX - g.x) / g.w;
+    const fy = (e.offsetY - g.y) / g.h;
+    if (fx < 0 || fy < 0 || fx >= 1 || fy >= 1) return undefined;
+    const qt = Math.floor(fy * tiles.tilesQ);
+    const kt = Math.floor(fx * tiles.tilesK);
+    const code = tiles.classes[Math.floor(fy * tiles.height) * tiles.width + Math.floor(fx * tiles.width)]!;
+    const downsampled = tiles.width < tiles.tilesK || tiles.height < tiles.tilesQ;
+    return { qt, kt, cls: `${TILE_NAMES[code] ?? 'unknown'}${downsampled ? ' (strongest class nearby)' : ''}` };
   }
 
   private resize(): void {
@@ -104,18 +107,18 @@ export class TileView {
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(this.bitmap, g.x, g.y, g.w, g.h);
     // Tile borders when tiles are big enough to separate.
-    const cw = g.w / tiles.tilesK;
-    const ch = g.h / tiles.tilesQ;
+    const cw = g.w / tiles.width;
+    const ch = g.h / tiles.height;
     if (cw >= 6 && ch >= 6) {
       ctx.strokeStyle = 'rgba(255, 255, 255, 0.9)';
       ctx.lineWidth = 1;
       ctx.beginPath();
-      for (let i = 1; i < tiles.tilesK; i++) {
+      for (let i = 1; i < tiles.width; i++) {
         const x = Math.round(g.x + i * cw) + 0.5;
         ctx.moveTo(x, g.y);
         ctx.lineTo(x, g.y + g.h);
       }
-      for (let i = 1; i < tiles.tilesQ; i++) {
+      for (let i = 1; i < tiles.height; i++) {
         const y = Math.round(g.y + i * ch) + 0.5;
         ctx.moveTo(g.x, y);
         ctx.lineTo(g.x + g.w, y);

@@ -1,131 +1,125 @@
-// The analysis as the playground shows it: per-(layer, head) tile classes for the tile map and
-// the raster's shortcuts, the statistics panel's rows and verdicts, and the schedules codegen
-// uses (the same adapter `attnc compile` uses, so the emitted kernels match the CLI's).
-import { classify, type Classification } from '../../../../src/analysis/classify.ts';
-import { AnalysisContext } from '../../../../src/analysis/context.ts';
-import { instantiate } from '../../../../src/analysis/fold.ts';
-import { EMPTY, FULL, PARTIAL, PARTIAL_RUNTIME, PARTIAL_UNDECIDED, type TileMap } from '../../../../src/analysis/tilemap.ts';
+// The analysis as the playground shows it: `analyze` (src/analysis) gives per-(layer, head)
+// tile classes for the tile map and the raster's shortcuts, the statistics and the coverage /
+// reachability verdicts; codegen gets its schedules through the same adapter `attnc compile`
+// uses, so the emitted kernels match the CLI's.
+import { analyze, rasterize, tileAt, type Analysis, type AnalysisDiagnostic, type TileMap } from '../../../../src/analysis/index.ts';
 import type { IrProgram } from '../../../../src/ir/schema.ts';
 import { defaultTile, type CompileOptions, type Target } from '../../../../codegen/index.ts';
 import { scheduleFromAnalysis } from '../../../../codegen/lower/fromAnalysis.ts';
 import type { AnalysisView, StatRow, Verdict } from '../protocol.ts';
 
-/** Tile classes of one (layer, head): codes of src/analysis/tilemap.ts, row-major. */
+/** Tile classes of one (layer, head): codes of src/analysis/tilemap.ts. */
 export interface TileClasses {
   tilesQ: number;
   tilesK: number;
-  classes: Uint8Array;
+  map: TileMap;
+  classAt(qt: number, kt: number): number;
 }
 
 export interface PatternAnalysis {
   view: AnalysisView | { unavailable: string };
   tileClasses: ((l: number, h: number) => TileClasses | undefined) | undefined;
   codegenOptions: (target: Target) => Partial<CompileOptions>;
+  /** The coverage / reachability findings, as the CLI reports them. */
+  diagnostics: AnalysisDiagnostic[];
 }
 
+/** Longest side of the tile map picture; larger grids are downsampled by the analysis. */
+export const TILE_MAP_SIDE = 512;
 /** Head dimension the FLOP counts assume. */
 const FLOP_HEAD_DIM = 128;
 
 export function analyzePattern(ir: IrProgram, tile: { m: number; n: number }): PatternAnalysis {
-  const sizes = ir.sizes;
   const codegenCache = new Map<Target, Partial<CompileOptions>>();
   const codegenOptions = (target: Target): Partial<CompileOptions> => {
     let options = codegenCache.get(target);
     if (!options) {
       const codegenTile = defaultTile(target);
-      const analysed = scheduleFromAnalysis(ir, sizes, codegenTile);
+      const analysed = scheduleFromAnalysis(ir, ir.sizes, codegenTile);
       options = { tile: codegenTile, schedule: analysed?.schedule, statistics: analysed?.statistics };
       codegenCache.set(target, options);
     }
     return options;
   };
-
-  const ctx = new AnalysisContext(sizes.Nq, sizes.Nk, { bq: tile.m, bk: tile.n });
-  const byRoot = new Map<number, Classification>();
-  const classOf: Classification[] = [];
-  const ruleOf = new Map<number, number>();
-  ir.rules.forEach((rule, i) => {
-    for (const l of rule.layers) for (const h of rule.heads) ruleOf.set(l * sizes.H + h, i);
-  });
-  for (let l = 0; l < sizes.L; l++) {
-    for (let h = 0; h < sizes.H; h++) {
-      const rule = ir.rules[ruleOf.get(l * sizes.H + h) ?? 0]!;
-      const root = instantiate(ir, sizes, ctx.pool, rule.mask, l, h);
-      let c = byRoot.get(root);
-      if (!c) {
-        c = classify(ctx, root);
-        byRoot.set(root, c);
-      }
-      classOf.push(c);
-    }
-  }
-
-  const dense = new Map<TileMap, Uint8Array>();
+  const analysis = analyze(ir, { tile: { bq: tile.m, bk: tile.n }, transposed: false });
   const tileClasses = (l: number, h: number): TileClasses | undefined => {
-    const c = classOf[l * sizes.H + h];
-    if (!c) return undefined;
-    let classes = dense.get(c.map);
-    if (!classes) {
-      classes = new Uint8Array(c.map.nqt * c.map.nkt).fill(EMPTY);
-      for (let qt = 0; qt < c.map.nqt; qt++) {
-        for (let i = c.map.rowPtr[qt]!; i < c.map.rowPtr[qt + 1]!; i++) {
-          classes.fill(c.map.code[i]!, qt * c.map.nkt + c.map.kt0[i]!, qt * c.map.nkt + c.map.kt1[i]!);
-        }
-      }
-      dense.set(c.map, classes);
-    }
-    return { tilesQ: c.map.nqt, tilesK: c.map.nkt, classes };
+    const id = analysis.classOf(l, h);
+    const map = analysis.classes[id]?.classification.map;
+    if (!map) return undefined;
+    return { tilesQ: map.nqt, tilesK: map.nkt, map, classAt: (qt, kt) => tileAt(map, qt, kt) };
   };
-
-  return { view: statistics(ir, tile, classOf, byRoot.size), tileClasses, codegenOptions };
+  return { view: statistics(ir, tile, analysis), tileClasses, codegenOptions, diagnostics: analysis.report.diagnostics };
 }
 
-function statistics(ir: IrProgram, tile: { m: number; n: number }, classOf: Classification[], distinct: number): AnalysisView {
-  const { Nq, Nk, H, L } = ir.sizes;
-  const tiles = [0, 0, 0, 0, 0];
-  let allowed = 0;
-  let exact = true;
-  let runtime = false;
-  for (const c of classOf) {
-    c.tiles.forEach((n, i) => (tiles[i]! += n));
-    allowed += c.allowed;
-    exact &&= c.allowedExact;
-    runtime ||= c.runtime;
-  }
+/** The tile map picture of one class (downsampled past TILE_MAP_SIDE tiles a side). */
+export function tilePicture(classes: TileClasses): { width: number; height: number; codes: Uint8Array } {
+  return rasterize(classes.map, TILE_MAP_SIDE);
+}
+
+function statistics(ir: IrProgram, tile: { m: number; n: number }, analysis: Analysis): AnalysisView {
+  const { report } = analysis;
+  const { Nq, Nk, H, L } = report.sizes;
+  const t = report.totals.tiles;
+  const partial = t.PARTIAL + t.PARTIAL_UNDECIDED + t.PARTIAL_RUNTIME;
+  const visited = t.FULL + partial;
+  const totalTiles = visited + t.EMPTY;
   const elements = L * H * Nq * Nk;
-  const partial = tiles[PARTIAL]! + tiles[PARTIAL_UNDECIDED]! + tiles[PARTIAL_RUNTIME]!;
-  const visited = tiles[FULL]! + partial;
-  const totalTiles = visited + tiles[EMPTY]!;
+  const approx = report.totals.allowedExact ? '' : '≈ ';
+  const runtime = report.classes.some((c) => c.runtime);
   const flopsDense = 4 * elements * FLOP_HEAD_DIM;
   const flopsTiles = 4 * visited * tile.m * tile.n * FLOP_HEAD_DIM;
-  const flopsMask = 4 * allowed * FLOP_HEAD_DIM;
-  const approx = exact ? '' : '≈ ';
+  const flopsMask = 4 * report.totals.allowed * FLOP_HEAD_DIM;
+  const kinds = [...new Set(report.classes.map((c) => (c.schedule.kind === 'runtime' ? `runtime (${c.schedule.envelopeKind})` : c.schedule.kind)))];
   const rows: StatRow[] = [
-    { label: 'density', value: `${approx}${percent(allowed / elements)}`, title: `${approx}${allowed.toLocaleString('en-US')} of ${elements.toLocaleString('en-US')} (q, k) pairs allowed${runtime ? ' (runtime parts counted as allowed)' : ''}` },
-    { label: 'tiles visited', value: `${percent(visited / totalTiles)}`, title: `${visited.toLocaleString('en-US')} of ${totalTiles.toLocaleString('en-US')} tiles of ${tile.m}×${tile.n}` },
-    { label: 'full · partial', value: `${tiles[FULL]!.toLocaleString('en-US')} · ${partial.toLocaleString('en-US')}` },
-    { label: 'empty (skipped)', value: tiles[EMPTY]!.toLocaleString('en-US') },
+    { label: 'density', value: `${approx}${percent(report.totals.density)}`, title: `${approx}${report.totals.allowed.toLocaleString('en-US')} of ${elements.toLocaleString('en-US')} (q, k) pairs allowed${runtime ? ' (runtime parts counted as allowed)' : ''}` },
+    { label: 'vs. dense causal', value: `${approx}${percent(report.totals.flopsVsCausal)}`, title: 'allowed pairs relative to dense causal attention (k <= q)' },
+    { label: 'tiles visited', value: percent(visited / totalTiles), title: `${visited.toLocaleString('en-US')} of ${totalTiles.toLocaleString('en-US')} tiles of ${tile.m}×${tile.n}` },
+    { label: 'full · partial', value: `${t.FULL.toLocaleString('en-US')} · ${partial.toLocaleString('en-US')}`, title: `${t.PARTIAL_UNDECIDED} partial tiles not decided statically, ${t.PARTIAL_RUNTIME} decided at run time` },
+    { label: 'empty (skipped)', value: t.EMPTY.toLocaleString('en-US') },
     { label: 'FLOPs, dense', value: flops(flopsDense), title: `4 · L · H · Nq · Nk · D with D = ${FLOP_HEAD_DIM}, batch 1` },
     { label: 'FLOPs, kernel', value: flops(flopsTiles), title: 'work of the visited tiles (full and partial)' },
-    { label: 'work saved', value: `${(flopsDense / Math.max(1, flopsTiles)).toFixed(1)}×`, title: 'dense FLOPs / kernel FLOPs: the bound on the speed-up over dense attention' },
     { label: 'FLOPs, mask', value: `${approx}${flops(flopsMask)}`, title: 'work of the allowed pairs only (a lower bound)' },
-    { label: 'distinct masks', value: `${distinct} of ${L * H} heads`, title: 'heads whose masks fold to the same expression share one schedule' },
+    { label: 'predicted speed-up', value: `${report.totals.predictedSpeedup.toFixed(2)}× vs causal`, title: 'the analysis’s cost model: kernel time of dense causal attention / this pattern’s, same tiles' },
+    { label: 'schedule', value: `${kinds.join(', ')} · ${bytes(report.totals.scheduleBytes)}`, title: `${report.classes.length} schedule class(es); tables the kernel reads` },
+    { label: 'distinct masks', value: `${report.classes.length} of ${L * H} heads`, title: 'heads whose masks fold to the same expression share one schedule' },
+    { label: 'analysis time', value: `${report.timing.totalMs.toFixed(0)} ms` },
   ];
-  const verdicts: Verdict[] = (['coverage', 'reachability'] as const).map((name) => ({
-    name,
-    status: 'unknown',
-    detail: ir.requires.includes(name) ? `required by the source (require ${name})` : '',
-  }));
   return {
     tile,
     rows,
-    tiles: { empty: tiles[EMPTY]!, full: tiles[FULL]!, partial },
-    verdicts,
-    notes: [
-      'Coverage and reachability verdicts come from the analysis’s checks, which are not wired in yet.',
-      ...(runtime ? ['Parts of this mask depend on runtime inputs: the views use seeded example inputs, and the tile classes are the static envelope.'] : []),
-    ],
+    tiles: { empty: t.EMPTY, full: t.FULL, partial },
+    verdicts: [coverageVerdict(ir, report), reachabilityVerdict(ir, report)],
+    notes: runtime ? ['Parts of this mask depend on runtime inputs: the views use seeded example inputs; the tile classes are the static envelope.'] : [],
   };
+}
+
+function coverageVerdict(ir: IrProgram, report: Analysis['report']): Verdict {
+  const c = report.coverage;
+  const required = ir.requires.includes('coverage') ? ' (required by the source)' : '';
+  if (!c.checked) return { name: 'coverage', status: 'unknown', detail: 'not checked' };
+  if (c.ok) return { name: 'coverage', status: 'pass', detail: `every causal (q, k) is read by some head of each layer${required}` };
+  const bad = c.layers.find((l) => !l.ok);
+  if (bad?.uncovered) {
+    return { name: 'coverage', status: 'fail', detail: `layer ${bad.l}: no head reads key ${bad.uncovered.k} from query ${bad.uncovered.q}${required}` };
+  }
+  return { name: 'coverage', status: 'unknown', detail: `layer ${bad?.l ?? 0}: not proven (undecided tiles)${required}` };
+}
+
+function reachabilityVerdict(ir: IrProgram, report: Analysis['report']): Verdict {
+  const r = report.reachability;
+  const required = ir.requires.includes('reachability') ? ' (required by the source)' : '';
+  if (!r.checked || r.verdict === 'not_applicable') return { name: 'reachability', status: 'unknown', detail: `${r.note}${required}` };
+  if (r.verdict === 'reachable') {
+    return {
+      name: 'reachability',
+      status: r.withinLayers ? 'pass' : 'fail',
+      detail: `every query sees every earlier key after ${r.layersNeeded} layer(s); the pattern has ${r.layers}${required}`,
+    };
+  }
+  if (r.verdict === 'never') {
+    return { name: 'reachability', status: 'fail', detail: `key ${r.example?.k} never reaches query ${r.example?.q}, at any depth${required}` };
+  }
+  return { name: 'reachability', status: 'unknown', detail: `${r.note}${required}` };
 }
 
 function percent(x: number): string {
@@ -138,4 +132,11 @@ function flops(x: number): string {
   const units: [number, string][] = [[1e15, 'PFLOP'], [1e12, 'TFLOP'], [1e9, 'GFLOP'], [1e6, 'MFLOP'], [1e3, 'kFLOP']];
   for (const [scale, unit] of units) if (x >= scale) return `${(x / scale).toPrecision(3)} ${unit}`;
   return `${x} FLOP`;
+}
+
+function bytes(n: number): string {
+  if (n === 0) return 'no tables';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }

@@ -105,6 +105,10 @@ function finish(
   const qk = needsQk ? { ...randomQkv(sizes, EXAMPLE_HEAD_DIM, 1, 1), D: EXAMPLE_HEAD_DIM, B: 1 } : undefined;
   const evaluator = evalMask(ir, { inputs, qk });
   const analysis = analyzePattern(ir, request.tile);
+  // The coverage / reachability findings (E9xx) have no source span: listed like the CLI's.
+  for (const d of analysis.diagnostics) {
+    views.push(diagnosticView({ ...d, id: d.id as Diagnostic['id'], span: null, notes: d.notes }, request.source, request.fileName, sources));
+  }
 
   const compiled: CompiledPattern = {
     generation: request.generation,

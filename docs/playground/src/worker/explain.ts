@@ -27,7 +27,7 @@ export function explain(compiled: CompiledPattern, l: number, h: number, q: numb
   const tiles = compiled.tileClasses?.(l, h);
   const qt = Math.floor(q / compiled.tile.m);
   const kt = Math.floor(k / compiled.tile.n);
-  const cls = tiles ? TILE_NAMES[tiles.classes[qt * tiles.tilesK + kt]!] ?? 'unknown' : 'not analysed';
+  const cls = tiles ? TILE_NAMES[tiles.classAt(qt, kt)] ?? 'unknown' : 'not analysed';
   return {
     l, h, q, k, allowed,
     rule: compiled.summary.rules[ruleIndex] ?? { selector: 'mask' },

@@ -3,6 +3,7 @@
 // analysis proved EMPTY or FULL are filled without evaluating the mask; elsewhere every element
 // is evaluated up to a budget, beyond which cells are sampled on an even sub-grid.
 import type { MaskRaster, RasterRequest } from '../protocol.ts';
+import type { TileClasses } from './analysis.ts';
 import type { CompiledPattern } from './compile.ts';
 
 /** Mask evaluations per raster before switching from counting to sampling. */
@@ -46,7 +47,7 @@ export function rasterize(compiled: CompiledPattern, l: number, h: number, reque
       while (k < k1) {
         const kt = Math.floor(k / tileN);
         const tileEnd = Math.min(k1, (kt + 1) * tileN);
-        const cls = tiles ? tiles.classes[qt * tiles.tilesK + kt] : undefined;
+        const cls = tiles?.classAt(qt, kt);
         if (cls === TILE_EMPTY || cls === TILE_FULL) {
           const value = cls === TILE_FULL ? 1 : 0;
           for (; k < tileEnd; k++) {
@@ -84,7 +85,7 @@ export function rasterize(compiled: CompiledPattern, l: number, h: number, reque
         const qt = Math.floor(q / tileM);
         for (const k of sampleKs) {
           const c = r * cols + colOf[k - k0]!;
-          const cls = tiles ? tiles.classes[qt * tiles.tilesK + Math.floor(k / tileN)] : undefined;
+          const cls = tiles?.classAt(qt, Math.floor(k / tileN));
           const value = cls === TILE_FULL ? true : cls === TILE_EMPTY ? false : allowed(q, k);
           if (value) allowedCount[c] += 1;
           seen[c] += 1;
@@ -103,14 +104,14 @@ export function rasterize(compiled: CompiledPattern, l: number, h: number, reque
 }
 
 function countUndecided(
-  tiles: { classes: Uint8Array; tilesK: number },
+  tiles: TileClasses,
   q0: number, q1: number, k0: number, k1: number, tileM: number, tileN: number,
 ): number {
   let total = 0;
   for (let qt = Math.floor(q0 / tileM); qt * tileM < q1; qt++) {
     const rowsIn = Math.min(q1, (qt + 1) * tileM) - Math.max(q0, qt * tileM);
     for (let kt = Math.floor(k0 / tileN); kt * tileN < k1; kt++) {
-      const cls = tiles.classes[qt * tiles.tilesK + kt];
+      const cls = tiles.classAt(qt, kt);
       if (cls === TILE_EMPTY || cls === TILE_FULL) continue;
       total += rowsIn * (Math.min(k1, (kt + 1) * tileN) - Math.max(k0, kt * tileN));
     }
