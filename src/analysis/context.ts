@@ -7,6 +7,7 @@ import { RandomBlocksIndex } from './randomIndex.ts';
 import { tileSummary, type KTileRuns, type Profile, type TileSummary } from './leaves.ts';
 import { ceilDiv } from '../reference/int.ts';
 import { leafCount } from './refine.ts';
+import type { CountPlan } from './count.ts';
 
 export interface TileShape { bq: number; bk: number }
 
@@ -34,6 +35,8 @@ export class AnalysisContext {
   readonly kTileRuns = new Map<number, KTileRuns>();
   /** Per two-variable leaf, per query tile: runs of key tiles as quads [t0, t1, value, count of a MIXED tile or NaN]. */
   readonly rowRuns = new Map<number, Array<number[] | undefined>>();
+  /** Row-wise counting plans per root (count.ts). */
+  readonly countPlans = new Map<number, CountPlan | null>();
   /** Evaluations spent (for reports). */
   evals = 0;
 

@@ -62,6 +62,26 @@ export class NodePool {
     // canonical comparisons: a > b is b < a, a >= b is b <= a
     if (op === 'gt') return this.op('lt', type, [args[1]!, args[0]!]);
     if (op === 'ge') return this.op('le', type, [args[1]!, args[0]!]);
+    // integer constant reassociation: x - c = x + (-c), (x + c1) + c2 = x + (c1 + c2),
+    // (x + c) % m = (x + c % m) % m, so that per-head offsets that agree modulo m fold alike
+    if (type === 'int' && op === 'sub' && consts[1] !== undefined && consts[1] !== 0) return this.op('add', type, [args[0]!, this.int(-consts[1])]);
+    if (type === 'int' && op === 'add' && consts[0] !== undefined && consts[1] === undefined) return this.op('add', type, [args[1]!, args[0]!]);
+    if (type === 'int' && op === 'add' && consts[1] !== undefined) {
+      const x = this.nodes[args[0]!]!;
+      if (x.kind === 'op' && x.op === 'add' && x.type === 'int') {
+        const c1 = this.constOf(x.args[1]!);
+        if (c1 !== undefined) return this.op('add', type, [x.args[0]!, this.int(c1 + consts[1])]);
+      }
+    }
+    if (type === 'int' && op === 'mod' && consts[1] !== undefined && consts[1] > 0) {
+      const x = this.nodes[args[0]!]!;
+      if (x.kind === 'op' && x.op === 'add' && x.type === 'int') {
+        const c = this.constOf(x.args[1]!);
+        if (c !== undefined && (c < 0 || c >= consts[1])) {
+          return this.op('mod', type, [this.op('add', type, [x.args[0]!, this.int(floorMod(c, consts[1]))]), args[1]!]);
+        }
+      }
+    }
     // x + 0, x - 0, x * 1
     if (type === 'int' && (op === 'add' || op === 'sub') && consts[1] === 0) return args[0]!;
     if (type === 'int' && op === 'add' && consts[0] === 0) return args[1]!;

@@ -129,6 +129,19 @@ export function analyze(ir: IrProgram, opts: AnalyzeOptions): Analysis {
     const unions = layerUnions(ctx, rootsByLayer);
     coverage = coverageReport(ctx, unions);
     reachability = reachabilityReport(ctx, unions, L);
+    // partial tiles may hide edges that finer blocks show: retry at 64 x 64 when undecided
+    const g = 64;
+    if (reachability.verdict === 'unknown' && Math.max(opts.tile.bq, opts.tile.bk) > g && Nq === Nk) {
+      const fine = new AnalysisContext(Nq, Nk, { bq: g, bk: g }, { tileBudget: opts.tileBudget, totalBudget: opts.totalBudget });
+      const fineRoots: number[][] = Array.from({ length: L }, () => []);
+      for (const rule of ir.rules) {
+        for (const l of rule.layers) for (const h of rule.heads) {
+          if (l < L && h < H) fineRoots[l]!.push(instantiate(ir, sizes, fine.pool, rule.mask, l, h));
+        }
+      }
+      const retry = reachabilityReport(fine, layerUnions(fine, fineRoots), L);
+      if (retry.verdict !== 'unknown') reachability = retry;
+    }
   }
   const diagnostics = checkDiagnostics(ir, coverage, reachability);
   const t3 = now();

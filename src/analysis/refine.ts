@@ -7,6 +7,7 @@ import type { Program } from './interval.ts';
 import { floorDiv } from '../reference/int.ts';
 import { DEP_K, DEP_Q } from './fold.ts';
 import { profileCount, profileOf } from './leaves.ts';
+import { countPlan, countRows } from './count.ts';
 
 const F = 0, T = 1, M = 2, U = 3, R = 4;
 
@@ -49,6 +50,15 @@ export function refineRect(
         const c = src >= 0 ? leafCount(ctx, src, a0, a1, b0, b1) : undefined;
         if (c !== undefined) { count += c; continue; }
       }
+      const plan = countPlan(ctx, prog.root);
+      if (plan) {
+        const c = countRows(ctx, plan, a0, a1, b0, b1);
+        count += c;
+        if (c > 0) sawT = true;
+        if (c < area) sawF = true;
+        if (!wantCount && sawT && sawF) break;
+        continue;
+      }
       if (area === 1) { undecided = true; count += 0.5; exact = false; continue; }
       if (a1 - a0 >= b1 - b0) {
         const m = alignedSplit(a0, a1);
@@ -73,7 +83,8 @@ export function refineRect(
 interface Linear { a: number; b: number; c: number }
 const linearCache = new WeakMap<AnalysisContext, Map<number, { lin: Linear; lo: number; hi: number; ne: boolean } | null>>();
 
-function linearOf(ctx: AnalysisContext, id: number): Linear | null {
+/** The node as a*q + b*k + c with integer coefficients, or null. */
+export function linearOf(ctx: AnalysisContext, id: number): Linear | null {
   const n = ctx.pool.nodes[id]!;
   if (n.kind === 'const') return n.type === 'int' ? { a: 0, b: 0, c: n.value } : null;
   if (n.kind === 'var') return n.name === 'q' ? { a: 1, b: 0, c: 0 } : { a: 0, b: 1, c: 0 };
@@ -141,7 +152,10 @@ function leafCountPositive(ctx: AnalysisContext, id: number, q0: number, q1: num
     return total;
   }
   const aff = affineLeaf(ctx, id);
-  if (!aff) return undefined;
+  if (!aff) {
+    const plan = countPlan(ctx, id);
+    return plan ? countRows(ctx, plan, q0, q1, k0, k1) : undefined;
+  }
   const { lin: { a, b, c }, lo, hi, ne } = aff;
   const width = k1 - k0 + 1;
   let total = 0;
