@@ -19,6 +19,14 @@ export interface AnalysedSchedule {
 }
 
 export function scheduleFromAnalysis(ir: IrProgram, sizes: Sizes, tile: Tile): AnalysedSchedule | undefined {
+  try {
+    return analyseClasses(ir, sizes, tile);
+  } catch {
+    return undefined; // no static schedule: the caller falls back to the dense schedule
+  }
+}
+
+function analyseClasses(ir: IrProgram, sizes: Sizes, tile: Tile): AnalysedSchedule {
   const ctx = new AnalysisContext(sizes.Nq, sizes.Nk, { bq: tile.blockM, bk: tile.blockN });
   const ruleOf = new Map<number, number>();
   ir.rules.forEach((r, i) => { for (const l of r.layers) for (const h of r.heads) ruleOf.set(l * sizes.H + h, i); });

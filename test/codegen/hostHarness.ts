@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { LBuffer, LFunction } from '../../codegen/lower/ir.ts';
 import { printFunction } from '../../codegen/lower/print/printer.ts';
-import { cppSyntax } from '../../codegen/lower/print/cpp.ts';
+import { cppFloat, cppSyntax } from '../../codegen/lower/print/cpp.ts';
 
 export const HELPERS_DIR = resolve(import.meta.dirname, '../../codegen/cuda/runtime/helpers');
 
@@ -28,7 +28,7 @@ function paramsBlock(buffers: LBuffer[], data: Record<string, ArrayLike<number>>
     const t = b.elem === 'float' ? 'float' : 'int';
     const values = Array.from(data[b.name] ?? (b.source.kind === 'table' || b.source.kind === 'random_blocks' ? b.source.data : []));
     if (values.length === 0) values.push(0);
-    arrays.push(`static const ${t} ${b.name}_data[] = {${values.map((v) => (t === 'float' ? `${v}f` : String(v | 0))).join(',')}};`);
+    arrays.push(`static const ${t} ${b.name}_data[] = {${values.map((v) => (t === 'float' ? cppFloat(v) : String(v | 0))).join(',')}};`);
     fields.push(`  const ${t}* ${b.name};`);
     init.push(`  P.${b.name} = ${b.name}_data;`);
     if (b.batched) {
@@ -58,6 +58,6 @@ export function runHost(source: string): string {
   const src = join(dir, 'main.cpp');
   const exe = join(dir, 'main');
   writeFileSync(src, source);
-  execFileSync('g++', ['-std=c++17', '-O1', '-w', `-I${HELPERS_DIR}`, src, '-o', exe], { stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('g++', ['-std=c++17', '-O1', '-w', '-fmax-errors=5', `-I${HELPERS_DIR}`, src, '-o', exe], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
   return execFileSync(exe, { maxBuffer: 1 << 28 }).toString();
 }

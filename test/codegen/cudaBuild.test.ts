@@ -1,0 +1,89 @@
+// Every shipped pattern compiles to CUDA and the emitted translation unit builds with nvcc for
+// sm_90a with no register spills and no stack frame (parsed from the ptxas report).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../codegen/index.ts';
+import { scheduleFromAnalysis } from '../../codegen/lower/fromAnalysis.ts';
+import { compileToIr } from '../../src/api.ts';
+import { nodeReadFile } from '../../src/node.ts';
+import { writeCompileResult } from '../../src/cli/commands/compile.ts';
+import { hasCompiler } from './hostHarness.ts';
+
+const PATTERNS = resolve(import.meta.dirname, '../../patterns');
+const files = readdirSync(PATTERNS).filter((f) => f.endsWith('.attn')).sort();
+const haveNvcc = hasCompiler('nvcc');
+if (!haveNvcc) console.warn('test/codegen/cudaBuild: nvcc is not on PATH; skipping the CUDA build checks');
+
+export interface PtxasEntry { name: string; stack: number; spillStores: number; spillLoads: number }
+
+/** Per entry function: stack frame and spill bytes from `ptxas -v` output. */
+export function parsePtxas(report: string): PtxasEntry[] {
+  const out: PtxasEntry[] = [];
+  let current: string | null = null;
+  for (const line of report.split('\n')) {
+    const entry = /Compiling entry function '([^']+)'/.exec(line);
+    if (entry) current = entry[1];
+    const m = /(\d+) bytes stack frame, (\d+) bytes spill stores, (\d+) bytes spill loads/.exec(line);
+    if (m && current) {
+      out.push({ name: current, stack: Number(m[1]), spillStores: Number(m[2]), spillLoads: Number(m[3]) });
+      current = null;
+    }
+  }
+  return out;
+}
+
+function emit(file: string, dir: string): string {
+  const source = readFileSync(join(PATTERNS, file), 'utf8');
+  const { ir, diagnostics } = compileToIr(source, { file: join(PATTERNS, file), readFile: nodeReadFile });
+  if (!ir) throw new Error(`${file}: ${diagnostics.map((d) => d.message).join('; ')}`);
+  const tile = { blockM: 128, blockN: 128 };
+  const analysed = scheduleFromAnalysis(ir, ir.sizes, tile);
+  const result = compile(ir, { target: 'cuda', tile, schedule: analysed?.schedule, statistics: analysed?.statistics });
+  writeCompileResult(result, dir);
+  return ir.name;
+}
+
+const run = promisify(execFile);
+
+describe.skipIf(!haveNvcc)('emitted CUDA builds with nvcc (sm_90a)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'attnc-cuda-'));
+  // one build per pattern, several at a time
+  const builds = new Map<string, Promise<string>>();
+  const queue = [...files];
+  const limit = 2;
+  let active = 0;
+  const waiters: (() => void)[] = [];
+  const slot = async () => {
+    if (active >= limit) await new Promise<void>((r) => waiters.push(r));
+    active++;
+  };
+  const release = () => { active--; waiters.shift()?.(); };
+  for (const f of queue) {
+    builds.set(f, (async () => {
+      const dir = join(root, basename(f, '.attn'));
+      const name = emit(f, dir);
+      await slot();
+      try {
+        const { stderr, stdout } = await run('nvcc', ['-cubin', '-gencode=arch=compute_90a,code=sm_90a', '-O3', '-std=c++17', '-Xptxas', '-v',
+          '-I', join(dir, 'runtime'), join(dir, `${name}.cu`), '-o', join(dir, `${name}.cubin`)], { maxBuffer: 1 << 26 });
+        return stderr + stdout;
+      } finally {
+        release();
+      }
+    })());
+  }
+  builds.forEach((p) => p.catch(() => undefined));
+
+  for (const f of files) {
+    it(`${f}: builds, 0 spills, 0 stack`, async () => {
+      const report = await builds.get(f)!;
+      const entries = parsePtxas(report);
+      expect(entries.length).toBeGreaterThanOrEqual(8);
+      for (const e of entries) expect(e, e.name).toMatchObject({ stack: 0, spillStores: 0, spillLoads: 0 });
+    }, 600_000);
+  }
+});
