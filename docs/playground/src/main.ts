@@ -37,6 +37,7 @@ async function start(): Promise<void> {
   let head = 0;
   const t0 = performance.now();
   let firstRender = true;
+  let firstCompileMillis = -1;
 
   const status = $('status');
   const setStatus = (text: string, busy = false) => {
@@ -244,6 +245,7 @@ async function start(): Promise<void> {
         }
         compiledGeneration = message.generation;
         summary = message.summary;
+        if (firstCompileMillis < 0) firstCompileMillis = message.millis;
         document.body.classList.remove('stale');
         maskPlaceholder.hidden = true;
         controls.render(summary.controls);
@@ -267,7 +269,8 @@ async function start(): Promise<void> {
             // Milliseconds from navigation start to the first mask on screen (docs/playground.md).
             firstRender = false;
             document.body.dataset.firstRenderMs = performance.now().toFixed(0);
-            document.body.dataset.scriptToRenderMs = (performance.now() - t0).toFixed(0);
+            document.body.dataset.scriptStartMs = t0.toFixed(0);
+            document.body.dataset.firstCompileMs = firstCompileMillis.toFixed(0);
             performance.mark('attnc:first-render');
           }
         } else {

@@ -13,6 +13,8 @@ import { runOnWebGpu } from './worker/run.ts';
 // The DOM library types `self` as a Window; in this file it is the worker's global scope.
 const scope = self as unknown as Worker;
 
+const FIRST_OUTPUT_DELAY_MS = 40;
+
 let current: CompiledPattern | undefined;
 /** The newest compile asked for; slower follow-up work for older ones is dropped. */
 let latestGeneration = 0;
@@ -129,5 +131,7 @@ function scheduleOutputs(compiled: CompiledPattern): void {
     post({ kind: 'output', generation: compiled.generation, output: step.value });
     setTimeout(next, 0);
   };
-  setTimeout(next, 0);
+  // A short grace period first: the page's raster and tile requests for this compile arrive
+  // within milliseconds and are drawn before any kernel is emitted.
+  setTimeout(next, FIRST_OUTPUT_DELAY_MS);
 }

@@ -22,6 +22,17 @@ function textOf(contents: string | Uint8Array): string | undefined {
   return typeof contents === 'string' ? contents : undefined;
 }
 
+/**
+ * The source lines quoted in generated comments: the same selection `attnc compile` makes
+ * (src/cli/commands/compile.ts), so the emitted files match the CLI's byte for byte.
+ */
+function sourceSummary(source: string): string[] {
+  return source
+    .split('\n')
+    .filter((l) => /^\s*(mask|score|layers|heads|otherwise)\b/.test(l))
+    .slice(0, 12);
+}
+
 export function* emitOutputs(compiled: CompiledPattern): Generator<OutputView> {
   yield {
     target: 'ir',
@@ -34,7 +45,7 @@ export function* emitOutputs(compiled: CompiledPattern): Generator<OutputView> {
   for (const target of ['cuda', 'wgsl', 'flex'] as Target[]) {
     const started = performance.now();
     try {
-      const result = compile(compiled.ir, { target, ...compiled.codegenOptions(target) });
+      const result = compile(compiled.ir, { target, sourceSummary: sourceSummary(compiled.source), ...compiled.codegenOptions(target) });
       const millis = performance.now() - started;
       const files: OutputFile[] = [];
       const binaries: string[] = [];
