@@ -34,7 +34,8 @@ export interface CompileResult {
 }
 
 export function defaultTile(target: Target): Tile {
-  return target === 'wgsl' ? { blockM: 32, blockN: 32 } : { blockM: 128, blockN: 128 };
+  // WGSL: 16-row query tiles fit every skeleton variant at head dim 64 with 16-wide key tiles
+  return target === 'wgsl' ? { blockM: 16, blockN: 16 } : { blockM: 128, blockN: 128 };
 }
 
 export function compile(ir: IrProgram, opts: CompileOptions): CompileResult {
