@@ -17,6 +17,43 @@ export function irFloorMod(a: number, b: number): number {
   return r !== 0 && (r < 0) !== (b < 0) ? r + b : r;
 }
 
+/** Ids a node refers to. */
+export function nodeChildren(n: IrNode): number[] {
+  switch (n.kind) {
+    case 'op': case 'table': case 'input': return n.args;
+    case 'member': return [n.value, ...n.args];
+    case 'random_blocks': return [n.seed];
+    default: return [];
+  }
+}
+
+/**
+ * Drop nodes unreachable from `roots` (folding leaves dead intermediate nodes behind) and
+ * renumber the rest, keeping children before parents. Returns the new list and id map.
+ */
+export function compactNodes(nodes: readonly IrNode[], roots: number[]): { nodes: IrNode[]; remap: (id: number) => number } {
+  const live = new Uint8Array(nodes.length);
+  for (const r of roots) live[r] = 1;
+  for (let i = nodes.length - 1; i >= 0; i--) if (live[i]) for (const c of nodeChildren(nodes[i]!)) live[c] = 1;
+  const newId = new Int32Array(nodes.length).fill(-1);
+  const out: IrNode[] = [];
+  const map = (id: number) => newId[id]!;
+  for (let i = 0; i < nodes.length; i++) {
+    if (!live[i]) continue;
+    const n = nodes[i]!;
+    let m: IrNode;
+    switch (n.kind) {
+      case 'op': case 'table': case 'input': m = { ...n, args: n.args.map(map) }; break;
+      case 'member': m = { ...n, value: map(n.value), args: n.args.map(map) }; break;
+      case 'random_blocks': m = { ...n, seed: map(n.seed) }; break;
+      default: m = n;
+    }
+    newId[i] = out.length;
+    out.push(m);
+  }
+  return { nodes: out, remap: map };
+}
+
 export class IrBuilder {
   readonly nodes: IrNode[] = [];
   private index = new Map<string, number>();

@@ -11,7 +11,7 @@ import { loadTable } from '../semantics/tables.ts';
 import { resolveInput } from '../semantics/inputs.ts';
 import { patternName } from '../semantics/paths.ts';
 import { REQUIREMENTS } from '../../grammar/tokens.ts';
-import { IrBuilder } from './builder.ts';
+import { IrBuilder, compactNodes } from './builder.ts';
 import { desugarBuiltin } from './desugar.ts';
 import { IrProgram, type InputDecl, type ParamValue, type TableDecl, type OpName } from './schema.ts';
 
@@ -179,6 +179,8 @@ export function lowerProgram(ctx: CheckContext): IrProgram {
   const requireStmt = ctx.first(root, 'Require');
   const requires = REQUIREMENTS.filter((r) => requireStmt?.items.some((i) => i.name === r));
 
+  const roots = [...rules.map((r) => r.mask), ...(score === null ? [] : [score])];
+  const { nodes, remap } = compactNodes(low.b.nodes, roots);
   const program = {
     version: 1 as const,
     name: patternName(root.file),
@@ -186,9 +188,9 @@ export function lowerProgram(ctx: CheckContext): IrProgram {
     params,
     tables,
     inputs,
-    nodes: low.b.nodes,
-    rules,
-    score,
+    nodes,
+    rules: rules.map((r) => ({ ...r, mask: remap(r.mask) })),
+    score: score === null ? null : remap(score),
     requires,
   };
   return IrProgram.parse(program);

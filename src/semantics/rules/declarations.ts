@@ -3,7 +3,8 @@
 import { diagnostic } from '../../diagnostics/diagnostic.ts';
 import type { Ident, Stmt } from '../../syntax/ast.ts';
 import type { CheckContext } from '../context.ts';
-import { isPositionVariable, isSizeName } from '../scope.ts';
+import { isPositionVariable, isSizeName, type DeclSymbol } from '../scope.ts';
+import type { Module } from '../modules.ts';
 
 const ONCE: Array<{ kinds: Stmt['kind'][]; word: string }> = [
   { kinds: ['Sizes'], word: 'sizes' },
@@ -15,6 +16,16 @@ const ONCE: Array<{ kinds: Stmt['kind'][]; word: string }> = [
 
 function declName(s: Stmt): Ident | null {
   return s.kind === 'Param' || s.kind === 'Table' || s.kind === 'Input' || s.kind === 'Let' ? s.name : null;
+}
+
+/** The declaration an un-namespaced import of `m` brings under `name`, if any. */
+function importedSymbol(ctx: CheckContext, m: Module, name: string): DeclSymbol | undefined {
+  for (const edge of m.imports) {
+    if (!edge.module || edge.alias) continue;
+    const sym = ctx.scope(edge.module).visible.get(name);
+    if (sym) return sym;
+  }
+  return undefined;
 }
 
 export function declarationsRule(ctx: CheckContext): void {
@@ -39,7 +50,7 @@ export function declarationsRule(ctx: CheckContext): void {
         continue;
       }
       seen.set(name.name, name);
-      const visible = scope.visible.get(name.name);
+      const visible = importedSymbol(ctx, m, name.name);
       if (visible && visible.decl !== s) {
         ctx.report(diagnostic('duplicate-declaration', `'${name.name}' is already declared by an import`, name.span, {
           notes: [{ message: `imported from '${visible.module.file ?? '<input>'}'`, span: visible.decl.name.span, file: visible.module.file }],
