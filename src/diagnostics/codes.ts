@@ -24,7 +24,7 @@ export const DIAGNOSTIC_KINDS = {
   'duplicate-statement': { code: 'E103', severity: 'error', summary: 'a statement that may appear once appears again' },
   'missing-mask': { code: 'E104', severity: 'error', summary: 'a compiled file has no mask statement' },
   'unknown-size': { code: 'E105', severity: 'error', summary: 'a sizes entry that is not Nq, Nk, H, Hkv or L' },
-  'reserved-name': { code: 'E106', severity: 'error', summary: 'a declaration that would hide a built-in, a size or a position variable' },
+  'reserved-name': { code: 'E106', severity: 'error', summary: 'a declaration named like a size or a position variable' },
   'score-variable-outside-score': { code: 'E107', severity: 'error', summary: '`s` used outside the score statement' },
   'block-variable-without-block': { code: 'E108', severity: 'error', summary: '`qb` or `kb` used without a block statement' },
   'unknown-function': { code: 'E109', severity: 'error', summary: 'a call of something that is not a built-in function' },
