@@ -16,6 +16,12 @@ export function readSource(file: string): string {
 export function printDiagnostics(ds: Diagnostic[], source: string, file: string, sources: Record<string, string> = {}): void {
   if (ds.length === 0) return;
   process.stderr.write(formatDiagnostics(ds, source, file, { sources }));
+  if (process.env.ATTNC_DEBUG === '1') {
+    for (const d of ds) {
+      const detail = (d as Diagnostic & { detail?: string }).detail;
+      if (detail) process.stderr.write(`${detail}\n`);
+    }
+  }
 }
 
 /** An internal-error diagnostic means a bug: exit 3 rather than 1. */
