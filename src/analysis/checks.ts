@@ -99,37 +99,37 @@ class Bits {
 interface LayerEdges { full: Array<Int32Array>; any: Array<Int32Array>; diag: Uint8Array }
 
 function layerEdges(ctx: AnalysisContext, u: LayerUnion): LayerEdges {
-  const nb = ctx.nqt, G = ctx.tile.bq, bk = ctx.tile.bk;
+  const nb = ctx.nqt, G = ctx.tile.bq, bk = ctx.tile.bk, Nk = ctx.Nk;
   const full: Int32Array[] = [], any: Int32Array[] = [];
   const diag = new Uint8Array(nb);
   const um: TileMap = u.union.map, gm: TileMap = u.gaps.map;
+  const nkb = Math.ceil(Nk / G);
+  // tiles overlapping key block m, and per row: non-empty / FULL tiles overlapping it
+  const needed = new Int32Array(nkb), seen = new Int32Array(nkb), fullSeen = new Int32Array(nkb);
+  for (let m = 0; m < nkb; m++) needed[m] = Math.floor((Math.min(Nk, m * G + G) - 1) / bk) - Math.floor((m * G) / bk) + 1;
+  const touched: number[] = [];
   for (let b = 0; b < nb; b++) {
-    const f: number[] = [], a: number[] = [];
-    // key tiles of row b grouped into key blocks of G positions
-    const seen = new Map<number, { all: boolean; some: boolean }>();
+    touched.length = 0;
     for (let i = um.rowPtr[b]!; i < um.rowPtr[b + 1]!; i++) {
+      const isFull = um.code[i] === 1;
       for (let t = um.kt0[i]!; t < um.kt1[i]!; t++) {
-        const m0 = Math.floor((t * bk) / G), m1 = Math.floor((Math.min(ctx.Nk, t * bk + bk) - 1) / G);
+        const m0 = Math.floor((t * bk) / G), m1 = Math.floor((Math.min(Nk, t * bk + bk) - 1) / G);
         for (let m = m0; m <= m1; m++) {
-          const e = seen.get(m) ?? { all: true, some: false };
-          e.some = true;
-          seen.set(m, e);
+          if (seen[m] === 0) touched.push(m);
+          seen[m]!++;
+          if (isFull) fullSeen[m]!++;
         }
       }
     }
-    for (const [m, e] of seen) {
-      // every key tile overlapping block m must be FULL
-      const t0 = Math.floor((m * G) / bk), t1 = Math.floor((Math.min(ctx.Nk, m * G + G) - 1) / bk);
-      let all = true;
-      for (let t = t0; t <= t1 && all; t++) if (tileAt(um, b, t) !== 1) all = false;
-      e.all = all;
-      a.push(m);
-      if (all) f.push(m);
+    const f: number[] = [];
+    for (const m of touched) {
+      if (fullSeen[m] === needed[m]) f.push(m);
+      seen[m] = 0; fullSeen[m] = 0;
     }
     full.push(Int32Array.from(f));
-    any.push(Int32Array.from(a));
+    any.push(Int32Array.from(touched));
     // diagonal block: the layer allows every causal pair inside it
-    const t0 = Math.floor((b * G) / bk), t1 = Math.floor((Math.min(ctx.Nk, b * G + G) - 1) / bk);
+    const t0 = Math.floor((b * G) / bk), t1 = Math.floor((Math.min(Nk, b * G + G) - 1) / bk);
     let ok = true;
     for (let t = t0; t <= t1 && ok; t++) if (tileAt(gm, b, t) !== 0) ok = false;
     diag[b] = ok ? 1 : 0;
@@ -151,12 +151,11 @@ export function reachabilityReport(ctx: AnalysisContext, unions: LayerUnion[], L
   for (let layer = 1; layer <= maxLayers; layer++) {
     const e = edges[(layer - 1) % edges.length]!;
     const nu = under.copy(), no = over.copy();
+    const first = layer === 1; // nothing to relay yet: only direct edges
     for (let b = 0; b < nb; b++) {
-      if (underDone < 0) {
-        for (const m of e.full[b]!) { nu.set(b, m); nu.orRow(nu, b, under, m); }
-        if (e.diag[b]) nu.set(b, b);
-      }
-      for (const m of e.any[b]!) { no.set(b, m); no.orRow(no, b, over, m); }
+      for (const m of e.full[b]!) { nu.set(b, m); if (!first) nu.orRow(nu, b, under, m); }
+      if (e.diag[b]) nu.set(b, b);
+      for (const m of e.any[b]!) { no.set(b, m); if (!first) no.orRow(no, b, over, m); }
     }
     if (!no.equals(over)) lastOverChange = layer;
     under = nu; over = no;

@@ -32,7 +32,14 @@ export interface Classification {
   runtime: boolean;
 }
 
+/** Tile classes of a folded mask (memoised per context: union masks often equal a head's). */
 export function classify(ctx: AnalysisContext, root: number): Classification {
+  let c = ctx.classifications.get(root) as Classification | undefined;
+  if (!c) { c = classifyRoot(ctx, root); ctx.classifications.set(root, c); }
+  return c;
+}
+
+function classifyRoot(ctx: AnalysisContext, root: number): Classification {
   const { nqt, nkt, Nk, pool } = ctx;
   const { bk } = ctx.tile;
   const prog = ctx.program(root);

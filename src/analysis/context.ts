@@ -35,6 +35,8 @@ export class AnalysisContext {
   readonly kTileRuns = new Map<number, KTileRuns>();
   /** Per two-variable leaf, per query tile: runs of key tiles as quads [t0, t1, value, count of a MIXED tile or NaN]. */
   readonly rowRuns = new Map<number, Array<number[] | undefined>>();
+  /** Classifications per root (classify.ts). */
+  readonly classifications = new Map<number, unknown>();
   /** Row-wise counting plans per root (count.ts). */
   readonly countPlans = new Map<number, CountPlan | null>();
   /** Evaluations spent (for reports). */
@@ -66,7 +68,10 @@ export class AnalysisContext {
   randomIndex(n: Extract<ANode, { kind: 'random' }>): RandomBlocksIndex {
     let idx = this.randoms.get(n);
     if (!idx) {
-      idx = new RandomBlocksIndex({ r: n.r, block: n.block, seed: n.seed, causal: n.causal }, this.Nq, this.Nk);
+      const parts = n.seeds.length > 1
+        ? n.seeds.map((seed) => this.randomIndex(this.pool.nodes[this.pool.intern({ ...n, seeds: [seed] })] as typeof n))
+        : [];
+      idx = new RandomBlocksIndex({ r: n.r, block: n.block, seeds: n.seeds, causal: n.causal }, this.Nq, this.Nk, parts);
       this.randoms.set(n, idx);
     }
     return idx;

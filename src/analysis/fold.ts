@@ -15,7 +15,8 @@ export type ANode =
   | { kind: 'table'; decl: TableDecl; type: ScalarType; args: number[] }
   | { kind: 'input'; name: string; type: ScalarType; args: number[] }
   | { kind: 'member'; name: string; value: number; args: number[] }
-  | { kind: 'random'; r: number; block: number; seed: number; causal: boolean }
+  /** Union of random_blocks draws with these seeds (one seed for a single built-in). */
+  | { kind: 'random'; r: number; block: number; seeds: number[]; causal: boolean }
   | { kind: 'topk'; k: number; block: number; causal: boolean };
 
 /** Hash-consed pool of folded nodes; ids are topologically ordered (children first). */
@@ -146,6 +147,28 @@ export class NodePool {
         return this.op('and', 'bool', [...common, this.op('or', 'bool', rests.map((r) => this.op('and', 'bool', r)))]);
       }
     }
+    // random_blocks draws of one shape under `or`: one leaf with the union of the seeds
+    if (op === 'or') {
+      const groups = new Map<string, number[]>();
+      for (const x of kept) {
+        const n = this.nodes[x]!;
+        if (n.kind !== 'random') continue;
+        const key = `${n.r},${n.block},${n.causal}`;
+        groups.set(key, [...(groups.get(key) ?? []), x]);
+      }
+      for (const xs of groups.values()) {
+        if (xs.length < 2) continue;
+        const first = this.nodes[xs[0]!]! as Extract<ANode, { kind: 'random' }>;
+        const seeds = [...new Set(xs.flatMap((x) => (this.nodes[x] as Extract<ANode, { kind: 'random' }>).seeds))].sort((a, b) => a - b);
+        const merged = this.intern({ kind: 'random', r: first.r, block: first.block, seeds, causal: first.causal });
+        kept = [...kept.filter((x) => !xs.includes(x)), merged];
+      }
+    }
+    // x and not x = false, x or not x = true
+    for (const x of kept) {
+      const n = this.nodes[x]!;
+      if (n.kind === 'op' && n.op === 'not' && kept.includes(n.args[0]!)) return this.bool(absorb === 1);
+    }
     if (kept.length === 0) return this.bool(absorb === 0);
     if (kept.length === 1) return kept[0]!;
     for (const only of [DEP_K, DEP_Q]) {
@@ -175,7 +198,7 @@ function nodeKey(n: ANode): string {
     case 'table': return `T${n.decl.name}(${n.args.join(',')})`;
     case 'input': return `I${n.name}(${n.args.join(',')})`;
     case 'member': return `M${n.name}:${n.value}(${n.args.join(',')})`;
-    case 'random': return `R${n.r},${n.block},${n.seed},${n.causal}`;
+    case 'random': return `R${n.r},${n.block},${n.seeds.join('+')},${n.causal}`;
     case 'topk': return `K${n.k},${n.block},${n.causal}`;
   }
 }
@@ -261,7 +284,7 @@ export function instantiate(ir: IrProgram, sizes: Sizes, pool: NodePool, root: n
         const seed = pool.constOf(go(n.seed));
         if (seed === undefined) throw new Error('random_blocks seed must depend only on h, l and sizes');
         if (n.r === 0) return pool.bool(false);
-        return pool.intern({ kind: 'random', r: n.r, block: n.block, seed, causal: n.causal });
+        return pool.intern({ kind: 'random', r: n.r, block: n.block, seeds: [seed], causal: n.causal });
       }
       case 'topk_blocks': return pool.intern({ kind: 'topk', k: n.k, block: n.block, causal: n.causal });
     }
@@ -279,7 +302,7 @@ export function printNode(pool: NodePool, id: number): string {
     case 'table': return `${n.decl.name}[${n.args.map((a) => printNode(pool, a)).join(', ')}]`;
     case 'input': return `${n.name}[${n.args.map((a) => printNode(pool, a)).join(', ')}]`;
     case 'member': return `${printNode(pool, n.value)} in ${n.name}[${n.args.map((a) => printNode(pool, a)).join(', ')}]`;
-    case 'random': return `random_blocks(${n.r}, block=${n.block}, seed=${n.seed}, causal=${n.causal})`;
+    case 'random': return n.seeds.map((seed) => `random_blocks(${n.r}, block=${n.block}, seed=${seed}, causal=${n.causal})`).join(' or ');
     case 'topk': return `topk_blocks(${n.k}, block=${n.block}, causal=${n.causal})`;
   }
 }

@@ -1,5 +1,5 @@
 // Analysis helper: BigBird random key blocks (algorithm in src/reference/random.ts, the single
-// implementation) indexed per query block as sorted lists, so that a rectangle of blocks is
+// implementation; a union of several seeds' draws) indexed per query block as sorted lists, so that a rectangle of blocks is
 // classified by counting chosen pairs instead of visiting elements.
 import { randomBlocksChosen } from '../reference/random.ts';
 import { ceilDiv } from '../reference/int.ts';
@@ -11,31 +11,42 @@ export class RandomBlocksIndex {
   private readonly lists: Array<Int32Array | undefined>;
 
   constructor(
-    readonly spec: { r: number; block: number; seed: number; causal: boolean },
+    readonly spec: { r: number; block: number; seeds: number[]; causal: boolean },
     readonly Nq: number,
     readonly Nk: number,
+    /** Indexes of the single seeds, when this is a union (their lists are reused). */
+    private readonly parts: RandomBlocksIndex[] = [],
   ) {
     this.nqb = ceilDiv(Nq, spec.block);
     this.nkb = ceilDiv(Nk, spec.block);
     this.lists = new Array(this.nqb);
   }
 
-  /** Sorted chosen key blocks of query block qb. */
+  /** Sorted chosen key blocks of query block qb (union over the seeds, no duplicates). */
   chosen(qb: number): Int32Array {
     let l = this.lists[qb];
     if (!l) {
-      l = Int32Array.from(randomBlocksChosen(this.spec, qb, this.Nk)).sort();
+      const { r, block, causal } = this.spec;
+      const all = this.parts.length
+        ? this.parts.flatMap((p) => [...p.chosen(qb)])
+        : this.spec.seeds.flatMap((seed) => randomBlocksChosen({ r, block, seed, causal }, qb, this.Nk));
+      l = Int32Array.from(new Set(all)).sort();
       this.lists[qb] = l;
     }
     return l;
   }
 
+  /** Index range [i0, i1) of the chosen key blocks of qb within [kb0, kb1]. */
+  rangeIn(qb: number, kb0: number, kb1: number): [number, number] {
+    const l = this.chosen(qb);
+    const lower = (x: number) => { let lo = 0, hi = l.length; while (lo < hi) { const m = (lo + hi) >> 1; if (l[m]! < x) lo = m + 1; else hi = m; } return lo; };
+    return [lower(kb0), lower(kb1 + 1)];
+  }
+
   /** Number of chosen key blocks of qb within [kb0, kb1]. */
   countIn(qb: number, kb0: number, kb1: number): number {
-    const l = this.chosen(qb);
-    let c = 0;
-    for (let i = 0; i < l.length; i++) if (l[i]! >= kb0 && l[i]! <= kb1) c++;
-    return c;
+    const [i0, i1] = this.rangeIn(qb, kb0, kb1);
+    return i1 - i0;
   }
 
   /** Value over the block rectangle [qb0, qb1] x [kb0, kb1] (every block has an in-range element). */

@@ -141,12 +141,15 @@ function leafCountPositive(ctx: AnalysisContext, id: number, q0: number, q1: num
   if (node.kind === 'random') {
     const idx = ctx.randomIndex(node);
     const bs = node.block;
+    const kb0 = floorDiv(k0, bs), kb1 = floorDiv(k1, bs);
     let total = 0;
     for (let qb = floorDiv(q0, bs); qb <= floorDiv(q1, bs); qb++) {
       const rows = Math.min(q1, qb * bs + bs - 1) - Math.max(q0, qb * bs) + 1;
-      for (const kb of idx.chosen(qb)) {
-        const cols = Math.min(k1, kb * bs + bs - 1) - Math.max(k0, kb * bs) + 1;
-        if (cols > 0) total += rows * cols;
+      const chosen = idx.chosen(qb);
+      const [i0, i1] = idx.rangeIn(qb, kb0, kb1);
+      for (let i = i0; i < i1; i++) {
+        const kb = chosen[i]!;
+        total += rows * (Math.min(k1, kb * bs + bs - 1) - Math.max(k0, kb * bs) + 1);
       }
     }
     return total;
