@@ -51,23 +51,6 @@ __device__ __forceinline__ void store_output(const FwdTensors& t, uint32_t sQ, f
   }
 }
 
-// Work items of the sm90 path: item w in [0, num_q_tiles * H * B) is
-//   x = w % num_q_tiles, h = (w / num_q_tiles) % H, b = w / (num_q_tiles * H),
-//   qt = REVERSE_QUERY_TILES ? num_q_tiles - 1 - x : x,
-// i.e. the order in which the hardware dispatches the (num_q_tiles, H, B) grid, so with one
-// item per CTA the linear CTA id is the item (same schedule as query_tile_index below).
-struct WorkItem {
-  int qt, h, b;
-};
-__device__ __forceinline__ WorkItem work_item(int w, int nqt, int H) {
-  WorkItem it;
-  int x = w % nqt, hb = w / nqt;
-  it.h = hb % H;
-  it.b = hb / H;
-  it.qt = REVERSE_QUERY_TILES ? nqt - 1 - x : x;
-  return it;
-}
-
 // Grid: (num_q_tiles, H, B). REVERSE_QUERY_TILES (pattern header) maps block 0 to the
 // last query tile, so the heaviest tiles of causal-like patterns start first.
 __device__ __forceinline__ int query_tile_index() {
