@@ -8,6 +8,7 @@ import './commands/fmt.ts';
 import './commands/ir.ts';
 import './commands/compile.ts';
 import './commands/mask.ts';
+import './commands/analyze.ts';
 import './commands/playground.ts';
 
 const HELP_FOOTER = `
