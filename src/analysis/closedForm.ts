@@ -11,6 +11,24 @@ export function evalFormula(f: Formula, x: number, limit: number): number {
   return v < 0 ? 0 : v > limit ? limit : v;
 }
 
+/**
+ * Effective ranges of a closed-form schedule's segments on row x, in order. A step-1 segment
+ * starts no earlier than where the previous segment ended (so sink tiles and a window that
+ * reaches them do not overlap); strided segments are used as they are.
+ */
+export function segmentRanges(s: ClosedFormSchedule, x: number): Array<{ a: number; b: number; step: number; full: boolean }> {
+  const out: Array<{ a: number; b: number; step: number; full: boolean }> = [];
+  let prevEnd = 0;
+  for (const seg of s.segments) {
+    let a = evalFormula(seg.start, x, s.cols);
+    const b = evalFormula(seg.end, x, s.cols);
+    if (seg.step === 1 && a < prevEnd) a = prevEnd;
+    out.push({ a, b, step: seg.step, full: seg.kind === 'FULL' });
+    if (b > a) prevEnd = seg.step === 1 ? b : Math.max(prevEnd, a + Math.ceil((b - a) / seg.step - 1) * seg.step + 1);
+  }
+  return out;
+}
+
 interface RowSeg { kind: 0 | 1; start: number; last: number; step: number }
 
 /** Segments of one row: kind 1 = FULL, 0 = PARTIAL (every non-FULL non-empty class). */
@@ -97,13 +115,26 @@ export function fitClosedForm(m: TileMap, orientation: Orientation): FitResult {
     sigOf.push(sig);
     sigCount.set(sig, (sigCount.get(sig) ?? 0) + 1);
   }
-  // template: the layout with the most segments among those covering >= 1/8 of the rows (else the most common)
+  // candidate templates: the layout with the most segments among those covering >= 1/8 of the
+  // rows, then the most common layouts; the first that fits and verifies wins
   const sigs = [...sigCount.entries()].sort((a, b) => b[1] - a[1]);
+  const nseg = (sig: string) => (sig === '' ? 0 : sig.split(',').length);
   const common = sigs.filter(([, c]) => c * 8 >= rows);
-  const pool = common.length ? common : sigs.slice(0, 1);
-  const [template] = pool.reduce((best, cur) => (cur[0].split(',').length > best[0].split(',').length ? cur : best));
-  if (template === '') return { schedule: { kind: 'closed_form', orientation, rows, cols, segments: [] } };
-  const layout = template.split(',').map((t) => { const [k, s] = t.split(':'); return { kind: Number(k) as 0 | 1, step: Number(s) }; });
+  const candidates: string[] = [];
+  if (common.length) candidates.push(common.reduce((best, cur) => (nseg(cur[0]) > nseg(best[0]) ? cur : best))[0]);
+  for (const [sig] of sigs.slice(0, 4)) if (!candidates.includes(sig)) candidates.push(sig);
+  let reason = 'no layout';
+  for (const template of candidates) {
+    const r = fitTemplate(m, orientation, template, perRow, sigOf);
+    if ('schedule' in r) return r;
+    reason = r.reason;
+  }
+  return { reason };
+}
+
+function fitTemplate(m: TileMap, orientation: Orientation, template: string, perRow: RowSeg[][], sigOf: string[]): FitResult {
+  const rows = m.nqt, cols = m.nkt;
+  const layout = template === '' ? [] : template.split(',').map((t) => { const [k, s] = t.split(':'); return { kind: Number(k) as 0 | 1, step: Number(s) }; });
   if (layout.length > 8) return { reason: `${layout.length} segments per row` };
   const segments: Segment[] = [];
   for (let si = 0; si < layout.length; si++) {
@@ -130,12 +161,11 @@ export function verifyClosedForm(s: ClosedFormSchedule, m: TileMap): number | nu
   for (let x = 0; x < s.rows; x++) {
     let produced = 0;
     let ok = true;
-    for (const seg of s.segments) {
-      const a = evalFormula(seg.start, x, s.cols), b = evalFormula(seg.end, x, s.cols);
-      const kind = seg.kind === 'FULL' ? 1 : 0;
-      for (let t = a; t < b; t += seg.step) {
+    const ranges = segmentRanges(s, x);
+    for (const r of ranges) {
+      for (let t = r.a; t < r.b; t += r.step) {
         if (mark[t] !== -1) ok = false;
-        mark[t] = kind;
+        mark[t] = r.full ? 1 : 0;
         produced++;
       }
     }
@@ -147,11 +177,7 @@ export function verifyClosedForm(s: ClosedFormSchedule, m: TileMap): number | nu
         expected++;
       }
     }
-    // reset the marks
-    for (const seg of s.segments) {
-      const a = evalFormula(seg.start, x, s.cols), b = evalFormula(seg.end, x, s.cols);
-      for (let t = a; t < b; t += seg.step) mark[t] = -1;
-    }
+    for (const r of ranges) for (let t = r.a; t < r.b; t += r.step) mark[t] = -1;
     if (!ok || produced !== expected) return x;
   }
   return null;

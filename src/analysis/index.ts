@@ -17,7 +17,7 @@ import {
 
 export * from './schema.ts';
 export { keyTilesOf, numKeyTiles, keyTile, buildCsr } from './schedule.ts';
-export { evalFormula } from './closedForm.ts';
+export { evalFormula, segmentRanges } from './closedForm.ts';
 export { tileAt, forEachTile, transposeTileMap, TILE_CODE_NAMES, type TileMap } from './tilemap.ts';
 export { tileMapsSvg, rasterize, TILE_COLORS, type Raster } from './render.ts';
 

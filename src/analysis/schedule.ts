@@ -1,7 +1,7 @@
 // Analysis stage, step 5b: the schedule of one class: closed form when one fits and verifies,
 // else CSR; the transposed schedule (per key tile, the query tiles touching it) the same way.
 // Also the iteration helpers with the kernel hooks' meaning (codegen/HOOKS.md).
-import { evalFormula, fitClosedForm } from './closedForm.ts';
+import { fitClosedForm, segmentRanges } from './closedForm.ts';
 import type { ClosedFormSchedule, CsrSchedule, Orientation, Schedule, ScheduleSummary, StaticSchedule } from './schema.ts';
 import { transposeTileMap, type TileMap } from './tilemap.ts';
 
@@ -69,10 +69,7 @@ export function numKeyTiles(schedule: Schedule, x: number): number {
   const s = staticOf(schedule);
   if (s.kind === 'csr') return s.offsets[x + 1]! - s.offsets[x]!;
   let n = 0;
-  for (const seg of s.segments) {
-    const a = evalFormula(seg.start, x, s.cols), b = evalFormula(seg.end, x, s.cols);
-    if (b > a) n += Math.ceil((b - a) / seg.step);
-  }
+  for (const r of segmentRanges(s, x)) if (r.b > r.a) n += Math.ceil((r.b - r.a) / r.step);
   return n;
 }
 
@@ -88,10 +85,9 @@ export function keyTile(schedule: Schedule, x: number, j: number): { tile: numbe
 
 function closedFormTile(s: ClosedFormSchedule, x: number, j: number): { tile: number; full: boolean } {
   let rest = j;
-  for (const seg of s.segments) {
-    const a = evalFormula(seg.start, x, s.cols), b = evalFormula(seg.end, x, s.cols);
-    const n = b > a ? Math.ceil((b - a) / seg.step) : 0;
-    if (rest < n) return { tile: a + rest * seg.step, full: seg.kind === 'FULL' };
+  for (const r of segmentRanges(s, x)) {
+    const n = r.b > r.a ? Math.ceil((r.b - r.a) / r.step) : 0;
+    if (rest < n) return { tile: r.a + rest * r.step, full: r.full };
     rest -= n;
   }
   throw new RangeError(`tile ${j} of row ${x} is past the row's ${j - rest} tiles`);

@@ -41,7 +41,10 @@ export const ClosedFormSchedule = z.object({
   orientation: Orientation,
   rows: z.number().int().positive(),
   cols: z.number().int().positive(),
-  /** Disjoint for every row: each non-empty tile is produced by exactly one segment once. */
+  /**
+   * In order. A step-1 segment's effective start is max(start(x), the effective end of the
+   * previous segment); with that rule every non-empty tile is produced exactly once.
+   */
   segments: z.array(Segment),
 });
 export type ClosedFormSchedule = z.infer<typeof ClosedFormSchedule>;
