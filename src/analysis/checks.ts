@@ -146,8 +146,8 @@ export function reachabilityReport(ctx: AnalysisContext, unions: LayerUnion[], L
   const nb = ctx.nqt;
   const edges = unions.map((u) => layerEdges(ctx, u));
   let under = new Bits(nb), over = new Bits(nb);
-  let underDone = -1;
-  let lastOverChange = 0;
+  let underDone = -1, overDone = -1;
+  let lastOverChange = 0, lastUnderChange = 0;
   for (let layer = 1; layer <= maxLayers; layer++) {
     const e = edges[(layer - 1) % edges.length]!;
     const nu = under.copy(), no = over.copy();
@@ -155,19 +155,20 @@ export function reachabilityReport(ctx: AnalysisContext, unions: LayerUnion[], L
     for (let b = 0; b < nb; b++) {
       for (const m of e.full[b]!) { nu.set(b, m); if (!first) nu.orRow(nu, b, under, m); }
       if (e.diag[b]) nu.set(b, b);
-      for (const m of e.any[b]!) { no.set(b, m); if (!first) no.orRow(no, b, over, m); }
+      if (overDone < 0) for (const m of e.any[b]!) { no.set(b, m); if (!first) no.orRow(no, b, over, m); }
     }
     if (!no.equals(over)) lastOverChange = layer;
+    if (!nu.equals(under)) lastUnderChange = layer;
     under = nu; over = no;
-    if (underDone < 0 && under.firstMissingCausal() === null) { underDone = layer; break; }
-    if (layer - lastOverChange >= edges.length) {
-      const miss = over.firstMissingCausal();
-      if (miss) {
-        const [b, m] = miss;
-        const example = { q: Math.min(ctx.Nq - 1, b * G + G - 1), k: m * G };
-        return { ...base, verdict: 'never', withinLayers: false, example, note: `key block ${m} never reaches query block ${b} (over-approximation with every non-empty tile as an edge)` };
-      }
-      return { ...base, verdict: 'unknown', withinLayers: false, note: `the tile-level argument is inconclusive after ${layer} layers (partial tiles)` };
+    if (overDone < 0 && over.firstMissingCausal() === null) overDone = layer;
+    if (under.firstMissingCausal() === null) { underDone = layer; break; }
+    if (overDone < 0 && layer - lastOverChange >= edges.length) {
+      const [b, m] = over.firstMissingCausal()!;
+      const example = { q: Math.min(ctx.Nq - 1, b * G + G - 1), k: m * G };
+      return { ...base, verdict: 'never', withinLayers: false, example, note: `key block ${m} never reaches query block ${b} (over-approximation with every non-empty tile as an edge)` };
+    }
+    if (layer - lastUnderChange >= edges.length) {
+      return { ...base, verdict: 'unknown', withinLayers: false, note: `the tile-level argument is inconclusive (partial tiles); at least ${overDone} layer(s) are needed` };
     }
   }
   if (underDone > 0) {
