@@ -2,7 +2,7 @@
 // k only (solved once per key tile, shared by all rows), over q only (one value per row), and
 // over both (a few runs per row). Along a row, the runs of the two-variable leaves cut the key
 // tiles into segments. Where every two-variable and query-only leaf is TRUE or FALSE, the mask
-// reduces to a key-only residual expression whose tile runs are copied (with counts from prefix
+// (or runtime-unknown) reduces to a key-only residual expression whose tile runs are copied (with counts from prefix
 // sums): banded and strided masks cost O(segments + output runs) per row. Other segments are
 // evaluated tile by tile in five-valued logic, and tiles left UNKNOWN are refined by splitting.
 import type { AnalysisContext } from './context.ts';
@@ -75,18 +75,20 @@ function classifyRoot(ctx: AnalysisContext, root: number): Classification {
   const cur = new Uint8Array(slot.size);
   const curSrc = new Int32Array(slot.size);
   const residuals = new Map<number | string, number>();
+  // a runtime-valued leaf is replaced by an opaque runtime atom: the residual stays key-only
+  const runtimeAtom = pool.intern({ kind: 'input', name: '$runtime', type: 'bool', args: [] });
 
   /** The mask with the current TRUE / FALSE values of row and query leaves substituted. */
   const residual = (): number => {
     let key: number | string = 0;
-    if (nAssign <= 30) for (let i = 0; i < nAssign; i++) key = (key as number) * 2 + (cur[i] === T ? 1 : 0);
-    else { key = ''; for (let i = 0; i < nAssign; i++) key += cur[i] === T ? '1' : '0'; }
+    if (nAssign <= 19) for (let i = 0; i < nAssign; i++) key = (key as number) * 3 + (cur[i] === T ? 1 : cur[i] === R ? 2 : 0);
+    else { key = ''; for (let i = 0; i < nAssign; i++) key += cur[i] === T ? '1' : cur[i] === R ? '2' : '0'; }
     let r = residuals.get(key);
     if (r !== undefined) return r;
     const memo = new Map<number, number>();
     const sub = (id: number): number => {
       const s = slot.get(id);
-      if (s !== undefined && s < nAssign) return pool.bool(cur[s] === T);
+      if (s !== undefined && s < nAssign) return cur[s] === R ? runtimeAtom : pool.bool(cur[s] === T);
       if (s !== undefined) return id;
       const n = pool.nodes[id]!;
       if (n.kind !== 'op') return id;
@@ -211,7 +213,7 @@ function classifyRoot(ctx: AnalysisContext, root: number): Classification {
     for (let i = 0; i < qLeaves.length; i++) {
       const v = tileSummary(ctx, qLeaves[i]!, 'q').val[qt]!;
       cur[nRow + i] = v; curSrc[nRow + i] = qLeaves[i]! * 2;
-      if (v !== T && v !== F) staticAssign = false;
+      if (v !== T && v !== F && v !== R) staticAssign = false;
     }
     let pos = 0;
     while (pos < nkt) {
@@ -222,7 +224,7 @@ function classifyRoot(ctx: AnalysisContext, root: number): Classification {
         const e = r[at[i]! + 1]!, v = r[at[i]! + 2]!;
         if (e < end) end = e;
         cur[i] = v; curSrc[i] = rowLeaves[i]! * 2;
-        if (v !== T && v !== F) uniform = false;
+        if (v !== T && v !== F && v !== R) uniform = false;
       }
       if (uniform) emitResidual(residual(), pos, end);
       else {
