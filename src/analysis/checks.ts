@@ -87,11 +87,23 @@ class Bits {
     const w = this.words, d = dst.data, o = src.data;
     for (let i = 0; i < w; i++) d[r * w + i]! |= o[s * w + i]!;
   }
-  copy(): Bits { const b = new Bits(this.n); b.data.set(this.data); return b; }
+  copy(): Bits { const b = new Bits(this.n); b.data.set(this.data); b.done = this.done; return b; }
   equals(o: Bits): boolean { for (let i = 0; i < this.data.length; i++) if (this.data[i] !== o.data[i]) return false; return true; }
+  /** Rows below `done` are known complete (bits 0..r set); they stay so as bits are only added. */
+  private done = 0;
   /** First (r, c) with c <= r not set, or null. */
   firstMissingCausal(): [number, number] | null {
-    for (let r = 0; r < this.n; r++) for (let c = 0; c <= r; c++) if (!this.has(r, c)) return [r, c];
+    const w = this.words, d = this.data;
+    for (let r = this.done; r < this.n; r++) {
+      const full = (r + 1) >>> 5;
+      for (let i = 0; i < full; i++) {
+        if (d[r * w + i] !== 0xffffffff) {
+          for (let c = i * 32; ; c++) if (!this.has(r, c)) { this.done = r; return [r, c]; }
+        }
+      }
+      for (let c = full * 32; c <= r; c++) if (!this.has(r, c)) { this.done = r; return [r, c]; }
+    }
+    this.done = this.n;
     return null;
   }
 }

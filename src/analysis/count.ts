@@ -51,12 +51,15 @@ function residues(r0: number, p: number, m: number, lo: number, hi: number): num
   const width = hi - lo + 1;
   let n = Math.floor(p / m) * width;
   const rem = p % m;
-  const seg = (a: number, b: number) => Math.max(0, Math.min(b, hi) - Math.max(a, lo) + 1);
   if (rem > 0) {
     const end = r0 + rem - 1;
-    n += end < m ? seg(r0, end) : seg(r0, m - 1) + seg(0, end - m);
+    n += end < m ? overlap(r0, end, lo, hi) : overlap(r0, m - 1, lo, hi) + overlap(0, end - m, lo, hi);
   }
   return n;
+}
+
+function overlap(a: number, b: number, lo: number, hi: number): number {
+  return Math.max(0, Math.min(b, hi) - Math.max(a, lo) + 1);
 }
 
 function partOf(ctx: AnalysisContext, id: number): Part | null {

@@ -5,6 +5,13 @@ import { randomBlocksChosen } from '../reference/random.ts';
 import { ceilDiv } from '../reference/int.ts';
 import type { BoolVal } from './interval.ts';
 
+/** First index i with l[i] >= x (l sorted). */
+function lowerBound(l: Int32Array, x: number): number {
+  let lo = 0, hi = l.length;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (l[m]! < x) lo = m + 1; else hi = m; }
+  return lo;
+}
+
 export class RandomBlocksIndex {
   readonly nqb: number;
   readonly nkb: number;
@@ -27,10 +34,13 @@ export class RandomBlocksIndex {
     let l = this.lists[qb];
     if (!l) {
       const { r, block, causal } = this.spec;
-      const all = this.parts.length
-        ? this.parts.flatMap((p) => [...p.chosen(qb)])
-        : this.spec.seeds.flatMap((seed) => randomBlocksChosen({ r, block, seed, causal }, qb, this.Nk));
-      l = Int32Array.from(new Set(all)).sort();
+      const all: number[] = [];
+      if (this.parts.length) for (const p of this.parts) { const c = p.chosen(qb); for (let i = 0; i < c.length; i++) all.push(c[i]!); }
+      else for (const seed of this.spec.seeds) all.push(...randomBlocksChosen({ r, block, seed, causal }, qb, this.Nk));
+      const sorted = Int32Array.from(all).sort();
+      let n = 0;
+      for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[n++] = sorted[i]!;
+      l = sorted.slice(0, n);
       this.lists[qb] = l;
     }
     return l;
@@ -39,8 +49,7 @@ export class RandomBlocksIndex {
   /** Index range [i0, i1) of the chosen key blocks of qb within [kb0, kb1]. */
   rangeIn(qb: number, kb0: number, kb1: number): [number, number] {
     const l = this.chosen(qb);
-    const lower = (x: number) => { let lo = 0, hi = l.length; while (lo < hi) { const m = (lo + hi) >> 1; if (l[m]! < x) lo = m + 1; else hi = m; } return lo; };
-    return [lower(kb0), lower(kb1 + 1)];
+    return [lowerBound(l, kb0), lowerBound(l, kb1 + 1)];
   }
 
   /** Number of chosen key blocks of qb within [kb0, kb1]. */
@@ -53,7 +62,10 @@ export class RandomBlocksIndex {
   classify(qb0: number, qb1: number, kb0: number, kb1: number): BoolVal {
     if (qb1 - qb0 > 256) return 3;
     let hits = 0;
-    for (let qb = qb0; qb <= qb1; qb++) hits += this.countIn(qb, kb0, kb1);
+    for (let qb = qb0; qb <= qb1; qb++) {
+      const l = this.chosen(qb);
+      hits += lowerBound(l, kb1 + 1) - lowerBound(l, kb0);
+    }
     if (hits === 0) return 0;
     return hits === (qb1 - qb0 + 1) * (kb1 - kb0 + 1) ? 1 : 2;
   }
