@@ -1,0 +1,96 @@
+"""Runs every emitted pattern module prepared by prepare.ts on the GPU and compares it with the
+float64 reference computed by src/reference (carried as ref_out.f32 / ref_lse.f32).
+
+  python3 bench/gpu/emitted/check_emitted.py [bench/gpu/emitted/build/check]
+
+Per case: outputs are poisoned (NaN) through the caching allocator before the call, so an
+unwritten element shows as NaN; rows with no allowed key must give O = 0 and LSE = -inf.
+"""
+import importlib.util
+import json
+import math
+import os
+import sys
+import traceback
+
+import numpy as np
+import torch
+
+TOL = {"bf16": 2e-2, "fp16": 5e-3}
+DT = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def load_module(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def tensor16(path, shape, dtype, device):
+    raw = np.fromfile(path, dtype=np.uint16).astype(np.int16)
+    return torch.from_numpy(raw).view(dtype).reshape(shape).to(device)
+
+
+def run_case(d, device):
+    case = json.load(open(os.path.join(d, "case.json")))
+    mod = load_module(os.path.join(d, case["module"] + ".py"), "attnc_case_" + os.path.basename(d))
+    B, H, Hkv, Nq, Nk, D = case["B"], case["H"], case["Hkv"], case["Nq"], case["Nk"], case["D"]
+    dt = DT[case["dtype"]]
+    q = tensor16(os.path.join(d, "q.u16"), (B, H, Nq, D), dt, device)
+    k = tensor16(os.path.join(d, "k.u16"), (B, Hkv, Nk, D), dt, device)
+    v = tensor16(os.path.join(d, "v.u16"), (B, Hkv, Nk, D), dt, device)
+    inputs = {}
+    for spec in case["inputs"]:
+        arr = np.fromfile(os.path.join(d, spec["file"]), dtype=np.int32 if spec["dtype"] == "i32" else np.float32)
+        inputs[spec["name"]] = torch.from_numpy(arr.reshape(spec["shape"])).to(device)
+    ref_out = torch.from_numpy(np.fromfile(os.path.join(d, "ref_out.f32"), dtype=np.float32)).double().reshape(B, H, Nq, D).to(device)
+    ref_lse = torch.from_numpy(np.fromfile(os.path.join(d, "ref_lse.f32"), dtype=np.float32)).double().reshape(B, H, Nq).to(device)
+    # poison: the next allocations of these sizes reuse the NaN-filled blocks
+    p1 = torch.full((B, H, Nq, D), float("nan"), dtype=dt, device=device)
+    p2 = torch.full((B, H, Nq), float("nan"), dtype=torch.float32, device=device)
+    del p1, p2
+    out, lse = mod.attention(q, k, v, layer=case["layer"], **inputs)
+    torch.cuda.synchronize()
+    out64, lse64 = out.double(), lse.double()
+    empty = torch.isinf(ref_lse) & (ref_lse < 0)
+    nonempty = ~empty
+    nan = bool(torch.isnan(out64).any() or torch.isnan(lse64).any())
+    diff = (out64 - ref_out)[nonempty]
+    rel = float(diff.norm() / ref_out[nonempty].norm().clamp_min(1e-30)) if nonempty.any() else 0.0
+    lse_err = float((lse64 - ref_lse)[nonempty].abs().max()) if nonempty.any() else 0.0
+    empty_ok = bool((out64[empty] == 0).all() and (torch.isinf(lse64[empty]) & (lse64[empty] < 0)).all())
+    ok = (not nan) and rel < TOL[case["dtype"]] and lse_err < 1e-2 and empty_ok
+    return ok, dict(case=os.path.basename(d), rel=rel, lse_err=lse_err, nan=nan, empty_rows=int(empty.sum()),
+                    empty_ok=empty_ok, tile=case["tile"], shape=f"B={B} H={H}/{Hkv} N={Nq}x{Nk} D={D} {case['dtype']}")
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else "bench/gpu/emitted/build/check"
+    device = torch.device("cuda")
+    results, fails = [], 0
+    for name in sorted(os.listdir(root)):
+        d = os.path.join(root, name)
+        try:
+            ok, r = run_case(d, device)
+        except Exception as e:  # report and go on: one broken case must not hide the others
+            traceback.print_exc()
+            ok, r = False, dict(case=name, error=repr(e)[:300])
+        fails += 0 if ok else 1
+        r["ok"] = ok
+        results.append(r)
+        if "error" in r:
+            print(f"FAIL {name:40s} {r['error']}", flush=True)
+        else:
+            print(f"{'PASS' if ok else 'FAIL'} {name:40s} {r['shape']:34s} tile {r['tile']:7s} rel={r['rel']:.2e} "
+                  f"lse={r['lse_err']:.1e} empty={r['empty_rows']}{'' if r['empty_ok'] else ' (WRONG)'}{' NaN' if r['nan'] else ''}",
+                  flush=True)
+    out = os.environ.get("OUT")
+    if out:
+        json.dump(results, open(os.path.join(out, "emitted_check.json"), "w"), indent=1)
+    print(f"\nEMITTED CHECK {len(results) - fails}/{len(results)} passed")
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
