@@ -35,7 +35,7 @@ export interface CompileResult {
 
 export function defaultTile(target: Target): Tile {
   // WGSL: 16-row query tiles fit every skeleton variant at head dim 64 with 16-wide key tiles
-  return target === 'wgsl' ? { blockM: 16, blockN: 16 } : { blockM: 128, blockN: 128 };
+  return target === 'wgsl' ? { blockM: 16, blockN: 16 } : { blockM: 128, blockN: 64 };
 }
 
 export function compile(ir: IrProgram, opts: CompileOptions): CompileResult {

@@ -40,7 +40,7 @@ function emit(file: string, dir: string): string {
   const source = readFileSync(join(PATTERNS, file), 'utf8');
   const { ir, diagnostics } = compileToIr(source, { file: join(PATTERNS, file), readFile: nodeReadFile });
   if (!ir) throw new Error(`${file}: ${diagnostics.map((d) => d.message).join('; ')}`);
-  const tile = { blockM: 128, blockN: 128 };
+  const tile = { blockM: 128, blockN: 64 };
   const analysed = scheduleFromAnalysis(ir, ir.sizes, tile);
   const result = compile(ir, { target: 'cuda', tile, schedule: analysed?.schedule, statistics: analysed?.statistics });
   writeCompileResult(result, dir);
@@ -54,7 +54,7 @@ describe.skipIf(!haveNvcc)('emitted CUDA builds with nvcc (sm_90a)', () => {
   // one build per pattern, several at a time
   const builds = new Map<string, Promise<string>>();
   const queue = [...files];
-  const limit = 2;
+  const limit = Number(process.env.ATTNC_NVCC_JOBS ?? 4);
   let active = 0;
   const waiters: (() => void)[] = [];
   const slot = async () => {
