@@ -83,12 +83,27 @@ class Bits {
   constructor(readonly n: number) { this.words = (n + 31) >>> 5; this.data = new Uint32Array(n * this.words); }
   set(r: number, c: number) { this.data[r * this.words + (c >>> 5)]! |= 1 << (c & 31); }
   has(r: number, c: number) { return (this.data[r * this.words + (c >>> 5)]! & (1 << (c & 31))) !== 0; }
-  orRow(dst: Bits, r: number, src: Bits, s: number) {
-    const w = this.words, d = dst.data, o = src.data;
-    for (let i = 0; i < w; i++) d[r * w + i]! |= o[s * w + i]!;
+  /** OR row s of src into row r of this over words [0, upto); true when something changed. */
+  orRow(r: number, src: Bits, s: number, upto = this.words): boolean {
+    const w = this.words, d = this.data, o = src.data;
+    let changed = 0;
+    for (let i = 0; i < upto; i++) {
+      const before = d[r * w + i]!;
+      const after = before | o[s * w + i]!;
+      changed |= before ^ after;
+      d[r * w + i] = after;
+    }
+    return changed !== 0;
+  }
+  /** Bits 0..r of row r all set. */
+  rowComplete(r: number): boolean {
+    const w = this.words, d = this.data;
+    const full = (r + 1) >>> 5;
+    for (let i = 0; i < full; i++) if (d[r * w + i] !== 0xffffffff) return false;
+    for (let c = full * 32; c <= r; c++) if (!this.has(r, c)) return false;
+    return true;
   }
   copy(): Bits { const b = new Bits(this.n); b.data.set(this.data); b.done = this.done; return b; }
-  equals(o: Bits): boolean { for (let i = 0; i < this.data.length; i++) if (this.data[i] !== o.data[i]) return false; return true; }
   /** Rows below `done` are known complete (bits 0..r set); they stay so as bits are only added. */
   private done = 0;
   /** First (r, c) with c <= r not set, or null. */
@@ -157,20 +172,53 @@ export function reachabilityReport(ctx: AnalysisContext, unions: LayerUnion[], L
   }
   const nb = ctx.nqt;
   const edges = unions.map((u) => layerEdges(ctx, u));
+  // causal-shaped layers (no edge to a later block): a row's bits above its own block are never
+  // needed, so complete rows are final and only words up to the diagonal are relayed
+  const causalShaped = edges.every((e) => e.any.every((ms, b) => ms.every((m) => m <= b)));
+  if (causalShaped) {
+    const fast = intervalReach(edges, nb, maxLayers);
+    if (fast) {
+      if (fast.verdict === 'never') {
+        const [b, m] = fast.missing!;
+        return { ...base, verdict: 'never', withinLayers: false, example: { q: Math.min(ctx.Nq - 1, b * G + G - 1), k: m * G }, note: `key block ${m} never reaches query block ${b} (over-approximation with every non-empty tile as an edge)` };
+      }
+      if (fast.verdict === 'reachable') {
+        return {
+          ...base, verdict: 'reachable', layersNeeded: fast.layers, withinLayers: fast.layers <= L,
+          note: `every query position receives every earlier key after ${fast.layers} layer(s) (FULL tiles and causally complete diagonal blocks; layers beyond ${L} repeat the pattern's layers)`,
+        };
+      }
+    }
+  }
   let under = new Bits(nb), over = new Bits(nb);
   let underDone = -1, overDone = -1;
   let lastOverChange = 0, lastUnderChange = 0;
+  const complete = new Uint8Array(nb);
   for (let layer = 1; layer <= maxLayers; layer++) {
     const e = edges[(layer - 1) % edges.length]!;
-    const nu = under.copy(), no = over.copy();
+    const nu = under.copy(), no = overDone < 0 ? over.copy() : over;
     const first = layer === 1; // nothing to relay yet: only direct edges
+    let uChanged = false, oChanged = false;
     for (let b = 0; b < nb; b++) {
-      for (const m of e.full[b]!) { nu.set(b, m); if (!first) nu.orRow(nu, b, under, m); }
-      if (e.diag[b]) nu.set(b, b);
-      if (overDone < 0) for (const m of e.any[b]!) { no.set(b, m); if (!first) no.orRow(no, b, over, m); }
+      if (!complete[b]) {
+        const upto = causalShaped ? (b >>> 5) + 1 : nu.words;
+        for (const m of e.full[b]!) {
+          if (!nu.has(b, m)) { nu.set(b, m); uChanged = true; }
+          if (!first && nu.orRow(b, under, m, upto)) uChanged = true;
+        }
+        if (e.diag[b] && !nu.has(b, b)) { nu.set(b, b); uChanged = true; }
+        if (causalShaped && nu.rowComplete(b)) complete[b] = 1;
+      }
+      if (overDone < 0) {
+        const upto = causalShaped ? (b >>> 5) + 1 : no.words;
+        for (const m of e.any[b]!) {
+          if (!no.has(b, m)) { no.set(b, m); oChanged = true; }
+          if (!first && no.orRow(b, over, m, upto)) oChanged = true;
+        }
+      }
     }
-    if (!no.equals(over)) lastOverChange = layer;
-    if (!nu.equals(under)) lastUnderChange = layer;
+    if (oChanged) lastOverChange = layer;
+    if (uChanged) lastUnderChange = layer;
     under = nu; over = no;
     if (overDone < 0 && over.firstMissingCausal() === null) overDone = layer;
     if (under.firstMissingCausal() === null) { underDone = layer; break; }
@@ -190,4 +238,105 @@ export function reachabilityReport(ctx: AnalysisContext, unions: LayerUnion[], L
     };
   }
   return { ...base, verdict: 'unknown', withinLayers: false, note: `not decided within ${maxLayers} layers` };
+}
+
+/**
+ * The same fixpoint when every block's reach set stays one interval [lo, b] (banded causal
+ * patterns): O(edges) per layer instead of bit sets. Null when some set is not an interval
+ * (the caller then uses bit sets) or nothing is decided.
+ */
+function intervalReach(edges: LayerEdges[], nb: number, maxLayers: number):
+  { verdict: 'reachable' | 'never'; layers: number; missing?: [number, number] } | null {
+  // edges of every row must be one contiguous range of blocks [f0, f1]
+  const ranges = edges.map((e) => {
+    const r = (ms: Int32Array[]) => {
+      const lo = new Int32Array(nb).fill(1), hi = new Int32Array(nb).fill(0);
+      for (let b = 0; b < nb; b++) {
+        const x = ms[b]!;
+        if (x.length === 0) continue;
+        let mn = x[0]!, mx = x[0]!;
+        for (let i = 1; i < x.length; i++) { if (x[i]! < mn) mn = x[i]!; if (x[i]! > mx) mx = x[i]!; }
+        if (mx - mn + 1 !== x.length) return null;
+        lo[b] = mn; hi[b] = mx;
+      }
+      return { lo, hi };
+    };
+    return { full: r(e.full), any: r(e.any), diag: e.diag };
+  });
+  if (ranges.some((r) => !r.full || !r.any)) return null;
+  /** One layer: the new reach interval of every row, or null when some union is not an interval. */
+  const step = (lo: Int32Array, hi: Int32Array, f0: Int32Array, f1: Int32Array, diag: Uint8Array | null, first: boolean): [Int32Array, Int32Array, boolean] | null => {
+    const nlo = lo.slice(), nhi = hi.slice();
+    let changed = false;
+    const deferred: number[] = [];
+    for (let b = 0; b < nb; b++) {
+      // pieces: the old interval, the edge range with the relayed intervals, the diagonal
+      let a = Infinity, z = -Infinity;
+      const e0 = f0[b]!, e1 = f1[b]!;
+      if (e1 >= e0) {
+        a = e0; z = e1;
+        if (!first) {
+          // relayed intervals must chain onto the edge range (else: not an interval, give up)
+          deferred.length = 0;
+          for (let m = e1; m >= e0; m--) {
+            const l = lo[m]!, h = hi[m]!;
+            if (h < l) continue;
+            if (h >= a - 1) { if (l < a) a = l; if (h > z) z = h; } else deferred.push(l, h);
+          }
+          for (let again = true; again && deferred.length;) {
+            again = false;
+            for (let i = 0; i < deferred.length; i += 2) {
+              if (deferred[i + 1]! >= a - 1) {
+                if (deferred[i]! < a) a = deferred[i]!;
+                deferred.splice(i, 2); i -= 2; again = true;
+              }
+            }
+          }
+          if (deferred.length) return null;
+        }
+      }
+      // merge with the old interval and the diagonal point; they must touch
+      const pieces: number[] = [];
+      if (z >= a) pieces.push(a, z);
+      if (hi[b]! >= lo[b]!) pieces.push(lo[b]!, hi[b]!);
+      if (diag && diag[b]) pieces.push(b, b);
+      if (pieces.length === 0) continue;
+      let ma = pieces[0]!, mz = pieces[1]!;
+      for (let pass = 0; pass < 2; pass++) {
+        for (let i = 2; i < pieces.length; i += 2) {
+          const x = pieces[i]!, y = pieces[i + 1]!;
+          if (x <= mz + 1 && y >= ma - 1) { if (x < ma) ma = x; if (y > mz) mz = y; }
+        }
+      }
+      for (let i = 2; i < pieces.length; i += 2) if (pieces[i]! < ma || pieces[i + 1]! > mz) return null;
+      if (ma !== nlo[b] || mz !== nhi[b]) { nlo[b] = ma; nhi[b] = mz; changed = true; }
+    }
+    return [nlo, nhi, changed];
+  };
+  let ulo: Int32Array = new Int32Array(nb).fill(1), uhi: Int32Array = new Int32Array(nb).fill(0);
+  let olo: Int32Array = new Int32Array(nb).fill(1), ohi: Int32Array = new Int32Array(nb).fill(0);
+  let lastU = 0, lastO = 0, overDone = false;
+  const done = (lo: Int32Array, hi: Int32Array) => { for (let b = 0; b < nb; b++) if (lo[b] !== 0 || hi[b]! < b) return b; return -1; };
+  for (let layer = 1; layer <= maxLayers; layer++) {
+    const rg = ranges[(layer - 1) % edges.length]!;
+    const u = step(ulo, uhi, rg.full!.lo, rg.full!.hi, rg.diag, layer === 1);
+    if (!u) return null;
+    [ulo, uhi] = u;
+    if (u[2]) lastU = layer;
+    if (!overDone) {
+      const o = step(olo, ohi, rg.any!.lo, rg.any!.hi, null, layer === 1);
+      if (!o) return null;
+      [olo, ohi] = o;
+      if (o[2]) lastO = layer;
+      if (done(olo, ohi) < 0) overDone = true;
+    }
+    if (done(ulo, uhi) < 0) return { verdict: 'reachable', layers: layer };
+    if (!overDone && layer - lastO >= edges.length) {
+      const b = done(olo, ohi);
+      const m = olo[b]! > 0 ? 0 : ohi[b]! + 1;
+      return { verdict: 'never', layers: layer, missing: [b, m] };
+    }
+    if (layer - lastU >= edges.length) return null;
+  }
+  return null;
 }
