@@ -1,6 +1,7 @@
 // Coverage and reachability against brute force on small sizes, head classes, runtime
 // envelopes, and the `require coverage` diagnostic.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { MaskBuilder } from './builtins.ts';
 import { analyze } from '../../src/analysis/index.ts';
 import { evalMask } from '../../src/reference/index.ts';
@@ -75,6 +76,28 @@ describe('reachability', () => {
       }
     });
   }
+});
+
+describe('reachability is sound on random banded, dilated and block patterns', () => {
+  it('never claims fewer layers than brute force, never says never when reachable', () => {
+    const makers: Array<(b: MaskBuilder, p: number) => number> = [
+      (b, p) => b.and(b.causal(), b.window(p)),
+      (b, p) => b.and(b.causal(), b.dilated(p * 2, 2)),
+      (b, p) => b.and(b.causal(), b.or(b.window(p), b.sinks(p))),
+      (b, p) => b.and(b.causal(), b.localBlocks(1 + (p % 3), 8)),
+      (b, p) => b.or(b.window(p, p), b.globalQueries(p)),
+      (b, p) => b.and(b.causal(), b.or(b.localBlocks(1, 8), b.vstride(3, 8, 'h'))),
+    ];
+    fc.assert(fc.property(fc.integer({ min: 0, max: makers.length - 1 }), fc.integer({ min: 1, max: 40 }),
+      fc.constantFrom(4, 8, 16), fc.integer({ min: 17, max: 96 }), (i, p, t, N) => {
+        const b = new MaskBuilder();
+        const ir = b.program(makers[i]!(b, p), { Nq: N, Nk: N, H: 3 });
+        const brute = bruteReach(ir, 40);
+        const r = analyze(ir, { tile: { bq: t, bk: t } }).report.reachability;
+        if (r.verdict === 'reachable') expect(brute > 0 && r.layersNeeded! >= brute, `brute ${brute}, claimed ${r.layersNeeded}`).toBe(true);
+        if (r.verdict === 'never') expect(brute).toBe(-1);
+      }), { numRuns: 60 });
+  });
 });
 
 describe('classes and runtime patterns', () => {
