@@ -7,7 +7,8 @@ import type { IrProgram, Sizes } from '../ir/schema.ts';
 import { AnalysisContext } from './context.ts';
 import { classify, type Classification } from './classify.ts';
 import { instantiate, printNode } from './fold.ts';
-import { chooseSchedule, chooseTransposed } from './schedule.ts';
+import { chooseSchedule, chooseTransposed, type ChosenSchedule } from './schedule.ts';
+import type { TileMap } from './tilemap.ts';
 import { coverageReport, layerUnions, reachabilityReport } from './checks.ts';
 import { runtimeBuilds } from './runtime.ts';
 import {
@@ -92,10 +93,17 @@ export function analyze(ir: IrProgram, opts: AnalyzeOptions): Analysis {
 
   const classes: ClassAnalysis[] = [];
   const reports: ClassReport[] = [];
+  const scheduleCache = new Map<number, Array<{ map: TileMap; chosen: ChosenSchedule; trans?: ChosenSchedule }>>();
   roots.forEach((root, id) => {
     const cl = classifications[id]!;
-    const chosen = chooseSchedule(cl.map, 'by_query');
-    const trans = opts.transposed === false ? undefined : chooseTransposed(cl.map);
+    // classes whose tile maps are equal (e.g. S2 offsets that differ inside a tile) share schedules
+    const key = tileMapKey(cl.map);
+    let shared = scheduleCache.get(key)?.find((e) => sameTileMap(e.map, cl.map));
+    if (!shared) {
+      shared = { map: cl.map, chosen: chooseSchedule(cl.map, 'by_query'), trans: opts.transposed === false ? undefined : chooseTransposed(cl.map) };
+      scheduleCache.set(key, [...(scheduleCache.get(key) ?? []), shared]);
+    }
+    const { chosen, trans } = shared;
     const builds = cl.runtime ? runtimeBuilds(ctx, ir, root) : [];
     const schedule: Schedule = cl.runtime ? { kind: 'runtime', envelope: chosen.schedule, builds } : chosen.schedule;
     const summary = cl.runtime ? { ...chosen.summary, kind: 'runtime' as const, envelopeKind: chosen.summary.kind as 'closed_form' | 'csr' } : chosen.summary;
@@ -209,6 +217,19 @@ function checkDiagnostics(ir: IrProgram, coverage: CoverageReport, reach: Reacha
     });
   }
   return out;
+}
+
+function tileMapKey(m: TileMap): number {
+  let h = 2166136261;
+  const mix = (x: number) => { h = Math.imul(h ^ x, 16777619); };
+  for (let i = 0; i < m.code.length; i++) { mix(m.kt0[i]!); mix(m.kt1[i]!); mix(m.code[i]!); }
+  for (let i = 0; i < m.rowPtr.length; i++) mix(m.rowPtr[i]!);
+  return h >>> 0;
+}
+
+function sameTileMap(a: TileMap, b: TileMap): boolean {
+  const eq = (x: ArrayLike<number>, y: ArrayLike<number>) => x.length === y.length && Array.prototype.every.call(x, (v: number, i: number) => v === y[i]);
+  return eq(a.rowPtr, b.rowPtr) && eq(a.kt0, b.kt0) && eq(a.kt1, b.kt1) && eq(a.code, b.code);
 }
 
 /** Number of pairs with k <= q, 0 <= q < Nq, 0 <= k < Nk. */
