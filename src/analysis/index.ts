@@ -137,9 +137,11 @@ export function analyze(ir: IrProgram, opts: AnalyzeOptions): Analysis {
     const unions = layerUnions(ctx, rootsByLayer);
     coverage = coverageReport(ctx, unions);
     reachability = reachabilityReport(ctx, unions, L);
-    // partial tiles may hide edges that finer blocks show: retry at 64 x 64 when undecided
+    // partial tiles may hide edges that finer blocks show: retry at 64 x 64 when undecided or
+    // when more layers than the pattern has seem needed
     const g = 64;
-    if (reachability.verdict === 'unknown' && Math.max(opts.tile.bq, opts.tile.bk) > g && Nq === Nk) {
+    const loose = reachability.verdict === 'unknown' || (reachability.verdict === 'reachable' && reachability.layersNeeded! > L);
+    if (loose && Math.max(opts.tile.bq, opts.tile.bk) > g && Nq === Nk) {
       const fine = new AnalysisContext(Nq, Nk, { bq: g, bk: g }, { tileBudget: opts.tileBudget, totalBudget: opts.totalBudget });
       const fineRoots: number[][] = Array.from({ length: L }, () => []);
       for (const rule of ir.rules) {
@@ -148,7 +150,9 @@ export function analyze(ir: IrProgram, opts: AnalyzeOptions): Analysis {
         }
       }
       const retry = reachabilityReport(fine, layerUnions(fine, fineRoots), L);
-      if (retry.verdict !== 'unknown') reachability = retry;
+      const better = retry.verdict === 'never'
+        || (retry.verdict === 'reachable' && (reachability.verdict !== 'reachable' || retry.layersNeeded! < reachability.layersNeeded!));
+      if (better) reachability = retry;
     }
   }
   const diagnostics = checkDiagnostics(ir, coverage, reachability);
