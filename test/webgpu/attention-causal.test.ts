@@ -51,4 +51,4 @@ cases.push({
   subgroups: true,
 });
 
-attentionSuite('attention-causal.test.ts', 'WGSL attention: dense causal on WebGPU', cases, 420_000);
+attentionSuite('attention-causal.test.ts', 'WGSL attention: dense causal on WebGPU', cases, 1_200_000);

@@ -39,4 +39,4 @@ const cases: NamedCase[] = configs.map(({ headDim, elem, subgroups }) => {
   } satisfies NamedCase;
 });
 
-attentionSuite('attention-csr.test.ts', 'WGSL attention: CSR block-sparse tables on WebGPU', cases, 300_000);
+attentionSuite('attention-csr.test.ts', 'WGSL attention: CSR block-sparse tables on WebGPU', cases, 1_200_000);

@@ -37,4 +37,4 @@ const cases: NamedCase[] = configs.map(({ headDim, elem, subgroups, kvHeads }) =
   } satisfies NamedCase;
 });
 
-attentionSuite('attention-window.test.ts', 'WGSL attention: sliding window + score_mod on WebGPU', cases, 300_000);
+attentionSuite('attention-window.test.ts', 'WGSL attention: sliding window + score_mod on WebGPU', cases, 1_200_000);

@@ -7,7 +7,7 @@ import { withNodeGpu } from '../../src/webgpu/node.ts';
 import { runPlan, validatePlan, WebGpuError } from '../../src/webgpu/run.ts';
 import { armFileWatchdog, testAdapter } from './helpers/harness.ts';
 
-armFileWatchdog('runner.test.ts', 120_000);
+armFileWatchdog('runner.test.ts', 600_000);
 
 const N = 100;
 

@@ -18,7 +18,7 @@ import { validatePlan, type ValidationReport } from '../../src/webgpu/run.ts';
 import { armFileWatchdog, randomTensor, seededRandom } from './helpers/harness.ts';
 import { csrTables, denseCausal, slidingWindow, type TestPattern } from './helpers/patterns.ts';
 
-armFileWatchdog('validate.test.ts', 120_000);
+armFileWatchdog('validate.test.ts', 600_000);
 
 const VARIANTS: AttentionVariant[] = [
   { elem: 'f32', subgroups: false },

@@ -6,7 +6,8 @@ struct InvocationIds {
   @builtin(local_invocation_index) local_index: u32,
 }
 
-var<workgroup> score_scratch: array<f32, BLOCK_M * BLOCK_N * ROW_LANES>;
+// Key n's partials of one row are two vec4s (lanes 0-3, 4-7): summing them is two loads.
+var<workgroup> score_scratch: array<vec4<f32>, BLOCK_M * BLOCK_N * 2u>;
 
 fn logical_invocation(ids: InvocationIds) -> u32 {
   return ids.local_index;
@@ -14,17 +15,16 @@ fn logical_invocation(ids: InvocationIds) -> u32 {
 
 // Every lane sums the row's partials in the same order, so all lanes get the same logits.
 fn reduce_row_scores(s: ptr<function, array<f32, BLOCK_N>>, row: u32, lane: u32) {
-  let base = row * BLOCK_N * ROW_LANES;
+  const_assert ROW_LANES == 8u;
+  let base = row * BLOCK_N * 2u + lane / 4u;
   for (var n = 0u; n < BLOCK_N; n++) {
-    score_scratch[base + n * ROW_LANES + lane] = (*s)[n];
+    score_scratch[base + n * 2u][lane % 4u] = (*s)[n];
   }
   workgroupBarrier();
   for (var n = 0u; n < BLOCK_N; n++) {
-    var total = 0.0;
-    for (var r = 0u; r < ROW_LANES; r++) {
-      total += score_scratch[base + n * ROW_LANES + r];
-    }
-    (*s)[n] = total;
+    let both = score_scratch[row * BLOCK_N * 2u + n * 2u] + score_scratch[row * BLOCK_N * 2u + n * 2u + 1u];
+    (*s)[n] = (both.x + both.y) + (both.z + both.w);
   }
-  workgroupBarrier();
+  // No closing barrier: the next write to score_scratch comes after the barrier at the top
+  // of the next key tile in attention_fwd.
 }
