@@ -184,7 +184,7 @@ export function reachabilityReport(ctx: AnalysisContext, unions: LayerUnion[], L
       }
       if (fast.verdict === 'reachable') {
         return {
-          ...base, verdict: 'reachable', layersNeeded: fast.layers, withinLayers: fast.layers <= L,
+          ...base, verdict: 'reachable', layersNeeded: fast.layers, lowerBound: fast.lowerBound, withinLayers: fast.layers <= L,
           note: `every query position receives every earlier key after ${fast.layers} layer(s) (FULL tiles and causally complete diagonal blocks; layers beyond ${L} repeat the pattern's layers)`,
         };
       }
@@ -228,12 +228,12 @@ export function reachabilityReport(ctx: AnalysisContext, unions: LayerUnion[], L
       return { ...base, verdict: 'never', withinLayers: false, example, note: `key block ${m} never reaches query block ${b} (over-approximation with every non-empty tile as an edge)` };
     }
     if (layer - lastUnderChange >= edges.length) {
-      return { ...base, verdict: 'unknown', withinLayers: false, note: `the tile-level argument is inconclusive (partial tiles); at least ${overDone} layer(s) are needed` };
+      return { ...base, verdict: 'unknown', withinLayers: false, ...(overDone > 0 ? { lowerBound: overDone } : {}), note: `the tile-level argument is inconclusive (partial tiles)${overDone > 0 ? `; at least ${overDone} layer(s) are needed` : ''}` };
     }
   }
   if (underDone > 0) {
     return {
-      ...base, verdict: 'reachable', layersNeeded: underDone, withinLayers: underDone <= L,
+      ...base, verdict: 'reachable', layersNeeded: underDone, lowerBound: overDone > 0 ? overDone : underDone, withinLayers: underDone <= L,
       note: `every query position receives every earlier key after ${underDone} layer(s) (FULL tiles and causally complete diagonal blocks; layers beyond ${L} repeat the pattern's layers)`,
     };
   }
@@ -246,7 +246,7 @@ export function reachabilityReport(ctx: AnalysisContext, unions: LayerUnion[], L
  * (the caller then uses bit sets) or nothing is decided.
  */
 function intervalReach(edges: LayerEdges[], nb: number, maxLayers: number):
-  { verdict: 'reachable' | 'never'; layers: number; missing?: [number, number] } | null {
+  { verdict: 'reachable' | 'never'; layers: number; lowerBound?: number; missing?: [number, number] } | null {
   // edges of every row must be one contiguous range of blocks [f0, f1]
   const ranges = edges.map((e) => {
     const r = (ms: Int32Array[]) => {
@@ -315,7 +315,7 @@ function intervalReach(edges: LayerEdges[], nb: number, maxLayers: number):
   };
   let ulo: Int32Array = new Int32Array(nb).fill(1), uhi: Int32Array = new Int32Array(nb).fill(0);
   let olo: Int32Array = new Int32Array(nb).fill(1), ohi: Int32Array = new Int32Array(nb).fill(0);
-  let lastU = 0, lastO = 0, overDone = false;
+  let lastU = 0, lastO = 0, overDone = false, overLayer = 0;
   const done = (lo: Int32Array, hi: Int32Array) => { for (let b = 0; b < nb; b++) if (lo[b] !== 0 || hi[b]! < b) return b; return -1; };
   for (let layer = 1; layer <= maxLayers; layer++) {
     const rg = ranges[(layer - 1) % edges.length]!;
@@ -328,9 +328,9 @@ function intervalReach(edges: LayerEdges[], nb: number, maxLayers: number):
       if (!o) return null;
       [olo, ohi] = o;
       if (o[2]) lastO = layer;
-      if (done(olo, ohi) < 0) overDone = true;
+      if (done(olo, ohi) < 0) { overDone = true; overLayer = layer; }
     }
-    if (done(ulo, uhi) < 0) return { verdict: 'reachable', layers: layer };
+    if (done(ulo, uhi) < 0) return { verdict: 'reachable', layers: layer, lowerBound: overLayer || layer };
     if (!overDone && layer - lastO >= edges.length) {
       const b = done(olo, ohi);
       const m = olo[b]! > 0 ? 0 : ohi[b]! + 1;

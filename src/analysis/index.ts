@@ -137,10 +137,11 @@ export function analyze(ir: IrProgram, opts: AnalyzeOptions): Analysis {
     const unions = layerUnions(ctx, rootsByLayer);
     coverage = coverageReport(ctx, unions);
     reachability = reachabilityReport(ctx, unions, L);
-    // partial tiles may hide edges that finer blocks show: retry at 64 x 64 when undecided or
-    // when more layers than the pattern has seem needed
+    // partial tiles may hide edges that finer blocks show: retry at 64 x 64 when undecided, or
+    // when more layers than the pattern has seem needed and the lower bound is far below
     const g = 64;
-    const loose = reachability.verdict === 'unknown' || (reachability.verdict === 'reachable' && reachability.layersNeeded! > L);
+    const loose = reachability.verdict === 'unknown' || (reachability.verdict === 'reachable' && reachability.layersNeeded! > L
+      && reachability.layersNeeded! > 2 * (reachability.lowerBound ?? 0));
     if (loose && Math.max(opts.tile.bq, opts.tile.bk) > g && Nq === Nk) {
       const fine = new AnalysisContext(Nq, Nk, { bq: g, bk: g }, { tileBudget: opts.tileBudget, totalBudget: opts.totalBudget });
       const fineRoots: number[][] = Array.from({ length: L }, () => []);

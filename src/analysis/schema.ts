@@ -159,6 +159,8 @@ export const ReachabilityReport = z.object({
   /** 'reachable': every query receives every earlier key after `layersNeeded` layers. */
   verdict: z.enum(['reachable', 'never', 'unknown', 'not_applicable']),
   layersNeeded: z.number().int().positive().optional(),
+  /** No fewer layers can suffice (over-approximation with every non-empty tile as an edge). */
+  lowerBound: z.number().int().positive().optional(),
   /** The pattern's own number of layers, and whether it suffices. */
   layers: z.number().int().positive(),
   withinLayers: z.boolean(),
