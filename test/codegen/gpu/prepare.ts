@@ -30,7 +30,7 @@ for (const c of CASES) {
   const sizes = { Nq: 520, Nk: 520, H: 4, Hkv, L: base.sizes.L > 1 ? Math.min(base.sizes.L, 8) : 1 };
   const { ir, diagnostics } = compileToIr(readFileSync(file, 'utf8'), { file, readFile: nodeReadFile, sizes, set: c.set ?? {} });
   if (!ir) throw new Error(`${c.name}: ${diagnostics.map((d) => d.message).join('; ')}`);
-  const tile = { blockM: 128, blockN: c.blockN ?? 128 };
+  const tile = { blockM: 128, blockN: c.blockN ?? 64 };
   const analysed = scheduleFromAnalysis(ir, ir.sizes, tile);
   const dir = join(out, c.name);
   writeCompileResult(compile(ir, { target: 'cuda', tile, dtypes: ['bf16'], headDims: [64], schedule: analysed?.schedule, statistics: analysed?.statistics }), dir);
