@@ -9,7 +9,7 @@ import { profileCount, profileOf } from './leaves.ts';
 import { affineLeaf, linearOf } from './refine.ts';
 import { floorMod } from '../reference/int.ts';
 
-interface Linear { a: number; b: number; c: number }
+interface Linear { a: number; b: number; c: number; da: number; db: number }
 interface ModLeaf { lin: Linear; m: number; lo: number; hi: number; neg: boolean }
 
 type Part =
@@ -33,7 +33,7 @@ export function modLeaf(ctx: AnalysisContext, id: number): ModLeaf | null {
   if (mn.kind !== 'op' || mn.op !== 'mod' || mn.type !== 'int') return null;
   const m = ctx.pool.constOf(mn.args[1]!);
   const lin = linearOf(ctx, mn.args[0]!);
-  if (m === undefined || m <= 0 || !lin || Math.abs(lin.b) !== 1) return null;
+  if (m === undefined || m <= 0 || !lin || Math.abs(lin.b) !== 1 || lin.da !== 1 || lin.db !== 1) return null;
   const modLeft = modSide === x;
   let lo = 0, hi = m - 1, neg = false;
   switch (n.op) {
@@ -103,12 +103,13 @@ export function countRows(ctx: AnalysisContext, plan: CountPlan, q0: number, q1:
     for (const p of plan.rows) {
       if (p.kind === 'q') { if (profileCount(profileOf(ctx, p.id, 'q'), q, q) < 1) { ok = false; break; } continue; }
       if (p.kind !== 'affine') continue;
-      const { a, b, c } = p.lin;
-      const t = a * q + c;
+      const { a, b, c, da, db } = p.lin;
+      const t = a * Math.floor(q / da) + c;
       if (b === 0) { if (t < p.lo || t > p.hi) { ok = false; break; } continue; }
       let lo: number, hi: number;
       if (b > 0) { lo = Math.ceil((p.lo - t) / b); hi = Math.floor((p.hi - t) / b); }
       else { lo = Math.ceil((p.hi - t) / b); hi = Math.floor((p.lo - t) / b); }
+      lo = lo * db; hi = hi * db + db - 1;
       if (lo > ka) ka = lo;
       if (hi < kb) kb = hi;
       if (ka > kb) { ok = false; break; }

@@ -146,7 +146,8 @@ function computeRow(ctx: AnalysisContext, id: number, qt: number): number[] {
     return out;
   }
   const aff = affineLeaf(ctx, id);
-  if (aff && !aff.ne && aff.lin.b !== 0 && (aff.lo !== aff.hi || (Math.abs(aff.lin.b) === 1 && Math.abs(aff.lin.a) <= 1))) {
+  const plainEq = aff && Math.abs(aff.lin.b) === 1 && Math.abs(aff.lin.a) <= 1 && aff.lin.da === 1 && aff.lin.db === 1;
+  if (aff && !aff.ne && aff.lin.b !== 0 && (aff.lo !== aff.hi || plainEq)) {
     affineRow(aff.lin, aff.lo, aff.hi, q0, q1, bk, Nk, nkt, push);
     return out;
   }
@@ -169,18 +170,19 @@ function computeRow(ctx: AnalysisContext, id: number, qt: number): number[] {
 }
 
 /**
- * Runs of an affine comparison a*q + b*k + c in [lo, hi] along one row, without evaluating
+ * Runs of a comparison a*floor(q/da) + b*floor(k/db) + c in [lo, hi] along one row, without evaluating
  * rectangles: along the row the tiles go F* M* T* M* F*, and the four boundaries are found by
  * binary search on monotone predicates of the exact range of the affine form over each tile.
  */
 function affineRow(
-  lin: { a: number; b: number; c: number }, lo: number, hi: number, q0: number, q1: number,
+  lin: { a: number; b: number; c: number; da: number; db: number }, lo: number, hi: number, q0: number, q1: number,
   bk: number, Nk: number, nkt: number, push: (t0: number, t1: number, v: number) => void,
 ): void {
-  const qa = Math.min(lin.a * q0, lin.a * q1) + lin.c, qz = Math.max(lin.a * q0, lin.a * q1) + lin.c;
-  const b = lin.b;
-  const lmin = (kt: number) => qa + Math.min(b * kt * bk, b * (Math.min(kt * bk + bk, Nk) - 1));
-  const lmax = (kt: number) => qz + Math.max(b * kt * bk, b * (Math.min(kt * bk + bk, Nk) - 1));
+  const fa = Math.floor(q0 / lin.da), fz = Math.floor(q1 / lin.da);
+  const qa = Math.min(lin.a * fa, lin.a * fz) + lin.c, qz = Math.max(lin.a * fa, lin.a * fz) + lin.c;
+  const b = lin.b, db = lin.db;
+  const lmin = (kt: number) => qa + Math.min(b * Math.floor((kt * bk) / db), b * Math.floor((Math.min(kt * bk + bk, Nk) - 1) / db));
+  const lmax = (kt: number) => qz + Math.max(b * Math.floor((kt * bk) / db), b * Math.floor((Math.min(kt * bk + bk, Nk) - 1) / db));
   const first = (p: (kt: number) => boolean) => {
     let l = 0, h = nkt;
     while (l < h) { const m = (l + h) >> 1; if (p(m)) h = m; else l = m + 1; }

@@ -80,29 +80,47 @@ export function refineRect(
 
 // --- closed-form counting of single leaves
 
-interface Linear { a: number; b: number; c: number }
+interface Linear { a: number; b: number; c: number; da: number; db: number }
 const linearCache = new WeakMap<AnalysisContext, Map<number, { lin: Linear; lo: number; hi: number; ne: boolean } | null>>();
 
-/** The node as a*q + b*k + c with integer coefficients, or null. */
+/**
+ * The node as a * floor(q / da) + b * floor(k / db) + c with integer coefficients and positive
+ * divisors (da = db = 1: affine in q and k), or null.
+ */
+function join(p: Linear, r: Linear, sign: number): Linear | null {
+  const da = p.a === 0 ? r.da : r.a === 0 ? p.da : p.da === r.da ? p.da : 0;
+  const db = p.b === 0 ? r.db : r.b === 0 ? p.db : p.db === r.db ? p.db : 0;
+  if (!da || !db) return null;
+  return { a: p.a + sign * r.a, b: p.b + sign * r.b, c: p.c + sign * r.c, da, db };
+}
+
 export function linearOf(ctx: AnalysisContext, id: number): Linear | null {
   const n = ctx.pool.nodes[id]!;
-  if (n.kind === 'const') return n.type === 'int' ? { a: 0, b: 0, c: n.value } : null;
-  if (n.kind === 'var') return n.name === 'q' ? { a: 1, b: 0, c: 0 } : { a: 0, b: 1, c: 0 };
+  if (n.kind === 'const') return n.type === 'int' ? { a: 0, b: 0, c: n.value, da: 1, db: 1 } : null;
+  if (n.kind === 'var') return n.name === 'q' ? { a: 1, b: 0, c: 0, da: 1, db: 1 } : { a: 0, b: 1, c: 0, da: 1, db: 1 };
   if (n.kind !== 'op' || n.type !== 'int') return null;
   const [x, y] = n.args.map((a) => linearOf(ctx, a));
   switch (n.op) {
-    case 'add': return x && y ? { a: x.a + y.a, b: x.b + y.b, c: x.c + y.c } : null;
-    case 'sub': return x && y ? { a: x.a - y.a, b: x.b - y.b, c: x.c - y.c } : null;
-    case 'neg': return x ? { a: -x.a, b: -x.b, c: -x.c } : null;
+    case 'add': return x && y ? join(x, y, 1) : null;
+    case 'sub': return x && y ? join(x, y, -1) : null;
+    case 'neg': return x ? { ...x, a: -x.a, b: -x.b, c: -x.c } : null;
     case 'mul':
-      if (x && y && x.a === 0 && x.b === 0) return { a: y.a * x.c, b: y.b * x.c, c: y.c * x.c };
-      if (x && y && y.a === 0 && y.b === 0) return { a: x.a * y.c, b: x.b * y.c, c: x.c * y.c };
+      if (x && y && x.a === 0 && x.b === 0) return { ...y, a: y.a * x.c, b: y.b * x.c, c: y.c * x.c };
+      if (x && y && y.a === 0 && y.b === 0) return { ...x, a: x.a * y.c, b: x.b * y.c, c: x.c * y.c };
       return null;
+    case 'floordiv': {
+      // floor(q / d) and floor(k / d) of a bare position
+      const d = y && y.a === 0 && y.b === 0 ? y.c : 0;
+      if (!x || d <= 0 || x.c !== 0 || x.da !== 1 || x.db !== 1) return null;
+      if (x.a === 1 && x.b === 0) return { a: 1, b: 0, c: 0, da: d, db: 1 };
+      if (x.a === 0 && x.b === 1) return { a: 0, b: 1, c: 0, da: 1, db: d };
+      return null;
+    }
     default: return null;
   }
 }
 
-/** A comparison that is affine in q and k: a*q + b*k + c in [lo, hi] (ne: not in). */
+/** A comparison a*floor(q/da) + b*floor(k/db) + c in [lo, hi] (ne: not in). */
 export function affineLeaf(ctx: AnalysisContext, id: number) {
   let cache = linearCache.get(ctx);
   if (!cache) { cache = new Map(); linearCache.set(ctx, cache); }
@@ -112,12 +130,12 @@ export function affineLeaf(ctx: AnalysisContext, id: number) {
   if (n.kind === 'op' && ['lt', 'le', 'gt', 'ge', 'eq', 'ne'].includes(n.op)) {
     const x = linearOf(ctx, n.args[0]!), y = linearOf(ctx, n.args[1]!);
     if (x && y) {
-      const lin = { a: x.a - y.a, b: x.b - y.b, c: x.c - y.c };
+      const lin = join(x, y, -1);
       const bounds: Record<string, [number, number]> = {
         lt: [-Infinity, -1], le: [-Infinity, 0], gt: [1, Infinity], ge: [0, Infinity], eq: [0, 0], ne: [0, 0],
       };
       const [lo, hi] = bounds[n.op]!;
-      res = { lin, lo, hi, ne: n.op === 'ne' };
+      if (lin) res = { lin, lo, hi, ne: n.op === 'ne' };
     }
   }
   cache.set(id, res);
@@ -159,19 +177,21 @@ function leafCountPositive(ctx: AnalysisContext, id: number, q0: number, q1: num
     const plan = countPlan(ctx, id);
     return plan ? countRows(ctx, plan, q0, q1, k0, k1) : undefined;
   }
-  const { lin: { a, b, c }, lo, hi, ne } = aff;
+  const { lin: { a, b, c, da, db }, lo, hi, ne } = aff;
   const width = k1 - k0 + 1;
   let total = 0;
   for (let q = q0; q <= q1; q++) {
-    const t = a * q + c;
+    const t = a * Math.floor(q / da) + c;
     let n: number;
     if (b === 0) n = t >= lo && t <= hi ? width : 0;
     else {
-      let ka: number, kz: number;
-      if (b > 0) { ka = Math.ceil((lo - t) / b); kz = Math.floor((hi - t) / b); }
-      else { ka = Math.ceil((hi - t) / b); kz = Math.floor((lo - t) / b); }
-      if (ka < k0) ka = k0;
-      if (kz > k1) kz = k1;
+      // j = floor(k / db) with lo <= b * j + t <= hi
+      let ja: number, jz: number;
+      if (b > 0) { ja = Math.ceil((lo - t) / b); jz = Math.floor((hi - t) / b); }
+      else { ja = Math.ceil((hi - t) / b); jz = Math.floor((lo - t) / b); }
+      let ka = ja * db, kz = jz * db + db - 1;
+      if (!(ka >= k0)) ka = k0;
+      if (!(kz <= k1)) kz = k1;
       n = kz >= ka ? kz - ka + 1 : 0;
     }
     total += ne ? width - n : n;
