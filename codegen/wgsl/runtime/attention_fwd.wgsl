@@ -16,7 +16,9 @@
 //   2. pattern prelude: const BLOCK_M, BLOCK_N, HEAD_DIM: u32, the hooks, @group(1) bindings
 //   3. this file
 //   4. one row-reduce file: row_reduce_subgroup.wgsl or row_reduce_workgroup.wgsl, which
-//      define struct InvocationIds, fn logical_invocation, fn reduce_row_scores.
+//      define struct InvocationIds, fn logical_invocation, fn reduce_row_scores. The
+//      latter is called once per key tile in uniform control flow; it may use workgroup
+//      memory, relying on the barrier at the top of the tile loop between two calls.
 //
 // Hooks the prelude defines (all must be free of barriers and subgroup operations):
 //   fn num_key_tiles(b: u32, l: u32, h: u32, qt: u32) -> u32

@@ -1,6 +1,6 @@
 // row_reduce_workgroup.wgsl: row reduction of attention_fwd.wgsl through workgroup memory.
 // The fallback for adapters without usable subgroups; costs BLOCK_M*BLOCK_N*ROW_LANES*4
-// bytes of workgroup storage and two barriers per key tile.
+// bytes of workgroup storage and one barrier per key tile.
 
 struct InvocationIds {
   @builtin(local_invocation_index) local_index: u32,
