@@ -8,8 +8,8 @@
 import type { AnalysisContext } from './context.ts';
 import { DEP_K, DEP_Q } from './fold.ts';
 import { isSkeleton } from './interval.ts';
-import { kTileRuns, leafRow, tileSummary } from './leaves.ts';
-import { refineRect } from './refine.ts';
+import { kTileRuns, leafRow, profileBoundaries, profileOf, profileValueAt, tileSummary } from './leaves.ts';
+import { leafCount, refineRect } from './refine.ts';
 import { TileMapBuilder, type TileMap } from './tilemap.ts';
 
 // BoolVal and tile codes as local constants: imported bindings are slower in hot loops
@@ -103,10 +103,12 @@ function classifyRoot(ctx: AnalysisContext, root: number): Classification {
 
   /** Five-valued value of node id on the current tile (leaf values in cur); src in evalSrc. */
   let evalSrc = -1;
+  /** While true, key-only leaf values in cur are set by splitTile, not read per tile. */
+  let pieceMode = false;
   const evalTile = (id: number, kt: number): number => {
     const s = id < slotOf.length ? slotOf[id]! : -1;
     if (s >= 0) {
-      if (s >= nAssign) { cur[s] = kVals[s - nAssign]![kt]!; curSrc[s] = id * 2; }
+      if (s >= nAssign && !pieceMode) { cur[s] = kVals[s - nAssign]![kt]!; curSrc[s] = id * 2; }
       evalSrc = cur[s] === M ? curSrc[s]! : -1;
       return cur[s]!;
     }
@@ -156,6 +158,7 @@ function classifyRoot(ctx: AnalysisContext, root: number): Classification {
     if (v === M || v === U) {
       const c = v === M && src >= 0 ? ctx.tileLeafCount(src, qt, kt) : undefined;
       if (c !== undefined) allowed += c;
+      else if (splitTile(kt)) return;
       else {
         const k0 = kt * bk, k1 = Math.min(k0 + bk, Nk) - 1;
         const ref = refineRect(ctx, prog, q0, q1, k0, k1, true);
@@ -167,6 +170,56 @@ function classifyRoot(ctx: AnalysisContext, root: number): Classification {
     }
     builder.add(kt, kt + 1, code);
     tiles[code]!++;
+  };
+
+  /**
+   * An undecided tile cut along k where the key-only leaves change value: on each piece those
+   * are constant and the two-variable leaves are evaluated alone (cheap, often decided or a
+   * countable MIXED). Returns false when the cut is not worth it (no key-only leaf, many pieces).
+   */
+  const cuts: number[] = [];
+  const splitTile = (kt: number): boolean => {
+    if (kLeaves.length === 0) return false;
+    const k0 = kt * bk, k1 = Math.min(k0 + bk, Nk) - 1;
+    cuts.length = 0;
+    cuts.push(k0, k1 + 1);
+    for (const id of kLeaves) {
+      profileBoundaries(profileOf(ctx, id, 'k'), k0, k1 + 1, cuts);
+      if (cuts.length > 10) return false;
+    }
+    cuts.sort((x, y) => x - y);
+    const saved = cur.slice(0, nAssign), savedSrc = curSrc.slice(0, nAssign);
+    let sawT = false, sawF = false, sawR = false, undecided = false, cnt = 0;
+    pieceMode = true;
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      const a = cuts[i]!, b = cuts[i + 1]! - 1;
+      if (b < a) continue;
+      for (let j = 0; j < kLeaves.length; j++) { cur[nAssign + j] = profileValueAt(profileOf(ctx, kLeaves[j]!, 'k'), a); curSrc[nAssign + j] = kLeaves[j]! * 2; }
+      for (let j = 0; j < rowLeaves.length; j++) { cur[j] = ctx.program(rowLeaves[j]!).eval(q0, q1, a, b); curSrc[j] = rowLeaves[j]! * 2; }
+      const v = evalTile(root, kt);
+      const area = rows * (b - a + 1);
+      if (v === T) { sawT = true; cnt += area; continue; }
+      if (v === F) { sawF = true; continue; }
+      if (v === R) { sawR = true; cnt += area; continue; }
+      const c = v === M && evalSrc >= 0 ? leafCount(ctx, evalSrc, q0, q1, a, b) : undefined;
+      if (c !== undefined) { cnt += c; if (c > 0) sawT = true; if (c < area) sawF = true; continue; }
+      const ref = refineRect(ctx, prog, q0, q1, a, b, true);
+      cnt += ref.count;
+      if (!ref.exact) allowedExact = false;
+      if (ref.value === T) sawT = true;
+      else if (ref.value === F) sawF = true;
+      else if (ref.value === M) sawT = sawF = true;
+      else if (ref.value === R) sawR = true;
+      else undecided = true;
+    }
+    pieceMode = false;
+    cur.set(saved); curSrc.set(savedSrc);
+    const code = sawR ? PARTIAL_RUNTIME : sawT && sawF ? PARTIAL : undecided ? PARTIAL_UNDECIDED : sawT ? FULL : EMPTY;
+    if (sawR) runtime = true;
+    allowed += cnt;
+    builder.add(kt, kt + 1, code);
+    tiles[code]!++;
+    return true;
   };
 
   /** Tiles [a, b) all of value v (T, F or R). */

@@ -60,6 +60,15 @@ export class NodePool {
   op(op: OpName, type: ScalarType, args: number[]): number {
     const consts = args.map((a) => this.constOf(a));
     if (op === 'and' || op === 'or') return this.junction(op, args);
+    // |x| <= c is -c <= x and x <= c (two affine leaves instead of one non-monotone one)
+    if ((op === 'le' || op === 'lt') && consts[1] !== undefined) {
+      const x = this.nodes[args[0]!]!;
+      if (x.kind === 'op' && x.op === 'abs' && x.type === 'int') {
+        const c = op === 'le' ? consts[1] : consts[1] - 1;
+        if (!Number.isInteger(c)) return this.intern({ kind: 'op', op, type, args });
+        return this.op('and', 'bool', [this.op('le', 'bool', [this.int(-c), x.args[0]!]), this.op('le', 'bool', [x.args[0]!, this.int(c)])]);
+      }
+    }
     // canonical comparisons: a > b is b < a, a >= b is b <= a
     if (op === 'gt') return this.op('lt', type, [args[1]!, args[0]!]);
     if (op === 'ge') return this.op('le', type, [args[1]!, args[0]!]);

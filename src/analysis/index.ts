@@ -232,9 +232,14 @@ function tileMapKey(m: TileMap): number {
   return h >>> 0;
 }
 
+function sameArray(x: ArrayLike<number>, y: ArrayLike<number>): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
 function sameTileMap(a: TileMap, b: TileMap): boolean {
-  const eq = (x: ArrayLike<number>, y: ArrayLike<number>) => x.length === y.length && Array.prototype.every.call(x, (v: number, i: number) => v === y[i]);
-  return eq(a.rowPtr, b.rowPtr) && eq(a.kt0, b.kt0) && eq(a.kt1, b.kt1) && eq(a.code, b.code);
+  return sameArray(a.rowPtr, b.rowPtr) && sameArray(a.kt0, b.kt0) && sameArray(a.kt1, b.kt1) && sameArray(a.code, b.code);
 }
 
 /** Number of pairs with k <= q, 0 <= q < Nq, 0 <= k < Nk. */

@@ -55,6 +55,20 @@ export function profileOf(ctx: AnalysisContext, id: number, axis: 'q' | 'k'): Pr
   return p;
 }
 
+/** Value of a profile at position x. */
+export function profileValueAt(p: Profile, x: number): number {
+  let lo = 0, hi = p.ends.length;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (p.ends[m]! <= x) lo = m + 1; else hi = m; }
+  return p.vals[Math.min(lo, p.vals.length - 1)]!;
+}
+
+/** Append the run boundaries of a profile strictly inside (a, b) to out. */
+export function profileBoundaries(p: Profile, a: number, b: number, out: number[]): void {
+  let lo = 0, hi = p.ends.length;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (p.ends[m]! <= a) lo = m + 1; else hi = m; }
+  for (let i = lo; i < p.ends.length && p.ends[i]! < b; i++) { out.push(p.ends[i]!); if (out.length > 16) return; }
+}
+
 /** Allowed positions of a profile in [a, b] (inclusive). */
 export function profileCount(p: Profile, a: number, b: number): number {
   return prefix(p, b + 1) - prefix(p, a);
