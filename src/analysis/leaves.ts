@@ -228,26 +228,32 @@ function randomRow(ctx: AnalysisContext, id: number, q0: number, q1: number): nu
   const bs = node.block, bk = ctx.tile.bk, nkt = ctx.nkt, Nk = ctx.Nk;
   const qb0 = Math.floor(q0 / bs), qb1 = Math.floor(q1 / bs);
   const nq = qb1 - qb0 + 1;
+  // (tile, allowed elements of one chosen block pair in it), packed as tile * 2^24 + elements
   const hit: number[] = [];
   for (let qb = qb0; qb <= qb1; qb++) {
+    const rowsIn = Math.min(q1, qb * bs + bs - 1) - Math.max(q0, qb * bs) + 1;
     const chosen = idx.chosen(qb);
     for (let j = 0; j < chosen.length; j++) {
       const kb = chosen[j]!;
-      const t0 = Math.floor((kb * bs) / bk), t1 = Math.floor((Math.min(Nk, kb * bs + bs) - 1) / bk);
-      for (let t = t0; t <= t1; t++) hit.push(t);
+      const kEnd = Math.min(Nk, kb * bs + bs);
+      const t0 = Math.floor((kb * bs) / bk), t1 = Math.floor((kEnd - 1) / bk);
+      for (let t = t0; t <= t1; t++) {
+        const cols = Math.min(kEnd, t * bk + bk) - Math.max(kb * bs, t * bk);
+        hit.push(t * 16777216 + rowsIn * cols);
+      }
     }
   }
   hit.sort((x, y) => x - y);
   const out: number[] = [];
   let pos = 0;
   for (let i = 0; i < hit.length;) {
-    const t = hit[i]!;
-    let j = i;
-    while (j < hit.length && hit[j] === t) j++;
+    const t = Math.floor(hit[i]! / 16777216);
+    let j = i, count = 0;
+    while (j < hit.length && Math.floor(hit[j]! / 16777216) === t) { count += hit[j]! % 16777216; j++; }
     if (t > pos) out.push(pos, t, F, NaN);
     // key blocks overlapping tile t
     const kbs = Math.floor((Math.min(Nk, t * bk + bk) - 1) / bs) - Math.floor((t * bk) / bs) + 1;
-    out.push(t, t + 1, j - i === nq * kbs ? T : M, NaN);
+    out.push(t, t + 1, j - i === nq * kbs ? T : M, count);
     pos = t + 1;
     i = j;
   }
