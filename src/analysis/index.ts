@@ -199,11 +199,9 @@ function checkDiagnostics(ir: IrProgram, coverage: CoverageReport, reach: Reacha
   const out: AnalysisDiagnostic[] = [];
   const wants = (r: 'coverage' | 'reachability') => ir.requires.includes(r);
   for (const l of coverage.layers) {
-    if (l.ok) continue;
-    const severity = wants('coverage') ? 'error' : 'warning';
-    if (!wants('coverage')) continue;
+    if (l.ok || !wants('coverage')) continue;
     out.push({
-      code: 'E901', id: 'coverage-failed', severity,
+      code: 'E901', id: 'coverage-failed', severity: 'error',
       message: l.uncovered
         ? `layer ${l.l}: no head attends query ${l.uncovered.q} to key ${l.uncovered.k} (require coverage: the heads of a layer must together cover every causal pair)`
         : `layer ${l.l}: coverage of the causal pairs could not be proven (undecided tiles)`,
