@@ -7,6 +7,7 @@ import type { AnalysisContext } from './context.ts';
 import { DEP_K, DEP_Q } from './fold.ts';
 import { floorDiv } from '../reference/int.ts';
 import { affineLeaf, refineRect } from './refine.ts';
+import { modLeaf } from './count.ts';
 
 const F = 0, T = 1, M = 2, U = 3, R = 4;
 
@@ -163,6 +164,14 @@ function computeRow(ctx: AnalysisContext, id: number, qt: number): number[] {
   const plainEq = aff && Math.abs(aff.lin.b) === 1 && Math.abs(aff.lin.a) <= 1 && aff.lin.da === 1 && aff.lin.db === 1;
   if (aff && !aff.ne && aff.lin.b !== 0 && (aff.lo !== aff.hi || plainEq)) {
     affineRow(aff.lin, aff.lo, aff.hi, q0, q1, bk, Nk, nkt, push);
+    return out;
+  }
+  // (q - k) % m in S: periodic, mixed on every tile once a tile spans m residues (dilated)
+  const mod = modLeaf(ctx, id);
+  if (mod && Math.abs(mod.lin.a) === 1 && q1 - q0 + 1 >= mod.m) {
+    const all = mod.hi - mod.lo + 1 >= mod.m, none = mod.hi < mod.lo;
+    const v = all || none ? ((all !== mod.neg) ? T : F) : M;
+    out.push(0, nkt, v, NaN);
     return out;
   }
   const prog = ctx.program(id);
