@@ -8,8 +8,9 @@
 import type { AnalysisContext } from './context.ts';
 import { DEP_K, DEP_Q } from './fold.ts';
 import { isSkeleton } from './interval.ts';
-import { kTileRuns, leafRow, profileBoundaries, profileOf, profileValueAt, tileSummary } from './leaves.ts';
+import { affineValue, kTileRuns, leafRow, profileBoundaries, profileOf, profileValueAt, tileSummary } from './leaves.ts';
 import { leafCount, refineRect } from './refine.ts';
+import { countPlan, countRows } from './count.ts';
 import { TileMapBuilder, type TileMap } from './tilemap.ts';
 
 // BoolVal and tile codes as local constants: imported bindings are slower in hot loops
@@ -178,6 +179,27 @@ function classifyRoot(ctx: AnalysisContext, root: number): Classification {
    * countable MIXED). Returns false when the cut is not worth it (no key-only leaf, many pieces).
    */
   const cuts: number[] = [];
+  const pieceResiduals = new Map<string, number>();
+  /** The mask with every TRUE / FALSE leaf of the current piece (values in cur) substituted. */
+  const pieceResidual = (): number => {
+    let key = '';
+    for (let i = 0; i < cur.length; i++) key += cur[i] === T ? '1' : cur[i] === F ? '0' : 'x';
+    let r = pieceResiduals.get(key);
+    if (r !== undefined) return r;
+    const memo = new Map<number, number>();
+    const sub = (id: number): number => {
+      const s = slot.get(id);
+      if (s !== undefined) return cur[s] === T ? pool.bool(true) : cur[s] === F ? pool.bool(false) : id;
+      const n = pool.nodes[id]!;
+      if (n.kind !== 'op') return id;
+      let m = memo.get(id);
+      if (m === undefined) { m = pool.op(n.op, n.type, n.args.map(sub)); memo.set(id, m); }
+      return m;
+    };
+    r = sub(root);
+    pieceResiduals.set(key, r);
+    return r;
+  };
   const splitTile = (kt: number): boolean => {
     if (kLeaves.length === 0) return false;
     const k0 = kt * bk, k1 = Math.min(k0 + bk, Nk) - 1;
@@ -195,7 +217,12 @@ function classifyRoot(ctx: AnalysisContext, root: number): Classification {
       const a = cuts[i]!, b = cuts[i + 1]! - 1;
       if (b < a) continue;
       for (let j = 0; j < kLeaves.length; j++) { cur[nAssign + j] = profileValueAt(profileOf(ctx, kLeaves[j]!, 'k'), a); curSrc[nAssign + j] = kLeaves[j]! * 2; }
-      for (let j = 0; j < rowLeaves.length; j++) { cur[j] = ctx.program(rowLeaves[j]!).eval(q0, q1, a, b); curSrc[j] = rowLeaves[j]! * 2; }
+      for (let j = 0; j < rowLeaves.length; j++) {
+        const id = rowLeaves[j]!;
+        const fast = affineValue(ctx, id, q0, q1, a, b);
+        cur[j] = fast >= 0 ? fast : ctx.program(id).eval(q0, q1, a, b);
+        curSrc[j] = id * 2;
+      }
       const v = evalTile(root, kt);
       const area = rows * (b - a + 1);
       if (v === T) { sawT = true; cnt += area; continue; }
@@ -203,7 +230,15 @@ function classifyRoot(ctx: AnalysisContext, root: number): Classification {
       if (v === R) { sawR = true; cnt += area; continue; }
       const c = v === M && evalSrc >= 0 ? leafCount(ctx, evalSrc, q0, q1, a, b) : undefined;
       if (c !== undefined) { cnt += c; if (c > 0) sawT = true; if (c < area) sawF = true; continue; }
-      const ref = refineRect(ctx, prog, q0, q1, a, b, true);
+      // the mask with this piece's decided leaves substituted: often a conjunction counted row by row
+      const rest = pieceResidual();
+      const plan = countPlan(ctx, rest);
+      if (plan) {
+        const n = countRows(ctx, plan, q0, q1, a, b);
+        cnt += n; if (n > 0) sawT = true; if (n < area) sawF = true;
+        continue;
+      }
+      const ref = refineRect(ctx, ctx.program(rest), q0, q1, a, b, true);
       cnt += ref.count;
       if (!ref.exact) allowedExact = false;
       if (ref.value === T) sawT = true;
@@ -242,7 +277,8 @@ function classifyRoot(ctx: AnalysisContext, root: number): Classification {
     for (let i = lo; i < ends.length && s < b; i++) {
       const e = Math.min(ends[i]!, b);
       const v = vals[i]!;
-      if (v === M) {
+      if (v === F) tiles[EMPTY]! += e - s;
+      else if (v === M) {
         builder.add(s, e, PARTIAL);
         tiles[PARTIAL]! += e - s;
         allowed += rows * (cum[e]! - cum[s]!);

@@ -192,6 +192,21 @@ function computeRow(ctx: AnalysisContext, id: number, qt: number): number[] {
   return out;
 }
 
+/** Value of an affine-with-floors comparison over a rectangle, or -1 when not such a leaf. */
+export function affineValue(ctx: AnalysisContext, id: number, q0: number, q1: number, k0: number, k1: number): number {
+  const aff = affineLeaf(ctx, id);
+  if (!aff || aff.ne) return -1;
+  const { a, b, c, da, db } = aff.lin;
+  const qa = a * Math.floor(q0 / da), qz = a * Math.floor(q1 / da);
+  const ka = b * Math.floor(k0 / db), kz = b * Math.floor(k1 / db);
+  const lmin = Math.min(qa, qz) + Math.min(ka, kz) + c, lmax = Math.max(qa, qz) + Math.max(ka, kz) + c;
+  if (aff.lo <= lmin && lmax <= aff.hi) return T;
+  if (lmax < aff.lo || lmin > aff.hi) return F;
+  // straddling: both outcomes occur (extremes are attained at corners), except equality with gaps
+  if (aff.lo !== aff.hi) return M;
+  return Math.abs(b) === 1 && Math.abs(a) <= 1 && da === 1 && db === 1 ? M : U;
+}
+
 /**
  * Runs of a comparison a*floor(q/da) + b*floor(k/db) + c in [lo, hi] along one row, without evaluating
  * rectangles: along the row the tiles go F* M* T* M* F*, and the four boundaries are found by
