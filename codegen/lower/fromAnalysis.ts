@@ -1,78 +1,152 @@
-// Adapter from the analysis (src/analysis) to schedule lowering: per (l, h) the rule's mask is
-// instantiated and classified into tile runs; (l, h) pairs with the same folded mask share a
-// schedule class. Each class becomes a CSR schedule of its non-EMPTY tiles (FULL flag = the
-// analysis proved the tile FULL; runtime-dependent and undecided tiles are PARTIAL, so the
-// static envelope stays sound for runtime patterns).
-import { classify } from '../../src/analysis/classify.ts';
-import { AnalysisContext } from '../../src/analysis/context.ts';
-import { instantiate } from '../../src/analysis/fold.ts';
-import { FULL, type TileMap } from '../../src/analysis/tilemap.ts';
+// Adapter from the analysis (src/analysis, public `analyze`) to schedule lowering: one schedule
+// class per analysis class. A class the analysis gives a closed form (verified there against
+// its tile map) becomes arithmetic in the hooks; the others become CSR tables of their
+// non-EMPTY tiles. Runtime classes use their static envelope (runtime-dependent and undecided
+// tiles are PARTIAL, so the envelope stays sound for every input).
+import { analyze, type Analysis, type StaticSchedule, type TileMap } from '../../src/analysis/index.ts';
 import type { IrProgram, Sizes } from '../../src/ir/schema.ts';
 import type { LaunchMetadata } from '../metadata/schema.ts';
 import type { Tile } from './pattern.ts';
 import type { ClassSchedule, ScheduleInput } from './schedule.ts';
 
+/** How one class's schedule is emitted, for the compile summary and the metadata. */
+export interface ClassScheduleKind {
+  id: number;
+  /** (l, h) pairs of the class. */
+  pairs: number;
+  kind: 'closed_form' | 'csr';
+  /** The analysis' schedule kind (`runtime` classes are emitted from their envelope). */
+  analysisKind: 'closed_form' | 'csr' | 'runtime';
+  segments: number;
+  /** Bytes of the class's table (0 for closed form) and what a CSR table would take. */
+  bytes: number;
+  csrBytes: number;
+  fallbackReason?: string;
+}
+
 export interface AnalysedSchedule {
   schedule: () => ScheduleInput;
   statistics: NonNullable<LaunchMetadata['statistics']>;
+  /** Tile map of every class, indexed like ScheduleInput.classes. */
   maps: TileMap[];
+  kinds: ClassScheduleKind[];
+  /** Bytes of all emitted schedule tables, and what all-CSR tables would take. */
+  scheduleBytes: number;
+  csrBytes: number;
+  analysis: Analysis;
 }
 
-export function scheduleFromAnalysis(ir: IrProgram, sizes: Sizes, tile: Tile): AnalysedSchedule | undefined {
+export interface ScheduleFromAnalysisOptions {
+  /** An analysis of `ir` at `sizes` and `tile` already at hand (e.g. from the tile choice). */
+  analysis?: Analysis;
+}
+
+export function scheduleFromAnalysis(ir: IrProgram, sizes: Sizes, tile: Tile, opts: ScheduleFromAnalysisOptions = {}): AnalysedSchedule | undefined {
   try {
-    return analyseClasses(ir, sizes, tile);
+    const analysis = opts.analysis ?? analyze(ir, { sizes, tile: { bq: tile.blockM, bk: tile.blockN }, transposed: false, checks: false });
+    return fromAnalysis(analysis, sizes, tile);
   } catch {
     return undefined; // no static schedule: the caller falls back to the dense schedule
   }
 }
 
-function analyseClasses(ir: IrProgram, sizes: Sizes, tile: Tile): AnalysedSchedule {
-  const ctx = new AnalysisContext(sizes.Nq, sizes.Nk, { bq: tile.blockM, bk: tile.blockN });
-  const ruleOf = new Map<number, number>();
-  ir.rules.forEach((r, i) => { for (const l of r.layers) for (const h of r.heads) ruleOf.set(l * sizes.H + h, i); });
-  const classByRoot = new Map<number, number>();
+const INT32_SAFE = 2 ** 30;
+
+/** The analysis' closed form as lowering segments, or null when int32 arithmetic could overflow. */
+function closedForm(s: StaticSchedule): ClassSchedule | null {
+  if (s.kind !== 'closed_form' || s.orientation !== 'by_query') return null;
+  const fits = s.segments.every((g) => [g.start, g.end].every((f) => Math.abs(f.mul) * s.rows + Math.abs(f.add) < INT32_SAFE));
+  if (!fits) return null;
+  return { kind: 'closed_form', segments: s.segments.map((g) => ({ start: g.start, end: g.end, step: g.step, full: g.kind === 'FULL' })) };
+}
+
+function csrRows(m: TileMap): ClassSchedule {
+  const rows: { kt: number; full: boolean }[][] = [];
+  for (let qt = 0; qt < m.nqt; qt++) {
+    const row: { kt: number; full: boolean }[] = [];
+    for (let i = m.rowPtr[qt]!; i < m.rowPtr[qt + 1]!; i++) {
+      for (let kt = m.kt0[i]!; kt < m.kt1[i]!; kt++) row.push({ kt, full: m.code[i] === 1 });
+    }
+    rows.push(row);
+  }
+  return { kind: 'csr', rows };
+}
+
+function fromAnalysis(analysis: Analysis, sizes: Sizes, tile: Tile): AnalysedSchedule {
+  const { report } = analysis;
+  const nqt = report.grid.nqt, nkt = report.grid.nkt;
+  if (nqt !== Math.ceil(sizes.Nq / tile.blockM) || nkt !== Math.ceil(sizes.Nk / tile.blockN)) {
+    throw new Error('the analysis was made for other sizes or another tile');
+  }
+  const maps = analysis.classes.map((c) => c.classification.map);
+  const classes: ClassSchedule[] = [];
+  const kinds: ClassScheduleKind[] = [];
+  analysis.classes.forEach((c, i) => {
+    const summary = report.classes[i]!.schedule;
+    // the emitted table: int32 offsets (rows + 1) and one int32 entry (kt * 2 + full) per tile
+    const tableBytes = 4 * (nqt + 1 + summary.nnz);
+    const stat = c.schedule.kind === 'runtime' ? c.schedule.envelope : c.schedule;
+    const cf = closedForm(stat);
+    const schedule = cf ?? csrRows(maps[i]!);
+    classes.push(schedule);
+    kinds.push({
+      id: c.id, pairs: c.members.length, kind: schedule.kind === 'closed_form' ? 'closed_form' : 'csr', analysisKind: c.schedule.kind,
+      segments: cf && cf.kind === 'closed_form' ? cf.segments.length : 0,
+      bytes: cf ? 0 : tableBytes, csrBytes: tableBytes,
+      fallbackReason: cf ? undefined : summary.fallbackReason ?? (stat.kind === 'closed_form' ? 'closed form outside int32 range' : undefined),
+    });
+  });
+  // (l, h) pairs no rule covers (not produced by the front end) visit nothing
   const classOf: number[] = [];
-  const maps: TileMap[] = [];
+  let empty = -1;
   for (let l = 0; l < sizes.L; l++) {
     for (let h = 0; h < sizes.H; h++) {
-      const rule = ir.rules[ruleOf.get(l * sizes.H + h) ?? 0];
-      const root = instantiate(ir, sizes, ctx.pool, rule.mask, l, h);
-      let c = classByRoot.get(root);
-      if (c === undefined) {
-        c = maps.length;
-        classByRoot.set(root, c);
-        maps.push(classify(ctx, root).map);
+      let id = analysis.classOf(l, h);
+      if (id < 0) {
+        if (empty < 0) { empty = classes.length; classes.push({ kind: 'closed_form', segments: [] }); }
+        id = empty;
       }
-      classOf.push(c);
+      classOf.push(id);
     }
   }
-  const classes: ClassSchedule[] = maps.map((m) => {
-    const rows: { kt: number; full: boolean }[][] = [];
-    for (let qt = 0; qt < m.nqt; qt++) {
-      const row: { kt: number; full: boolean }[] = [];
-      for (let i = m.rowPtr[qt]; i < m.rowPtr[qt + 1]; i++) {
-        for (let kt = m.kt0[i]; kt < m.kt1[i]; kt++) row.push({ kt, full: m.code[i] === FULL });
-      }
-      rows.push(row);
-    }
-    return { kind: 'csr', rows };
-  });
   let full = 0, partial = 0;
-  for (const c of classOf) {
-    const m = maps[c];
+  for (const id of classOf) {
+    if (id === empty) continue;
+    const m = maps[id]!;
     for (let i = 0; i < m.code.length; i++) {
-      const n = m.kt1[i] - m.kt0[i];
-      if (m.code[i] === FULL) full += n; else partial += n;
+      const n = m.kt1[i]! - m.kt0[i]!;
+      if (m.code[i] === 1) full += n; else partial += n;
     }
   }
-  const nqt = Math.ceil(sizes.Nq / tile.blockM), nkt = Math.ceil(sizes.Nk / tile.blockN);
   const total = sizes.L * sizes.H * nqt * nkt;
+  const scheduleKinds = [...new Set(kinds.map((k) => k.kind))];
   return {
     schedule: () => ({ numQueryTiles: nqt, numKeyTiles: nkt, classOf, H: sizes.H, classes }),
     statistics: {
       tile: { ...tile }, tiles: { total, full, partial, empty: total - full - partial },
-      density: (full + partial) / total, classes: maps.length, scheduleKinds: ['csr'],
+      density: (full + partial) / total, classes: kinds.length, scheduleKinds,
     },
     maps,
+    kinds,
+    scheduleBytes: kinds.reduce((s, k) => s + k.bytes, 0),
+    csrBytes: kinds.reduce((s, k) => s + k.csrBytes, 0),
+    analysis,
   };
+}
+
+/** One line per schedule kind for the compile summary, e.g. `closed_form x3 (0 B), csr x1 (1.2 KiB)`. */
+export function describeScheduleKinds(a: AnalysedSchedule): string {
+  const parts: string[] = [];
+  for (const kind of ['closed_form', 'csr'] as const) {
+    const ks = a.kinds.filter((k) => k.kind === kind);
+    if (!ks.length) continue;
+    const segs = kind === 'closed_form' ? `, ${[...new Set(ks.map((k) => k.segments))].sort((x, y) => x - y).join('/')} segment(s)` : '';
+    parts.push(`${kind} x${ks.length}${segs} (${formatBytes(ks.reduce((s, k) => s + k.bytes, 0))})`);
+  }
+  const saved = a.csrBytes - a.scheduleBytes;
+  return `${parts.join(', ')}; tables ${formatBytes(a.scheduleBytes)}, ${formatBytes(saved)} saved vs all-CSR ${formatBytes(a.csrBytes)}`;
+}
+
+export function formatBytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1 << 20)).toFixed(1)} MiB`;
 }

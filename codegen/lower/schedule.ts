@@ -2,15 +2,16 @@
 // runtime tables built by helper kernels, or dense) to the `num_key_tiles` / `key_tile` hooks
 // of codegen/HOOKS.md, behind a dispatch on (l, h). Backend neutral: both printers print
 // exactly these statements.
-import { add, max, mk, sub } from './build.ts';
+import { add, mk, sub } from './build.ts';
 import { dispatchSwitch, lowerDispatch } from './dispatch.ts';
 import { int, ref, type LBuffer, type LExpr, type LFunction, type LStmt } from './ir.ts';
+import { closedFormCount, closedFormTile, type KeyTileSegment } from './scheduleClosedForm.ts';
 
-/** Key tiles [lo, hi) of query tile `qt`, all FULL or all PARTIAL; lo, hi are int LExprs over ref('qt'). */
-export interface KeyTileSegment { lo: LExpr; hi: LExpr; full: boolean }
+export type { KeyTileSegment, TileFormula } from './scheduleClosedForm.ts';
 
 export type ClassSchedule =
-  | { kind: 'segments'; segments: KeyTileSegment[] }
+  /** Key-tile segments as arithmetic over qt (the analysis' closed form): no table. */
+  | { kind: 'closed_form'; segments: KeyTileSegment[] }
   /** Per query tile, the visited key tiles with FULL flags (CSR over query tiles). */
   | { kind: 'csr'; rows: { kt: number; full: boolean }[][] }
   /** Written at run time by a helper kernel into `buffer`: per (b, h, qt) a count and a row. */
@@ -74,15 +75,7 @@ function countBody(c: ClassSchedule, i: number, input: ScheduleInput, csr: { buf
       return [{ kind: 'return', value: sub(load(name, add(int(b + 1), qt)), load(name, add(int(b), qt))) }];
     }
     case 'runtime': return [{ kind: 'return', value: load(c.buffer.name, runtimeRow(c, input.numQueryTiles)) }];
-    case 'segments': {
-      let total: LExpr = int(0);
-      const stmts: LStmt[] = [];
-      c.segments.forEach((s, n) => {
-        stmts.push({ kind: 'let', name: `n${n}`, type: 'int', value: max(sub(s.hi, s.lo), int(0)) });
-        total = add(total, ref(`n${n}`, 'int'));
-      });
-      return [...stmts, { kind: 'return', value: total }];
-    }
+    case 'closed_form': return closedFormCount(c.segments, input.numKeyTiles);
   }
 }
 
@@ -100,28 +93,7 @@ function tileBody(c: ClassSchedule, i: number, input: ScheduleInput, csr: { buff
       return entry(load(name, add(add(int(b + input.numQueryTiles + 1), load(name, add(int(b), qt))), j)));
     }
     case 'runtime': return entry(load(c.buffer.name, add(add(runtimeRow(c, input.numQueryTiles), int(1)), j)));
-    case 'segments': {
-      const stmts: LStmt[] = [];
-      let jj: LExpr = j;
-      c.segments.forEach((s, n) => {
-        stmts.push(
-          { kind: 'let', name: `lo${n}`, type: 'int', value: s.lo },
-          { kind: 'let', name: `n${n}`, type: 'int', value: max(sub(s.hi, ref(`lo${n}`, 'int')), int(0)) },
-        );
-        if (n > 0) {
-          stmts.push({ kind: 'let', name: `j${n}`, type: 'int', value: jj });
-          jj = ref(`j${n}`, 'int');
-        }
-        stmts.push({
-          kind: 'if', cond: mk('lt', 'bool', jj, ref(`n${n}`, 'int')),
-          then: [{ kind: 'out', name: 'full', value: { kind: 'lit', type: 'bool', value: s.full } }, { kind: 'return', value: add(ref(`lo${n}`, 'int'), jj) }],
-          else: [],
-        });
-        jj = sub(jj, ref(`n${n}`, 'int'));
-      });
-      // unreachable for 0 <= j < num_key_tiles
-      return [...stmts, { kind: 'out', name: 'full', value: { kind: 'lit', type: 'bool', value: false } }, { kind: 'return', value: int(0) }];
-    }
+    case 'closed_form': return closedFormTile(c.segments, input.numKeyTiles);
   }
 }
 
