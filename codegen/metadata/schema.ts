@@ -98,6 +98,20 @@ export const WgslInfo = z.object({
   bindGroups: z.array(z.object({ group: z.number().int().nonnegative(), entries: z.array(WgslBinding) })),
   /** Byte offsets of the pattern uniform block's fields. */
   patternUniforms: z.array(z.object({ name: z.string(), offset: z.number().int(), type: z.enum(['i32', 'u32', 'f32']) })).default([]),
+  /**
+   * Runtime buffers (given inputs, lsh and top-k helper outputs) inside the merged storage
+   * arrays: the host places each at an offset of its choice (after the array's static data)
+   * and writes that offset and the batch stride (0 = broadcast) into the named uniforms.
+   */
+  runtimeBuffers: z.array(z.object({
+    buffer: z.string(),
+    /** Name of the group-1 storage array (`bindGroups[].entries[].name`) holding it. */
+    array: z.string(),
+    /** Elements per batch entry. */
+    length: z.number().int().positive(),
+    offsetUniform: z.string(),
+    batchStrideUniform: z.string(),
+  })).default([]),
 });
 
 export const Statistics = z.object({

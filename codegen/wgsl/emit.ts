@@ -125,6 +125,9 @@ export function emitWgsl(ir: IrProgram, p: LoweredPattern, opts: { headDims: num
         ],
       }],
       patternUniforms: (layout.uniforms.length ? layout.uniforms : ['unused_']).map((name, i) => ({ name, offset: i * 4, type: 'i32' as const })),
+      runtimeBuffers: p.buffers.filter((b) => b.batched).map((b) => ({
+        buffer: b.name, array: groupOf(b), length: b.length, offsetUniform: `${b.name}_off`, batchStrideUniform: `${b.name}_bstride`,
+      })),
     },
     statistics: opts.statistics,
     files: [],

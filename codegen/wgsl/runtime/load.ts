@@ -1,4 +1,4 @@
-// Node loader of the WGSL attention skeleton sources that sit beside this file.
+// Node loader of the WGSL attention skeleton sources and runtime helper shaders beside this file.
 import { readFileSync } from 'node:fs';
 import type { AttentionSkeletonSources } from './attention_fwd.ts';
 
@@ -12,4 +12,9 @@ export function loadAttentionSkeleton(): AttentionSkeletonSources {
     rowReduceSubgroup: read('row_reduce_subgroup.wgsl'),
     rowReduceWorkgroup: read('row_reduce_workgroup.wgsl'),
   };
+}
+
+/** The runtime helper shaders (lsh buckets, top-k key blocks) in helpers/. */
+export function loadPatternHelpers(): { lshBuckets: string; topkBlocks: string } {
+  return { lshBuckets: read('helpers/lsh_buckets.wgsl'), topkBlocks: read('helpers/topk_blocks.wgsl') };
 }
