@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compileToIr } from '../src/api.ts';
-import { renderMask } from '../src/cli/commands/mask.ts';
+import { renderMask } from '../src/cli/maskRender.ts';
 
 export interface Picture {
   /** The .attn source drawn (shown in the document above the picture). */

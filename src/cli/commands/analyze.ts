@@ -1,17 +1,14 @@
 // `attnc analyze FILE`: tile classes, schedules, statistics, coverage and reachability of a
 // pattern at concrete sizes, as a table, as JSON (the AnalysisReport schema), and as a picture
 // of the tile classes per schedule class (SVG, or PNG through pngjs). No compiler logic here.
+// The front end, the analysis and pngjs are imported when the command runs (fast CLI startup).
 import { writeFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { PNG } from 'pngjs';
-import { compileToIr } from '../../api.ts';
-import { hasErrors } from '../../diagnostics/diagnostic.ts';
-import { nodeReadFile } from '../../node.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import { isInternal, printDiagnostics, readSource } from '../io.ts';
 import { addSizeOptions, compileOverrides, type SizeOptions } from '../options.ts';
 import { defineCommand } from '../registry.ts';
-import { analyze, rasterize, tileMapsSvg, TILE_COLORS, type Analysis, type AnalysisReport, type ClassReport } from '../../analysis/index.ts';
+import type { Analysis, AnalysisReport, ClassReport } from '../../analysis/index.ts';
 
 interface AnalyzeCliOptions extends SizeOptions {
   tile: { bq: number; bk: number };
@@ -104,7 +101,8 @@ function f(x: { mul: number; add: number; div: number }): string {
   return x.div === 1 ? lin : `(${lin}) // ${x.div}`;
 }
 
-export function analysisPng(a: Analysis, maxSide = 256): Uint8Array {
+export async function analysisPng(a: Analysis, maxSide = 256): Promise<Uint8Array> {
+  const [{ PNG }, { rasterize, TILE_COLORS }] = await Promise.all([import('pngjs'), import('../../analysis/index.ts')]);
   const rasters = a.classes.map((c) => rasterize(c.classification.map, maxSide));
   const gap = 4;
   const width = rasters.reduce((s, r) => s + r.width + gap, gap);
@@ -134,7 +132,10 @@ defineCommand((program) => {
     .option('--json', 'print the report as JSON (docs/analysis.md)')
     .option('--svg <file>', 'write a picture of the tile classes per schedule class (SVG)')
     .option('--png <file>', 'write a picture of the tile classes per schedule class (PNG)')
-    .action((file: string, opts: AnalyzeCliOptions) => {
+    .action(async (file: string, opts: AnalyzeCliOptions) => {
+      const [{ compileToIr }, { nodeReadFile }, { hasErrors }, { analyze, tileMapsSvg }] = await Promise.all([
+        import('../../api.ts'), import('../../node.ts'), import('../../diagnostics/diagnostic.ts'), import('../../analysis/index.ts'),
+      ]);
       const source = readSource(file);
       const { ir, diagnostics, sources } = compileToIr(source, { file, readFile: nodeReadFile, ...compileOverrides(opts) });
       printDiagnostics(diagnostics, source, file, sources);
@@ -148,7 +149,7 @@ defineCommand((program) => {
         try { writeFileSync(path, data); } catch { throw new UsageError(`cannot write '${path}'`); }
       };
       if (opts.svg) write(opts.svg, tileMapsSvg(analysis.classes.map((c) => ({ label: `#${c.id} ${heads(report.classes[c.id]!)}`, map: c.classification.map }))));
-      if (opts.png) write(opts.png, analysisPng(analysis));
+      if (opts.png) write(opts.png, await analysisPng(analysis));
       process.exitCode = report.diagnostics.some((d) => d.severity === 'error') ? EXIT.diagnostics : EXIT.ok;
     });
 });

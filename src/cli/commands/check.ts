@@ -1,7 +1,4 @@
 // attnc check FILE...: print diagnostics; exit 1 when any file has errors.
-import { compileToIr } from '../../api.ts';
-import { nodeReadFile } from '../../node.ts';
-import { hasErrors } from '../../diagnostics/diagnostic.ts';
 import { defineCommand } from '../registry.ts';
 import { addSizeOptions, compileOverrides, type SizeOptions } from '../options.ts';
 import { isInternal, printDiagnostics, readSource } from '../io.ts';
@@ -13,7 +10,11 @@ defineCommand((program) => {
       .command('check')
       .description('check .attn files and print their diagnostics')
       .argument('<files...>', '.attn files'),
-  ).action((files: string[], opts: SizeOptions) => {
+  ).action(async (files: string[], opts: SizeOptions) => {
+    // the front end is loaded when the command runs: the other commands start without it
+    const [{ compileToIr }, { nodeReadFile }, { hasErrors }] = await Promise.all([
+      import('../../api.ts'), import('../../node.ts'), import('../../diagnostics/diagnostic.ts'),
+    ]);
     let code: number = EXIT.ok;
     for (const file of files) {
       const source = readSource(file);

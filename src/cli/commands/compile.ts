@@ -1,13 +1,12 @@
 // `attnc compile FILE --target cuda|wgsl|flex -o DIR`: front end -> analysis schedule ->
 // codegen, then writes the emitted files, copies the skeleton / loader assets beside them and
-// prints a short summary. All compiler logic lives in src/api.ts and codegen/index.ts.
+// prints a short summary. All compiler logic lives in src/api.ts and codegen/index.ts (imported
+// when the command runs, so other commands start without loading the code generators).
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compile, defaultTile, type CompileResult, type Target } from '../../../codegen/index.ts';
-import { scheduleFromAnalysis } from '../../../codegen/lower/fromAnalysis.ts';
-import { compileToIr } from '../../api.ts';
-import { nodeReadFile } from '../../node.ts';
+import type { CompileResult, Target } from '../../../codegen/index.ts';
+import type { Tile } from '../../../codegen/lower/pattern.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import { isInternal, printDiagnostics, readSource } from '../io.ts';
 import { addSizeOptions, compileOverrides, type SizeOptions } from '../options.ts';
@@ -32,17 +31,17 @@ export function writeCompileResult(result: CompileResult, outDir: string): strin
   return out;
 }
 
-export function runCompile(file: string, opts: CompileCliOptions): number {
+export async function runCompile(file: string, opts: CompileCliOptions): Promise<number> {
   const target = (opts.target ?? 'cuda') as Target;
   if (!['cuda', 'wgsl', 'flex'].includes(target)) throw new UsageError('--target must be cuda, wgsl or flex');
   if (!opts.output) throw new UsageError('-o DIR is required');
-  let tile = defaultTile(target);
+  let tile: Tile | undefined;
   if (opts.tile) {
     const m = /^(\d+)x(\d+)$/.exec(opts.tile);
     if (!m) throw new UsageError('--tile expects BQxBK, e.g. 128x64');
     tile = { blockM: Number(m[1]), blockN: Number(m[2]) };
   }
-  if (target === 'cuda' && (tile.blockM !== 128 || ![64, 128].includes(tile.blockN))) {
+  if (tile && target === 'cuda' && (tile.blockM !== 128 || ![64, 128].includes(tile.blockN))) {
     throw new UsageError('the CUDA kernels use 128-row query tiles and 64- or 128-wide key tiles (--tile 128x64 or 128x128)');
   }
   const dtypes = opts.dtype ? [opts.dtype as 'bf16' | 'fp16'] : undefined;
@@ -50,15 +49,20 @@ export function runCompile(file: string, opts: CompileCliOptions): number {
   const headDim = opts.headDim === undefined ? undefined : Number(opts.headDim);
   if (target === 'cuda' && headDim !== undefined && ![64, 128].includes(headDim)) throw new UsageError('--head-dim must be 64 or 128');
 
+  const [{ compileToIr }, { nodeReadFile }, { compile }, { analysedCompileOptions }, { describeScheduleKinds }] = await Promise.all([
+    import('../../api.ts'), import('../../node.ts'), import('../../../codegen/index.ts'), import('../../../codegen/tileChoice.ts'),
+    import('../../../codegen/lower/fromAnalysis.ts'),
+  ]);
   const source = readSource(file);
   const { ir, diagnostics, sources } = compileToIr(source, { file, readFile: nodeReadFile, ...compileOverrides(opts) });
   printDiagnostics(diagnostics, source, file, sources);
   if (!ir) return isInternal(diagnostics) ? EXIT.internal : EXIT.diagnostics;
 
   const summary = source.split('\n').filter((l) => /^\s*(mask|score|layers|heads|otherwise)\b/.test(l)).slice(0, 12);
-  const analysed = scheduleFromAnalysis(ir, ir.sizes, tile);
+  const plan = analysedCompileOptions(ir, target, { tile });
+  const analysed = plan.analysed;
   const result = compile(ir, {
-    target, tile, dtypes, headDims: headDim ? [headDim] : undefined, sourceSummary: summary,
+    target, tile: plan.tile, dtypes, headDims: headDim ? [headDim] : undefined, sourceSummary: summary,
     schedule: analysed?.schedule, statistics: analysed?.statistics,
   });
   const out = writeCompileResult(result, opts.output);
@@ -66,8 +70,9 @@ export function runCompile(file: string, opts: CompileCliOptions): number {
   const st = m.statistics;
   process.stdout.write(
     `${m.pattern}: ${target} -> ${out} (${result.files.length + result.assets.length} files)\n` +
-    `  sizes Nq=${m.sizes.Nq} Nk=${m.sizes.Nk} H=${m.sizes.H} Hkv=${m.sizes.Hkv} L=${m.sizes.L}; tile ${m.tile.blockM}x${m.tile.blockN}\n` +
-    (st ? `  schedule: ${st.scheduleKinds.join(', ')}; ${st.classes} class(es); visited tiles ${st.tiles.full} full + ${st.tiles.partial} partial (density ${(st.density * 100).toFixed(1)}%)\n` : '  schedule: dense (no analysis)\n') +
+    `  sizes Nq=${m.sizes.Nq} Nk=${m.sizes.Nk} H=${m.sizes.H} Hkv=${m.sizes.Hkv} L=${m.sizes.L}; tile ${m.tile.blockM}x${m.tile.blockN}` +
+    `${plan.choice ? ` (chosen: ${plan.choice.reason})` : opts.tile ? ' (--tile)' : ' (default)'}\n` +
+    (st && analysed ? `  schedule: ${describeScheduleKinds(analysed)}; ${st.classes} class(es); visited tiles ${st.tiles.full} full + ${st.tiles.partial} partial (density ${(st.density * 100).toFixed(1)}%)\n` : '  schedule: dense (no analysis)\n') +
     (m.kernels.length ? `  kernels: ${[...new Set(m.kernels.map((k) => k.name))].join(', ')}\n` : '') +
     (m.inputs.length ? `  runtime inputs: ${m.inputs.map((i) => `${i.name}${i.source !== 'given' ? ` (${i.source})` : ''}`).join(', ')}\n` : ''),
   );
@@ -85,7 +90,7 @@ defineCommand((program) => {
       .option('--tile <BQxBK>', 'tile shape, e.g. 128x64')
       .option('--dtype <dtype>', 'bf16 | fp16 (default: both)')
       .option('--head-dim <d>', '64 | 128 (default: both)'),
-  ).action((file: string, opts: CompileCliOptions) => {
-    process.exitCode = runCompile(file, opts);
+  ).action(async (file: string, opts: CompileCliOptions) => {
+    process.exitCode = await runCompile(file, opts);
   });
 });

@@ -1,6 +1,5 @@
 // attnc fmt [--write|--check] FILE: print (or rewrite) the canonical formatting.
 import { writeFileSync } from 'node:fs';
-import { formatSource } from '../../api.ts';
 import { defineCommand } from '../registry.ts';
 import { isInternal, printDiagnostics, readSource } from '../io.ts';
 import { EXIT } from '../exit.ts';
@@ -12,7 +11,8 @@ defineCommand((program) => {
     .argument('<file>', '.attn file')
     .option('-w, --write', 'rewrite the file in place')
     .option('--check', 'exit 1 if the file is not formatted')
-    .action((file: string, opts: { write?: boolean; check?: boolean }) => {
+    .action(async (file: string, opts: { write?: boolean; check?: boolean }) => {
+      const { formatSource } = await import('../../api.ts'); // loaded when the command runs: fast startup
       const source = readSource(file);
       const { text, diagnostics } = formatSource(source, { file });
       printDiagnostics(diagnostics, source, file);
