@@ -16,6 +16,8 @@ export { irDependsOnRuntime, splitRuntime, staticEnvelopes, runtimeFlags } from 
 export { formatIr, formatIrExpr } from './ir/print.ts';
 export { IrBuilder } from './ir/builder.ts';
 export { KEYWORDS, BUILTIN_FUNCTIONS, BUILTIN_MASKS } from '../grammar/tokens.ts';
+export type { RunPatternOptions, RunPatternReport } from './webgpu/runPattern.ts';
+export const runPattern: typeof import('./webgpu/runPattern.ts').runPattern = async (...a) => (await import('./webgpu/runPattern.ts')).runPattern(...a);
 
 export interface CompileOptions {
   /** Path of the source (diagnostics, import resolution, the IR's name). */

@@ -10,6 +10,7 @@ import './commands/compile.ts';
 import './commands/mask.ts';
 import './commands/analyze.ts';
 import './commands/playground.ts';
+import './commands/run.ts';
 
 const HELP_FOOTER = `
 Examples:
