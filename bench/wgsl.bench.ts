@@ -1,0 +1,65 @@
+// Sparse patterns vs the same compiler's dense causal kernel, emitted WGSL executed on WebGPU
+// (lavapipe by default). Not a vitest file; run with
+//   npx tsx bench/wgsl.bench.ts [--n 4096] [--heads 1] [--dim 64] [--runs 3] [--adapter software|auto] [pattern ...]
+// Prints a markdown table: median time per run (timestamp queries), speed-up over dense causal,
+// and the tile densities (visited tiles / all tiles) that bound it.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chooseVariant } from '../codegen/wgsl/runtime/attention_fwd.ts';
+import { loadAttentionSkeleton, loadPatternHelpers } from '../codegen/wgsl/runtime/load.ts';
+import { compileToIr } from '../src/api.ts';
+import { nodeReadFile } from '../src/node.ts';
+import { randomQkv } from '../src/reference/inputs.ts';
+import { withNodeGpu, type NodeAdapter } from '../src/webgpu/node.ts';
+import { buildPatternPlan } from '../src/webgpu/pattern.ts';
+import { runPlan } from '../src/webgpu/run.ts';
+import { compileForRun } from '../src/webgpu/runPattern.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    n: { type: 'string', default: '4096' },
+    heads: { type: 'string', default: '1' },
+    dim: { type: 'string', default: '64' },
+    runs: { type: 'string', default: '3' },
+    adapter: { type: 'string', default: 'software' },
+  },
+});
+const N = Number(values.n), H = Number(values.heads), D = Number(values.dim), runs = Number(values.runs);
+const names = positionals.length ? positionals : ['sliding_window', 's2_attention', 'bigbird', 'streaming_llm'];
+const PATTERNS = resolve(import.meta.dirname, '../patterns');
+const sources = { attention: loadAttentionSkeleton(), helpers: loadPatternHelpers() };
+
+function load(name: string) {
+  const file = join(PATTERNS, `${name}.attn`);
+  const { ir, diagnostics } = compileToIr(readFileSync(file, 'utf8'), { file, readFile: nodeReadFile, sizes: { Nq: N, Nk: N, H, Hkv: H, L: 1 } });
+  if (!ir) throw new Error(`${name}: ${diagnostics.map((d) => d.message).join('; ')}`);
+  return compileForRun(ir, D);
+}
+
+await withNodeGpu({ adapter: values.adapter as NodeAdapter }, async (session) => {
+  const variant = chooseVariant(session.capabilities, 'f32');
+  console.log(`adapter: ${session.adapterName} (${session.adapterKind}); B=1 H=${H} N=${N} D=${D} f32, ` +
+    `${variant.subgroups ? 'subgroup' : 'workgroup'} row reduction; median of ${runs} timed runs`);
+  const qkv = randomQkv({ Nq: N, Nk: N, H, Hkv: H }, D, 1, 1);
+  const q = Float32Array.from(qkv.q), k = Float32Array.from(qkv.k), v = Float32Array.from(qkv.v);
+  const time = async (c: ReturnType<typeof load>) => {
+    const built = buildPatternPlan(sources, { compiled: c.wgsl, headDim: D, batch: 1, layer: 0, variant, q, k, v });
+    const r = await runPlan(session, built.plan, { timedRuns: runs });
+    return r.timing!;
+  };
+  const dense = load('causal');
+  const denseTiming = await time(dense);
+  const rows = [`| causal (dense) | ${(dense.density! * 100).toFixed(1)}% | ${denseTiming.medianMs.toFixed(1)} | 1.00 | ${(1 / dense.density!).toFixed(2)} | 1.00 |`];
+  for (const name of names) {
+    const c = load(name);
+    const t = await time(c);
+    const d = c.density!;
+    rows.push(`| ${name} | ${(d * 100).toFixed(1)}% | ${t.medianMs.toFixed(1)} | ${(denseTiming.medianMs / t.medianMs).toFixed(2)} | ${(1 / d).toFixed(2)} | ${(dense.density! / d).toFixed(2)} |`);
+    console.error(`${name}: ${t.medianMs.toFixed(1)} ms (${t.method})`);
+  }
+  console.log('| pattern | density (tiles) | median ms | speed-up vs causal | 1/density | causal density / density |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const r of rows) console.log(r);
+});
