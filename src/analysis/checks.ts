@@ -95,6 +95,32 @@ class Bits {
     }
     return changed !== 0;
   }
+  /** Rows of this set with every bit 0..n-1 set (computed on demand by markAllRows). */
+  allRows: Uint8Array | null = null;
+  /** Record which rows have every bit set (a row OR-ed from such a row becomes full at once). */
+  markAllRows(): Uint8Array {
+    const w = this.words, d = this.data, n = this.n;
+    const out = new Uint8Array(n);
+    const fullWords = n >>> 5, tail = n & 31, tailMask = tail ? (2 ** tail - 1) >>> 0 : 0;
+    for (let r = 0; r < n; r++) {
+      const o = r * w;
+      let ok = true;
+      for (let i = 0; i < fullWords; i++) if (d[o + i] !== 0xffffffff) { ok = false; break; }
+      if (ok && tail && (d[o + fullWords]! >>> 0) !== tailMask) ok = false;
+      out[r] = ok ? 1 : 0;
+    }
+    this.allRows = out;
+    return out;
+  }
+  /** Set every bit 0..n-1 of row r; true when something changed. */
+  fillRow(r: number): boolean {
+    const w = this.words, d = this.data, n = this.n;
+    const fullWords = n >>> 5, tail = n & 31, tailMask = tail ? (2 ** tail - 1) | 0 : 0;
+    let changed = false;
+    for (let i = 0; i < fullWords; i++) if (d[r * w + i] !== 0xffffffff) { d[r * w + i] = 0xffffffff; changed = true; }
+    if (tail && d[r * w + fullWords] !== (tailMask >>> 0)) { d[r * w + fullWords] = tailMask; changed = true; }
+    return changed;
+  }
   /** Bits 0..r of row r all set. */
   rowComplete(r: number): boolean {
     const w = this.words, d = this.data;
@@ -136,6 +162,25 @@ function layerEdges(ctx: AnalysisContext, u: LayerUnion): LayerEdges {
   for (let m = 0; m < nkb; m++) needed[m] = Math.floor((Math.min(Nk, m * G + G) - 1) / bk) - Math.floor((m * G) / bk) + 1;
   const touched: number[] = [];
   for (let b = 0; b < nb; b++) {
+    if (bk === G) {
+      // key tiles are the position blocks: the edges are the row's tiles, in order
+      let nAny = 0, nFull = 0;
+      for (let i = um.rowPtr[b]!; i < um.rowPtr[b + 1]!; i++) {
+        const n = um.kt1[i]! - um.kt0[i]!;
+        nAny += n;
+        if (um.code[i] === 1) nFull += n;
+      }
+      const a = new Int32Array(nAny), f = new Int32Array(nFull);
+      let pa = 0, pf = 0;
+      for (let i = um.rowPtr[b]!; i < um.rowPtr[b + 1]!; i++) {
+        const isFull = um.code[i] === 1;
+        for (let t = um.kt0[i]!; t < um.kt1[i]!; t++) { a[pa++] = t; if (isFull) f[pf++] = t; }
+      }
+      full.push(f);
+      any.push(a);
+      diag[b] = b < gm.nkt && tileAt(gm, b, b) !== 0 ? 0 : 1;
+      continue;
+    }
     touched.length = 0;
     for (let i = um.rowPtr[b]!; i < um.rowPtr[b + 1]!; i++) {
       const isFull = um.code[i] === 1;
@@ -174,7 +219,7 @@ export function reachabilityReport(ctx: AnalysisContext, unions: LayerUnion[], L
   const edges = unions.map((u) => layerEdges(ctx, u));
   // causal-shaped layers (no edge to a later block): a row's bits above its own block are never
   // needed, so complete rows are final and only words up to the diagonal are relayed
-  const causalShaped = edges.every((e) => e.any.every((ms, b) => ms.every((m) => m <= b)));
+  const causalShaped = edges.every((e) => e.any.every((ms, b) => ms.length === 0 || ms[ms.length - 1]! <= b)); // edge lists are ascending
   if (causalShaped) {
     const fast = intervalReach(edges, nb, maxLayers);
     if (fast) {
@@ -199,10 +244,16 @@ export function reachabilityReport(ctx: AnalysisContext, unions: LayerUnion[], L
     const nu = under.copy(), no = overDone < 0 ? over.copy() : over;
     const first = layer === 1; // nothing to relay yet: only direct edges
     let uChanged = false, oChanged = false;
+    // rows already holding every block: relaying one of them fills the target row at once
+    // (only when whole rows are relayed; causal-shaped relays stop at the diagonal word)
+    const uAll = first || causalShaped ? null : under.markAllRows();
+    const oAll = first || causalShaped || overDone >= 0 ? null : over.markAllRows();
     for (let b = 0; b < nb; b++) {
       if (!complete[b]) {
         const upto = causalShaped ? (b >>> 5) + 1 : nu.words;
-        for (const m of e.full[b]!) {
+        let filled = false;
+        if (uAll) for (const m of e.full[b]!) if (uAll[m]) { if (nu.fillRow(b)) uChanged = true; filled = true; break; }
+        if (!filled) for (const m of e.full[b]!) {
           if (!nu.has(b, m)) { nu.set(b, m); uChanged = true; }
           if (!first && nu.orRow(b, under, m, upto)) uChanged = true;
         }
@@ -211,7 +262,9 @@ export function reachabilityReport(ctx: AnalysisContext, unions: LayerUnion[], L
       }
       if (overDone < 0) {
         const upto = causalShaped ? (b >>> 5) + 1 : no.words;
-        for (const m of e.any[b]!) {
+        let filled = false;
+        if (oAll) for (const m of e.any[b]!) if (oAll[m]) { if (no.fillRow(b)) oChanged = true; filled = true; break; }
+        if (!filled) for (const m of e.any[b]!) {
           if (!no.has(b, m)) { no.set(b, m); oChanged = true; }
           if (!first && no.orRow(b, over, m, upto)) oChanged = true;
         }

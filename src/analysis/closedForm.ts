@@ -33,24 +33,25 @@ interface RowSeg { kind: 0 | 1; start: number; last: number; step: number }
 
 /** Segments of one row: kind 1 = FULL, 0 = PARTIAL (every non-FULL non-empty class). */
 function rowSegments(m: TileMap, x: number): RowSeg[] {
-  const runs: Array<[number, number, 0 | 1]> = [];
+  // runs of one kind as parallel arrays (reused scratch: no tuple per run)
+  const ra = runA, rb = runB, rk = runK;
+  let nr = 0;
   for (let i = m.rowPtr[x]!; i < m.rowPtr[x + 1]!; i++) {
     const kind = m.code[i] === 1 ? 1 : 0;
-    const last = runs[runs.length - 1];
-    if (last && last[1] === m.kt0[i] && last[2] === kind) last[1] = m.kt1[i]!;
-    else runs.push([m.kt0[i]!, m.kt1[i]!, kind]);
+    if (nr && rb[nr - 1] === m.kt0[i] && rk[nr - 1] === kind) rb[nr - 1] = m.kt1[i]!;
+    else { ra[nr] = m.kt0[i]!; rb[nr] = m.kt1[i]!; rk[nr] = kind; nr++; }
   }
   const segs: RowSeg[] = [];
-  for (let i = 0; i < runs.length;) {
-    const [a, b, kind] = runs[i]!;
+  for (let i = 0; i < nr;) {
+    const a = ra[i]!, b = rb[i]!, kind = rk[i]! as 0 | 1;
     // strided single tiles: at least 3 of one kind with one gap; a longer run starting on the
     // progression gives it its first tile (so the progression's end does not depend on what follows)
-    if (b - a === 1 && i + 2 < runs.length) {
-      const gap = runs[i + 1]![0] - a;
+    if (b - a === 1 && i + 2 < nr) {
+      const gap = ra[i + 1]! - a;
       let j = i + 1, last = a;
-      while (j < runs.length && runs[j]![2] === kind && runs[j]![0] - last === gap) {
-        last = runs[j]![0];
-        if (runs[j]![1] - runs[j]![0] > 1) { runs[j] = [runs[j]![0] + 1, runs[j]![1], kind]; break; }
+      while (j < nr && rk[j] === kind && ra[j]! - last === gap) {
+        last = ra[j]!;
+        if (rb[j]! - ra[j]! > 1) { ra[j] = ra[j]! + 1; break; }
         j++;
       }
       if ((last - a) / gap >= 2 && gap >= 2) {
@@ -64,6 +65,7 @@ function rowSegments(m: TileMap, x: number): RowSeg[] {
   }
   return segs;
 }
+const runA: number[] = [], runB: number[] = [], runK: number[] = [];
 
 interface Point { x: number; lo: number; hi: number }
 
@@ -111,7 +113,8 @@ export function fitClosedForm(m: TileMap, orientation: Orientation): FitResult {
   for (let x = 0; x < rows; x++) {
     const segs = rowSegments(m, x);
     perRow.push(segs);
-    const sig = segs.map((s) => `${s.kind}:${s.step}`).join(',');
+    let sig = '';
+    for (let i = 0; i < segs.length; i++) sig += (i ? ',' : '') + segs[i]!.kind + ':' + segs[i]!.step;
     sigOf.push(sig);
     sigCount.set(sig, (sigCount.get(sig) ?? 0) + 1);
   }

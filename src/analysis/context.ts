@@ -16,6 +16,8 @@ export interface ContextOptions {
   tileBudget?: number;
   /** Rectangle evaluations allowed for refinement in one classification. */
   totalBudget?: number;
+  /** Random-block indexes to share (another context over the same Nq, Nk: the draws do not depend on the tile). */
+  randomIndexes?: Map<string, RandomBlocksIndex>;
 }
 
 export class AnalysisContext {
@@ -27,6 +29,8 @@ export class AnalysisContext {
   readonly totalBudget: number;
   private readonly programs = new Map<number, Program>();
   private readonly randoms = new WeakMap<ANode, RandomBlocksIndex>();
+  /** Random-block indexes by shape and seeds (shared with contexts made with `randomIndexes`). */
+  readonly randomIndexes: Map<string, RandomBlocksIndex>;
   /** Per one-variable leaf: its exact element profile and per-tile summary. */
   readonly kProfiles = new Map<number, Profile>();
   readonly qProfiles = new Map<number, Profile>();
@@ -47,6 +51,7 @@ export class AnalysisContext {
     this.nkt = ceilDiv(Nk, tile.bk);
     this.tileBudget = opts.tileBudget ?? 4096;
     this.totalBudget = opts.totalBudget ?? 4_000_000;
+    this.randomIndexes = opts.randomIndexes ?? new Map();
     this.env = { pool: this.pool, Nq, Nk, random: (n) => this.randomIndex(n) };
   }
 
@@ -68,12 +73,18 @@ export class AnalysisContext {
   randomIndex(n: Extract<ANode, { kind: 'random' }>): RandomBlocksIndex {
     let idx = this.randoms.get(n);
     if (!idx) {
+      const key = `${n.r},${n.block},${n.causal},${n.seeds.join('+')}`;
+      idx = this.randomIndexes.get(key);
+    }
+    if (!idx) {
+      const key = `${n.r},${n.block},${n.causal},${n.seeds.join('+')}`;
       const parts = n.seeds.length > 1
         ? n.seeds.map((seed) => this.randomIndex(this.pool.nodes[this.pool.intern({ ...n, seeds: [seed] })] as typeof n))
         : [];
       idx = new RandomBlocksIndex({ r: n.r, block: n.block, seeds: n.seeds, causal: n.causal }, this.Nq, this.Nk, parts);
-      this.randoms.set(n, idx);
+      this.randomIndexes.set(key, idx);
     }
+    if (this.randoms.get(n) !== idx) this.randoms.set(n, idx);
     return idx;
   }
 

@@ -18,7 +18,12 @@ type Part =
   | { kind: 'k'; id: number }
   | { kind: 'q'; id: number };
 
-export interface CountPlan { rows: Part[]; inner: Part | null }
+export interface CountPlan {
+  rows: Part[];
+  inner: Part | null;
+  /** Counts by rectangle: heads that differ only in a substituted leaf count the same pieces. */
+  memo?: Map<string, number>;
+}
 
 /** `(affine) % m` compared with a constant, as residues in [lo, hi] (neg: outside). */
 export function modLeaf(ctx: AnalysisContext, id: number): ModLeaf | null {
@@ -95,6 +100,15 @@ export function countPlan(ctx: AnalysisContext, root: number): CountPlan | null 
 
 /** Allowed elements of the plan over the rectangle, row by row. */
 export function countRows(ctx: AnalysisContext, plan: CountPlan, q0: number, q1: number, k0: number, k1: number): number {
+  if (q1 - q0 < 8) return countRowsNow(ctx, plan, q0, q1, k0, k1);
+  const memo = plan.memo ?? (plan.memo = new Map());
+  const key = `${q0},${q1},${k0},${k1}`;
+  let n = memo.get(key);
+  if (n === undefined) { n = countRowsNow(ctx, plan, q0, q1, k0, k1); memo.set(key, n); }
+  return n;
+}
+
+function countRowsNow(ctx: AnalysisContext, plan: CountPlan, q0: number, q1: number, k0: number, k1: number): number {
   let total = 0;
   const inner = plan.inner;
   const kProf = inner?.kind === 'k' ? profileOf(ctx, inner.id, 'k') : null;

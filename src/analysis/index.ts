@@ -143,7 +143,7 @@ export function analyze(ir: IrProgram, opts: AnalyzeOptions): Analysis {
     const loose = reachability.verdict === 'unknown' || (reachability.verdict === 'reachable' && reachability.layersNeeded! > L
       && reachability.layersNeeded! > 2 * (reachability.lowerBound ?? 0));
     if (loose && Math.max(opts.tile.bq, opts.tile.bk) > g && Nq === Nk) {
-      const fine = new AnalysisContext(Nq, Nk, { bq: g, bk: g }, { tileBudget: opts.tileBudget, totalBudget: opts.totalBudget });
+      const fine = new AnalysisContext(Nq, Nk, { bq: g, bk: g }, { tileBudget: opts.tileBudget, totalBudget: opts.totalBudget, randomIndexes: ctx.randomIndexes });
       const fineRoots: number[][] = Array.from({ length: L }, () => []);
       for (const rule of ir.rules) {
         for (const l of rule.layers) for (const h of rule.heads) {

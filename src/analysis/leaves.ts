@@ -244,6 +244,8 @@ function affineRow(
   push(pd, nkt, F);
 }
 
+let hitScratch = new Float64Array(1024);
+
 /** A random_blocks leaf on one row: T where every (query block, key block) pair of the tile is chosen. */
 function randomRow(ctx: AnalysisContext, id: number, q0: number, q1: number): number[] {
   const node = ctx.pool.nodes[id]!;
@@ -252,8 +254,9 @@ function randomRow(ctx: AnalysisContext, id: number, q0: number, q1: number): nu
   const bs = node.block, bk = ctx.tile.bk, nkt = ctx.nkt, Nk = ctx.Nk;
   const qb0 = Math.floor(q0 / bs), qb1 = Math.floor(q1 / bs);
   const nq = qb1 - qb0 + 1;
-  // (tile, allowed elements of one chosen block pair in it), packed as tile * 2^24 + elements
-  const hit: number[] = [];
+  // (tile, allowed elements of one chosen block pair in it), packed as tile * 2^24 + elements,
+  // in a reused scratch buffer sorted natively (numeric typed-array sort, no comparator)
+  let nHit = 0;
   for (let qb = qb0; qb <= qb1; qb++) {
     const rowsIn = Math.min(q1, qb * bs + bs - 1) - Math.max(q0, qb * bs) + 1;
     const chosen = idx.chosen(qb);
@@ -263,17 +266,18 @@ function randomRow(ctx: AnalysisContext, id: number, q0: number, q1: number): nu
       const t0 = Math.floor((kb * bs) / bk), t1 = Math.floor((kEnd - 1) / bk);
       for (let t = t0; t <= t1; t++) {
         const cols = Math.min(kEnd, t * bk + bk) - Math.max(kb * bs, t * bk);
-        hit.push(t * 16777216 + rowsIn * cols);
+        if (nHit === hitScratch.length) { const g = new Float64Array(hitScratch.length * 2); g.set(hitScratch); hitScratch = g; }
+        hitScratch[nHit++] = t * 16777216 + rowsIn * cols;
       }
     }
   }
-  hit.sort((x, y) => x - y);
+  const sorted = hitScratch.subarray(0, nHit).sort();
   const out: number[] = [];
   let pos = 0;
-  for (let i = 0; i < hit.length;) {
-    const t = Math.floor(hit[i]! / 16777216);
+  for (let i = 0; i < sorted.length;) {
+    const t = Math.floor(sorted[i]! / 16777216);
     let j = i, count = 0;
-    while (j < hit.length && Math.floor(hit[j]! / 16777216) === t) { count += hit[j]! % 16777216; j++; }
+    while (j < sorted.length && Math.floor(sorted[j]! / 16777216) === t) { count += sorted[j]! % 16777216; j++; }
     if (t > pos) out.push(pos, t, F, NaN);
     // key blocks overlapping tile t
     const kbs = Math.floor((Math.min(Nk, t * bk + bk) - 1) / bs) - Math.floor((t * bk) / bs) + 1;

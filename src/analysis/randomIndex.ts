@@ -34,13 +34,24 @@ export class RandomBlocksIndex {
     let l = this.lists[qb];
     if (!l) {
       const { r, block, causal } = this.spec;
-      const all: number[] = [];
-      if (this.parts.length) for (const p of this.parts) { const c = p.chosen(qb); for (let i = 0; i < c.length; i++) all.push(c[i]!); }
-      else for (const seed of this.spec.seeds) all.push(...randomBlocksChosen({ r, block, seed, causal }, qb, this.Nk));
-      const sorted = Int32Array.from(all).sort();
+      let all: Int32Array;
+      if (this.parts.length) {
+        let n = 0;
+        for (const p of this.parts) n += p.chosen(qb).length;
+        all = new Int32Array(n);
+        n = 0;
+        for (const p of this.parts) { const c = p.chosen(qb); all.set(c, n); n += c.length; }
+      } else if (this.spec.seeds.length === 1) {
+        all = Int32Array.from(randomBlocksChosen({ r, block, seed: this.spec.seeds[0]!, causal }, qb, this.Nk));
+      } else {
+        const xs: number[] = [];
+        for (const seed of this.spec.seeds) for (const kb of randomBlocksChosen({ r, block, seed, causal }, qb, this.Nk)) xs.push(kb);
+        all = Int32Array.from(xs);
+      }
+      all.sort();
       let n = 0;
-      for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[n++] = sorted[i]!;
-      l = sorted.slice(0, n);
+      for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[n - 1]) all[n++] = all[i]!;
+      l = n === all.length ? all : all.slice(0, n);
       this.lists[qb] = l;
     }
     return l;

@@ -19,14 +19,17 @@ export interface TileMap {
 
 export class TileMapBuilder {
   private n = 0;
-  private kt0 = new Int32Array(1024);
-  private kt1 = new Int32Array(1024);
-  private code = new Uint8Array(1024);
+  private kt0: Int32Array;
+  private kt1: Int32Array;
+  private code: Uint8Array;
   private readonly rowPtr: Int32Array;
   private row = 0;
 
-  constructor(readonly nqt: number, readonly nkt: number) {
+  /** `capacity`: expected number of runs (the arrays grow past it when needed). */
+  constructor(readonly nqt: number, readonly nkt: number, capacity = 1024) {
     this.rowPtr = new Int32Array(nqt + 1);
+    const cap = Math.max(16, capacity);
+    this.kt0 = new Int32Array(cap); this.kt1 = new Int32Array(cap); this.code = new Uint8Array(cap);
   }
 
   /** Start query tile `qt` (rows must be started in order). */
@@ -92,7 +95,7 @@ export function transposeTileMap(m: TileMap): TileMap {
       for (let kt = m.kt0[i]!; kt < m.kt1[i]!; kt++) { const p = fill[kt]!++; qts[p] = qt; codes[p] = c; }
     }
   }
-  const b = new TileMapBuilder(m.nkt, m.nqt);
+  const b = new TileMapBuilder(m.nkt, m.nqt, cnt[m.nkt]! + 1);
   for (let kt = 0; kt < m.nkt; kt++) {
     b.startRow(kt);
     for (let p = cnt[kt]!; p < cnt[kt + 1]!; p++) b.add(qts[p]!, qts[p]! + 1, codes[p]!);
