@@ -2,7 +2,7 @@
 // tiles, for causal, sliding window, S2 and BigBird from patterns/. Reports wall and CPU time
 // of `analyze` (classification, schedules, transposed schedules, coverage and reachability),
 // best and median of several runs after a warm-up, and the machine's load average.
-// Run: npx tsx bench/analysis.ts [--runs 5] [--seq 131072] [--heads 32] [--tile 128x128]
+// Run: npx tsx bench/analysis.ts [--runs 5] [--seq 131072] [--heads 32] [--tile 128x128] [--only s2_attention,bigbird]
 import { readFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
