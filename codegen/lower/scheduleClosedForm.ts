@@ -38,9 +38,10 @@ function segmentLets(segments: KeyTileSegment[], cols: number): LStmt[] {
     stmts.push({ kind: 'let', name: `n${i}`, type: 'int', value: max(count, int(0)) });
     if (!segments.slice(i + 1).some((t) => t.step === 1)) return;
     // one past the last tile of segment i (strided segments may end before an earlier one)
-    const last = add(add(v(`a${i}`), mul(sub(v(`n${i}`), int(1)), int(s.step))), int(1));
-    const end = i === 0 ? last : max(prev, last);
-    stmts.push({ kind: 'let', name: `p${i + 1}`, type: 'int', value: i === 0 ? mk('select', 'int', mk('gt', 'bool', v('n0'), int(0)), end, int(0)) : mk('select', 'int', mk('gt', 'bool', v(`n${i}`), int(0)), end, prev) });
+    // (a step-1 segment starts at or after `prev`, so its end a + n needs no max)
+    const last = s.step === 1 ? add(v(`a${i}`), v(`n${i}`)) : add(add(v(`a${i}`), mul(sub(v(`n${i}`), int(1)), int(s.step))), int(1));
+    const end = i === 0 || s.step === 1 ? last : max(prev, last);
+    stmts.push({ kind: 'let', name: `p${i + 1}`, type: 'int', value: mk('select', 'int', mk('gt', 'bool', v(`n${i}`), int(0)), end, prev) });
     prev = v(`p${i + 1}`);
   });
   return stmts;
