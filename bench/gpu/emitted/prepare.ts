@@ -40,11 +40,11 @@ interface CheckCase {
 /** Check cases: every pattern at an odd length, plus a few extra shapes where they matter. */
 function checkCases(patterns: string[]): CheckCase[] {
   const cases: CheckCase[] = patterns.map((p) => ({
-    pattern: p, tag: 'n523', Nq: 523, heads: 2, B: 1, D: 128, dtype: 'bf16',
+    pattern: p, tag: 'n389', Nq: 389, heads: 2, B: 1, D: 128, dtype: 'bf16',
     ...(p === 'chunked_prefill' ? { kvSeq: 1100 } : {}),
   }));
-  cases.push({ pattern: 'causal', tag: 'fp16_d64_b2', Nq: 777, heads: 4, kvHeads: 2, B: 2, D: 64, dtype: 'fp16' });
-  cases.push({ pattern: 's2_attention', tag: 'tile64', Nq: 1000, heads: 4, B: 1, D: 128, dtype: 'bf16', tile: '128x64' });
+  cases.push({ pattern: 'causal', tag: 'fp16_d64_b2', Nq: 601, heads: 4, kvHeads: 2, B: 2, D: 64, dtype: 'fp16' });
+  cases.push({ pattern: 's2_attention', tag: 'tile64', Nq: 700, heads: 4, B: 1, D: 128, dtype: 'bf16', tile: '128x64' });
   cases.push({ pattern: 'gqa', tag: 'fp16_d64', Nq: 700, heads: 8, kvHeads: 2, B: 1, D: 64, dtype: 'fp16' });
   cases.push({ pattern: 'packed_documents', tag: 'b2', Nq: 600, heads: 2, B: 2, D: 64, dtype: 'bf16' });
   cases.push({ pattern: 'chunked_prefill', tag: 'n300', Nq: 300, kvSeq: 1000, heads: 2, B: 1, D: 64, dtype: 'fp16' });
