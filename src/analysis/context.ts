@@ -73,11 +73,11 @@ export class AnalysisContext {
   randomIndex(n: Extract<ANode, { kind: 'random' }>): RandomBlocksIndex {
     let idx = this.randoms.get(n);
     if (!idx) {
-      const key = `${n.r},${n.block},${n.causal},${n.seeds.join('+')}`;
+      const key = `${this.Nq},${this.Nk},${n.r},${n.block},${n.causal},${n.seeds.join('+')}`;
       idx = this.randomIndexes.get(key);
     }
     if (!idx) {
-      const key = `${n.r},${n.block},${n.causal},${n.seeds.join('+')}`;
+      const key = `${this.Nq},${this.Nk},${n.r},${n.block},${n.causal},${n.seeds.join('+')}`;
       const parts = n.seeds.length > 1
         ? n.seeds.map((seed) => this.randomIndex(this.pool.nodes[this.pool.intern({ ...n, seeds: [seed] })] as typeof n))
         : [];
