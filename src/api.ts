@@ -8,6 +8,9 @@ import { printFile } from './syntax/printer.ts';
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.ts';
 import { formatDiagnostic as formatOne, formatDiagnostics as formatMany, type FormatOptions } from './diagnostics/format.ts';
 import type { IrProgram, Sizes } from './ir/schema.ts';
+import { compile as emit, type Target as EmitTarget, type CompileResult as EmitResult } from '../codegen/index.ts';
+import { analysedCompileOptions as chooseOptions } from '../codegen/tileChoice.ts';
+import type { Tile } from '../codegen/lower/pattern.ts';
 
 export type { IrProgram, Sizes, Diagnostic };
 export type { FileAst } from './syntax/ast.ts';
@@ -115,3 +118,34 @@ export function formatDiagnostics(ds: readonly Diagnostic[], source: string, fil
 }
 
 export { parseSource, printFile };
+
+// --- the rest of the pipeline, for library users (the API sits on top of every stage) ---
+export { analyze, type Analysis, type AnalyzeOptions } from './analysis/index.ts';
+export { compile, type Target, type CompileResult as CodegenResult } from '../codegen/index.ts';
+export { analysedCompileOptions, chooseCudaTile } from '../codegen/tileChoice.ts';
+export { evalMask, attentionReference } from './reference/index.ts';
+
+
+export interface CompilePatternOptions extends CompileOptions {
+  target: EmitTarget;
+  /** Tile shape; by default the analysis chooses (CUDA: 128x64 or 128x128). */
+  tile?: Tile;
+  dtypes?: Array<'bf16' | 'fp16'>;
+  headDims?: number[];
+}
+
+/**
+ * Source to kernels in one call (what `attnc compile` does, minus writing files): front end,
+ * analysis (tile choice and schedules), then emission. `result` is null when the source has
+ * errors; `diagnostics` always holds what the front end reported.
+ */
+export function compilePattern(source: string, opts: CompilePatternOptions): { result: EmitResult | null; diagnostics: Diagnostic[]; sources: Record<string, string> } {
+  const { ir, diagnostics, sources } = compileToIr(source, opts);
+  if (!ir) return { result: null, diagnostics, sources };
+  const chosen = chooseOptions(ir, opts.target, { tile: opts.tile });
+  const result = emit(ir, {
+    target: opts.target, tile: chosen.tile, dtypes: opts.dtypes, headDims: opts.headDims,
+    schedule: chosen.analysed?.schedule, statistics: chosen.analysed?.statistics,
+  });
+  return { result, diagnostics, sources };
+}
