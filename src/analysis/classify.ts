@@ -44,7 +44,8 @@ function classifyRoot(ctx: AnalysisContext, root: number): Classification {
   const { nqt, nkt, Nk, pool } = ctx;
   const { bk } = ctx.tile;
   const prog = ctx.program(root);
-  const builder = new TileMapBuilder(nqt, nkt);
+  // sized like the previous map of this context (heads of one pattern have similar maps)
+  const builder = new TileMapBuilder(nqt, nkt, ctx.runsHint);
   const tiles = [0, 0, 0, 0, 0];
   let allowed = 0, allowedExact = true, runtime = false;
 
@@ -327,5 +328,7 @@ function classifyRoot(ctx: AnalysisContext, root: number): Classification {
     }
   }
   if (runtime) allowedExact = false;
-  return { root, map: builder.finish(), tiles, allowed, allowedExact, runtime };
+  const map = builder.finish();
+  ctx.runsHint = Math.max(1024, map.code.length + 1);
+  return { root, map, tiles, allowed, allowedExact, runtime };
 }

@@ -45,6 +45,8 @@ export class AnalysisContext {
   readonly countPlans = new Map<number, CountPlan | null>();
   /** Evaluations spent (for reports). */
   evals = 0;
+  /** Capacity hint for tile-map builders: runs of the last classification. */
+  runsHint = 1024;
 
   constructor(readonly Nq: number, readonly Nk: number, readonly tile: TileShape, opts: ContextOptions = {}) {
     this.nqt = ceilDiv(Nq, tile.bq);
