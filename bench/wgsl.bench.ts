@@ -1,8 +1,10 @@
 // Sparse patterns vs the same compiler's dense causal kernel, emitted WGSL executed on WebGPU
 // (lavapipe by default). Not a vitest file; run with
-//   npx tsx bench/wgsl.bench.ts [--n 4096] [--heads 1] [--dim 64] [--runs 3] [--adapter software|auto] [pattern ...]
+//   npx tsx bench/wgsl.bench.ts [--n 4096] [--heads 1] [--dim 64] [--rounds 3] [--runs 2] [--adapter software|auto] [pattern ...]
 // Prints a markdown table: median time per run (timestamp queries), speed-up over dense causal,
-// and the tile densities (visited tiles / all tiles) that bound it.
+// and the tile densities (visited tiles / all tiles) that bound it. The kernels are timed in
+// round-robin rounds (`--runs` timed runs each per round), so load that drifts on a shared
+// machine hits every kernel alike.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,11 +24,12 @@ const { values, positionals } = parseArgs({
     n: { type: 'string', default: '4096' },
     heads: { type: 'string', default: '1' },
     dim: { type: 'string', default: '64' },
-    runs: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
     adapter: { type: 'string', default: 'software' },
   },
 });
-const N = Number(values.n), H = Number(values.heads), D = Number(values.dim), runs = Number(values.runs);
+const N = Number(values.n), H = Number(values.heads), D = Number(values.dim), runs = Number(values.runs), rounds = Number(values.rounds);
 const names = positionals.length ? positionals : ['sliding_window', 's2_attention', 'bigbird', 'streaming_llm'];
 const PATTERNS = resolve(import.meta.dirname, '../patterns');
 const sources = { attention: loadAttentionSkeleton(), helpers: loadPatternHelpers() };
@@ -41,24 +44,29 @@ function load(name: string) {
 await withNodeGpu({ adapter: values.adapter as NodeAdapter }, async (session) => {
   const variant = chooseVariant(session.capabilities, 'f32');
   console.log(`adapter: ${session.adapterName} (${session.adapterKind}); B=1 H=${H} N=${N} D=${D} f32, ` +
-    `${variant.subgroups ? 'subgroup' : 'workgroup'} row reduction; median of ${runs} timed runs`);
+    `${variant.subgroups ? 'subgroup' : 'workgroup'} row reduction; ${rounds} round-robin rounds of ${runs} timed runs`);
   const qkv = randomQkv({ Nq: N, Nk: N, H, Hkv: H }, D, 1, 1);
   const q = Float32Array.from(qkv.q), k = Float32Array.from(qkv.k), v = Float32Array.from(qkv.v);
-  const time = async (c: ReturnType<typeof load>) => {
-    const built = buildPatternPlan(sources, { compiled: c.wgsl, headDim: D, batch: 1, layer: 0, variant, q, k, v });
-    const r = await runPlan(session, built.plan, { timedRuns: runs });
-    return r.timing!;
-  };
-  const dense = load('causal');
-  const denseTiming = await time(dense);
-  const rows = [`| causal (dense) | ${(dense.density! * 100).toFixed(1)}% | ${denseTiming.medianMs.toFixed(1)} | 1.00 | ${(1 / dense.density!).toFixed(2)} | 1.00 |`];
-  for (const name of names) {
-    const c = load(name);
-    const t = await time(c);
-    const d = c.density!;
-    rows.push(`| ${name} | ${(d * 100).toFixed(1)}% | ${t.medianMs.toFixed(1)} | ${(denseTiming.medianMs / t.medianMs).toFixed(2)} | ${(1 / d).toFixed(2)} | ${(dense.density! / d).toFixed(2)} |`);
-    console.error(`${name}: ${t.medianMs.toFixed(1)} ms (${t.method})`);
+  const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2; };
+  const kernels = [{ name: 'causal', c: load('causal'), ms: [] as number[] }, ...names.map((name) => ({ name, c: load(name), ms: [] as number[] }))];
+  let method = '';
+  for (let round = 0; round < rounds; round++) {
+    for (const kern of kernels) {
+      const built = buildPatternPlan(sources, { compiled: kern.c.wgsl, headDim: D, batch: 1, layer: 0, variant, q, k, v });
+      const t = (await runPlan(session, built.plan, { timedRuns: runs })).timing!;
+      kern.ms.push(...t.runsMs);
+      method = t.method;
+      console.error(`round ${round + 1}/${rounds} ${kern.name}: ${t.runsMs.map((x) => x.toFixed(0)).join(', ')} ms`);
+    }
   }
+  const dense = kernels[0]!;
+  const denseMs = median(dense.ms);
+  const rows = kernels.map((kern) => {
+    const d = kern.c.density!;
+    const ms = median(kern.ms);
+    return `| ${kern.name === 'causal' ? 'causal (dense)' : kern.name} | ${(d * 100).toFixed(1)}% | ${ms.toFixed(0)} | ${(denseMs / ms).toFixed(2)} | ${(1 / d).toFixed(2)} | ${(dense.c.density! / d).toFixed(2)} |`;
+  });
+  console.log(`timing: ${method}, median of ${rounds * runs} runs per kernel`);
   console.log('| pattern | density (tiles) | median ms | speed-up vs causal | 1/density | causal density / density |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(r);
