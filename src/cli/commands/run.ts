@@ -51,6 +51,10 @@ export async function runRun(file: string, opts: RunCliOptions): Promise<number>
   const baseline = opts.bench ? readFileSync(new URL('../../../patterns/causal.attn', import.meta.url), 'utf8') : undefined;
   const out = (s: string) => process.stdout.write(`${s}\n`);
   return withNodeGpu({ adapter }, async (session) => {
+    if (dtype === 'f16' && !session.capabilities.f16) {
+      process.stderr.write(`attnc: ${session.adapterName} lacks the WebGPU feature shader-f16; use --dtype f32\n`);
+      return EXIT.usage;
+    }
     const r = await runPattern(session, ir, {
       sources, dim, dtype, batch, seed,
       subgroups: opts.subgroups, check: opts.check, bench: opts.bench ? { runs, baseline } : undefined,
