@@ -2,8 +2,6 @@
 // lavapipe in software); `--check` compares with the float64 reference, `--bench` times it
 // against the same compiler's dense causal kernel. The runner lives in src/webgpu/.
 import { readFileSync } from 'node:fs';
-import { compileToIr } from '../../api.ts';
-import { nodeReadFile } from '../../node.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import { isInternal, printDiagnostics, readSource } from '../io.ts';
 import { addSizeOptions, compileOverrides, type SizeOptions } from '../options.ts';
@@ -37,11 +35,12 @@ export async function runRun(file: string, opts: RunCliOptions): Promise<number>
     throw new UsageError('--batch, --runs and --seed take integers');
   }
   const source = readSource(file);
+  // heavy modules (front end, codegen, analysis, dawn.node) load only when the command runs
+  const [{ compileToIr }, { nodeReadFile }] = await Promise.all([import('../../api.ts'), import('../../node.ts')]);
   const { ir, diagnostics, sources: imported } = compileToIr(source, { file, readFile: nodeReadFile, ...compileOverrides(opts) });
   printDiagnostics(diagnostics, source, file, imported);
   if (!ir) return isInternal(diagnostics) ? EXIT.internal : EXIT.diagnostics;
 
-  // heavy modules (codegen, analysis, dawn.node) only for this command
   const [{ withNodeGpu }, { runPattern }, { loadAttentionSkeleton, loadPatternHelpers }] = await Promise.all([
     import('../../webgpu/node.ts'),
     import('../../webgpu/runPattern.ts'),
