@@ -4,8 +4,8 @@
 // uses, so the emitted kernels match the CLI's.
 import { analyze, rasterize, tileAt, type Analysis, type AnalysisDiagnostic, type TileMap } from '../../../../src/analysis/index.ts';
 import type { IrProgram } from '../../../../src/ir/schema.ts';
-import { defaultTile, type CompileOptions, type Target } from '../../../../codegen/index.ts';
-import { scheduleFromAnalysis } from '../../../../codegen/lower/fromAnalysis.ts';
+import type { CompileOptions, Target } from '../../../../codegen/index.ts';
+import { analysedCompileOptions } from '../../../../codegen/tileChoice.ts';
 import type { AnalysisView, StatRow, Verdict } from '../protocol.ts';
 
 /** Tile classes of one (layer, head): codes of src/analysis/tilemap.ts. */
@@ -34,8 +34,8 @@ export function analyzePattern(ir: IrProgram, tile: { m: number; n: number }): P
   const codegenOptions = (target: Target): Partial<CompileOptions> => {
     let options = codegenCache.get(target);
     if (!options) {
-      const codegenTile = defaultTile(target);
-      const analysed = scheduleFromAnalysis(ir, ir.sizes, codegenTile);
+      // the same tile choice and schedules as `attnc compile` without --tile
+      const { tile: codegenTile, analysed } = analysedCompileOptions(ir, target);
       options = { tile: codegenTile, schedule: analysed?.schedule, statistics: analysed?.statistics };
       codegenCache.set(target, options);
     }
