@@ -13,7 +13,7 @@ import { compileToIr } from '../../src/api.ts';
 import type { IrProgram } from '../../src/ir/schema.ts';
 import { nodeReadFile } from '../../src/node.ts';
 import { exampleInputs, randomQkv } from '../../src/reference/inputs.ts';
-import { lshBuckets } from '../../src/reference/lsh.ts';
+import { lshBuckets, lshRotation } from '../../src/reference/lsh.ts';
 import { topkBlocksTable } from '../../src/reference/topk.ts';
 import type { GpuSession } from '../../src/webgpu/device.ts';
 import { openNodeGpu } from '../../src/webgpu/node.ts';
@@ -58,6 +58,15 @@ function patternIr(name: string, n: number, extra: { H?: number } = {}): IrProgr
   return ir;
 }
 
+/**
+ * lsh buckets are an argmax of f32 sums on the device and of f64 sums in the reference: SPEC.md
+ * allows rows within rounding of a tie to differ (about 1e-5 per row with random inputs), and
+ * one flipped bucket changes the mask. Those patterns run on a fixed seed; the helper test
+ * below checks the buckets themselves on fresh seeds, tolerating only such near-ties.
+ */
+const LSH_PATTERNS = new Set(['scfa_hash']);
+const LSH_SEED = 20_251_123;
+
 /** First and last layer (the multi-layer patterns change rules across layers). */
 const someLayers = (ir: IrProgram) => [...new Set([0, Math.floor(ir.sizes.L / 2), ir.sizes.L - 1])];
 
@@ -67,7 +76,7 @@ describe('emitted WGSL patterns run on lavapipe and match the float64 reference'
   afterAll(() => { session?.device.destroy(); session = undefined; });
 
   async function expectPass(name: string, ir: IrProgram, opts: Partial<RunPatternOptions> = {}) {
-    const seed = opts.seed ?? freshSeed();
+    const seed = opts.seed ?? (LSH_PATTERNS.has(name) && !process.env.ATTNC_TEST_SEED ? LSH_SEED : freshSeed());
     const r = await runPattern(session!, ir, { sources, check: true, seed, layers: someLayers(ir), ...opts });
     const c = r.check!;
     const summary = `${name} (${r.variant.elem}, D=${r.dim}, B=${r.batch}, seed ${seed}, ATTNC_TEST_SEED replays): ` +
@@ -129,7 +138,23 @@ describe('emitted WGSL patterns run on lavapipe and match the float64 reference'
           const x = input.lsh!.of === 'Q' ? q : k;
           const rows = B * (input.lsh!.of === 'Q' ? H * Nq : Hkv * Nk);
           const want = lshBuckets(f64(x), rows, D, input.lsh!.buckets, input.lsh!.seed);
-          expect(Array.from(out.runtime[input.buffer]!), `${input.name}, seed ${seed}`).toEqual(Array.from(want));
+          const got = out.runtime[input.buffer]!;
+          const half = input.lsh!.buckets >> 1;
+          const r = lshRotation(input.lsh!.seed, D, input.lsh!.buckets);
+          // the value of bucket j of a row (+xR or -xR), and the rounding scale sum |x_d R_dj|
+          const value = (row: number, j: number) => {
+            let v = 0, mag = 0;
+            for (let d = 0; d < D; d++) { const t = x[row * D + d]! * r[d * half + (j % half)]!; v += t; mag += Math.abs(t); }
+            return { v: j < half ? v : -v, mag };
+          };
+          let flipped = 0;
+          for (let row = 0; row < rows; row++) {
+            if (got[row] === want[row]) continue;
+            const a = value(row, got[row]!), b = value(row, want[row]!);
+            expect(Math.abs(a.v - b.v), `${input.name} row ${row}: bucket ${got[row]} vs ${want[row]} is no near-tie, seed ${seed}`).toBeLessThan(1e-5 * Math.max(a.mag, b.mag));
+            flipped++;
+          }
+          expect(flipped, `${input.name}: near-tie flips, seed ${seed}`).toBeLessThanOrEqual(2);
         }
       } else {
         const helper = compiled.metadata.helpers[0]!;
@@ -158,7 +183,7 @@ describe('emitted WGSL patterns run on lavapipe and match the float64 reference'
 describe('attnc run', () => {
   it('--check prints the adapter and PASS, exit 0', async () => {
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-      const child = spawn(process.execPath, ['bin/attnc.js', 'run', 'patterns/scfa_hash.attn', '--seq', '45', '--heads', '2', '--check', '--adapter', 'software'], { cwd: ROOT });
+      const child = spawn(process.execPath, ['bin/attnc.js', 'run', 'patterns/scfa_hash.attn', '--seq', '45', '--heads', '2', '--check', '--seed', String(LSH_SEED), '--adapter', 'software'], { cwd: ROOT });
       let stdout = '', stderr = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
       child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
