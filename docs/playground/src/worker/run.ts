@@ -10,8 +10,8 @@ import topkBlocks from '../../../../codegen/wgsl/runtime/helpers/topk_blocks.wgs
 import type { RunReport, RunSettings } from '../protocol.ts';
 import type { CompiledPattern } from './compile.ts';
 
-/** Runs stay small: the float64 reference runs in this worker too. */
-const MAX_RUN_SEQ = 1024;
+/** Runs stay small: the float64 reference runs in this worker too (H x 512 x 512 x D). */
+const MAX_RUN_SEQ = 512;
 
 export async function runOnWebGpu(compiled: CompiledPattern, layer: number, settings: RunSettings): Promise<RunReport> {
   const gpu = (self.navigator as Navigator & { gpu?: GPU }).gpu;
