@@ -13,6 +13,7 @@ import { code, commentText, indent } from '../lower/text.ts';
 import { patternMetadataParts } from '../metadata/build.ts';
 import type { LaunchMetadata } from '../metadata/schema.ts';
 import { PY_HELPERS, pyExpr, pyStmts } from './python.ts';
+import { pythonSelectionHelpers } from '../python/selection.ts';
 
 const VARS = { b: ref('b', 'int'), l: ref('l', 'int'), h: ref('h', 'int'), q: ref('q', 'int'), k: ref('k', 'int'), s: ref('s', 'float') };
 
@@ -56,6 +57,7 @@ export function emitFlex(ir: IrProgram, p: LoweredPattern, opts: { sourceSummary
     block_mask(B, H, Nq, Nk, device, layer=0, q=None, k=None, **inputs) -> BlockMask
     Runtime inputs are tensors shaped [B or 1, *shape]; lsh inputs and top-k selections need q, k.
     """
+    import numpy as np
     import torch
 
     SIZES = dict(Nq=${Nq}, Nk=${Nk}, H=${H}, Hkv=${Hkv}, L=${L})
@@ -84,9 +86,8 @@ export function emitFlex(ir: IrProgram, p: LoweredPattern, opts: { sourceSummary
         T["rule_of_pair"] = torch.tensor(_RULE_OF_PAIR, dtype=torch.int32, device=device)
         for buf, name, shape, dt, lsh in _INPUTS:
             if lsh is not None:
-                from importlib import import_module
                 x = q if lsh[0] == "Q" else k
-                t = _lsh_buckets(x, lsh[1], lsh[2])
+                t = lsh_buckets(x, lsh[1], lsh[2])
             else:
                 t = torch.as_tensor(inputs[name], device=device)
             t = t.to(device=device, dtype=torch.float32 if dt == "float" else torch.int32).reshape(-1, *shape)
@@ -96,13 +97,13 @@ export function emitFlex(ir: IrProgram, p: LoweredPattern, opts: { sourceSummary
             P[buf + "_bstride"] = 0 if t.shape[0] == 1 else n
             T[buf] = t.reshape(-1)
         for buf, kk, block, causal in _TOPK:
-            t = _topk_blocks(q, k, kk, block, causal)
+            t = topk_blocks(q, k, kk, block, causal)
             P[buf + "_bstride"] = 0 if t.shape[0] == 1 else t[0].numel()
             T[buf] = t.reshape(-1)
         return T, P
 
 
-    ${pythonRuntimeHelpers()}
+    ${pythonSelectionHelpers()}
 
     def patterns(layer=0, q=None, k=None, device="cuda", **inputs):
         T, P = _tables(device, layer, q, k, inputs)
@@ -130,55 +131,4 @@ export function emitFlex(ir: IrProgram, p: LoweredPattern, opts: { sourceSummary
     files: [`${p.name}_flex.py`, 'metadata.json'],
   };
   return { files: [{ path: `${p.name}_flex.py`, contents: py }, { path: 'metadata.json', contents: JSON.stringify(metadata, null, 2) + '\n' }], metadata };
-}
-
-function pythonRuntimeHelpers(): string {
-  return code`
-    def _lsh_buckets(x, buckets, seed):
-        import numpy as np
-        M = 0xFFFFFFFF
-
-        def fmix(v):
-            v ^= v >> 16
-            v = (v * 0x85EBCA6B) & M
-            v ^= v >> 13
-            v = (v * 0xC2B2AE35) & M
-            return v ^ (v >> 16)
-
-        D = x.shape[-1]
-        R = np.zeros((D, buckets // 2), dtype=np.float32)
-        x0 = fmix(((seed * 0x9E3779B1) + 0x165667B1) & M)
-        for d in range(D):
-            xd = fmix(x0 ^ ((d * 0x85EBCA77) & M))
-            for j in range(buckets // 2):
-                h0 = fmix(xd ^ ((j * 0xC2B2AE3D) & M))
-                h1 = fmix(h0 ^ 0x27D4EB2F)
-                u = (h0 & 0xFFFF) + (h0 >> 16) + (h1 & 0xFFFF) + (h1 >> 16)
-                R[d, j] = (u - 131070) / 65536.0
-        xr = x.float() @ torch.from_numpy(R).to(x.device)
-        return torch.argmax(torch.cat([xr, -xr], dim=-1), dim=-1)
-
-
-    def _topk_blocks(q, k, topk, block, causal):
-        B, H, Nq, D = q.shape
-        Hkv, Nk = k.shape[1], k.shape[2]
-        nqb, nkb = -(-Nq // block), -(-Nk // block)
-
-        def pooled(x, n, nb):
-            xs = torch.nn.functional.pad(x.float(), (0, 0, 0, nb * block - n)).view(x.shape[0], x.shape[1], nb, block, D).sum(3)
-            counts = torch.clamp(n - torch.arange(nb, device=x.device) * block, max=block).float()
-            return xs / counts[None, None, :, None]
-
-        scores = pooled(q, Nq, nqb) @ pooled(k, Nk, nkb).repeat_interleave(H // Hkv, dim=1).transpose(-1, -2)
-        qb = torch.arange(nqb, device=q.device)[:, None]
-        kb = torch.arange(nkb, device=q.device)[None, :]
-        valid = (kb <= qb) if causal else torch.ones_like(kb <= qb)
-        scores = torch.where(valid, scores, torch.full_like(scores, float("-inf")))
-        order = torch.sort(scores, dim=-1, descending=True, stable=True).indices[..., :topk]
-        keep = torch.gather(valid.expand(B, H, nqb, nkb), -1, order)
-        out = torch.where(keep, order, torch.full_like(order, -1)).to(torch.int32)
-        if out.shape[-1] < topk:
-            out = torch.nn.functional.pad(out, (0, topk - out.shape[-1]), value=-1)
-        return out
-  `;
 }

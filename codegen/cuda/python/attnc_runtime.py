@@ -256,22 +256,7 @@ class CompiledPattern:
         derived = {"Nq": Nq, "Nk": Nk, "H": H, "Hkv": Hkv, "L": self.num_layers, "num_q_tiles": num_q_tiles}
         derived["num_k_tiles"] = (Nk + self.block_n - 1) // self.block_n  # backward (transposed) tables
         keep_alive = []
-        values = []
-        for fname, ftype in self.pattern_fields:
-            if fname in runtime_inputs:
-                val = runtime_inputs[fname]
-            elif fname in derived:
-                val = derived[fname]
-            elif fname in self.meta.get("tables", {}):
-                val = self.table(fname, device)
-            else:
-                raise KeyError(f"attnc: no value for pattern field '{fname}'")
-            if ftype == "ptr":
-                assert isinstance(val, torch.Tensor) and val.is_cuda and val.is_contiguous()
-                keep_alive.append(val)
-                val = val.data_ptr()
-            values.append(val)
-        params = self.FwdParams(t, self.PatternParams(*values))
+        params = self.FwdParams(t, _pattern_values(self, runtime_inputs, derived, device, keep_alive))
         args = (ctypes.c_void_p * 1)(ctypes.cast(ctypes.pointer(params), ctypes.c_void_p))
         stream = torch.cuda.current_stream(device).cuda_stream
         _check(_driver().cuLaunchKernel(fn, num_q_tiles, H, B, THREADS, 1, 1, smem,
