@@ -9,6 +9,7 @@ import type { EmittedFile } from '../files.ts';
 import { tableBytes } from '../files.ts';
 import { patternMetadataParts } from '../metadata/build.ts';
 import type { Kernel, KernelParam, LaunchMetadata } from '../metadata/schema.ts';
+import { emitCudaBackward } from './backward.ts';
 import { emitCudaHeader, patternParamFields } from './header.ts';
 import { emitPythonModule } from './python.ts';
 
@@ -24,7 +25,7 @@ export interface CudaEmitOptions {
 /** Skeleton files the output directory needs (copied by the caller from the repository). */
 export const CUDA_RUNTIME_ASSETS = [
   'attnc_fwd.cuh', 'attnc_fwd_sm80.cuh', 'attnc_fwd_sm90.cuh', 'common.cuh', 'epilogue.cuh',
-  'mma_sm80.cuh', 'softmax.cuh', 'wgmma_sm90.cuh', 'helpers/attnc_expr.cuh',
+  'mma_sm80.cuh', 'softmax.cuh', 'wgmma_sm90.cuh', 'helpers/attnc_expr.cuh', 'attnc_bwd.cuh', 'attnc_bwd_sm80.cuh',
 ].map((f) => ({ path: `runtime/${f}`, source: `codegen/cuda/runtime/${f}` }));
 export const CUDA_PYTHON_ASSETS = [
   { path: 'attnc_runtime.py', source: 'codegen/cuda/python/attnc_runtime.py' },
@@ -54,7 +55,7 @@ const fwdTensorParams = (D: number, dtype: CudaDtype): KernelParam[] => [
 function patternParams(p: LoweredPattern): KernelParam[] {
   return patternParamFields(p).map((f): KernelParam => {
     if (f.ctype === 'int') return { name: `pattern.${f.name}`, kind: 'scalar', dtype: 'i32', shape: [], source: 'constant', ref: f.name.replace(/_bstride$/, '') };
-    const b = p.buffers.find((x) => x.name === f.name)!;
+    const b = [...p.buffers, ...p.backward().tables].find((x) => x.name === f.name)!;
     const source = b.source.kind === 'input' ? 'input' : b.source.kind === 'topk_blocks' ? 'helper' : 'table';
     return { name: `pattern.${f.name}`, kind: 'tensor', dtype: b.elem === 'float' ? 'f32' : 'i32', shape: b.batched ? ['B', ...b.shape] : b.shape, source, ref: b.name };
   });
@@ -88,22 +89,26 @@ export function emitCuda(ir: IrProgram, p: LoweredPattern, opts: CudaEmitOptions
       }
     }
   }
+  const backward = emitCudaBackward(p, { dtypes: opts.dtypes, headDims: opts.headDims, patternParams: patternParams(p) });
+  kernels.push(...backward.kernels);
   const files: EmittedFile[] = [
     { path: `${name}.cuh`, contents: header },
     { path: `${name}.cu`, contents: tu },
     ...parts.tableFiles,
+    ...backward.files,
   ];
   const metadata: LaunchMetadata = {
     version: 1, pattern: name, target: 'cuda', sizes: p.sizes, tile: p.tile,
     dtypes: opts.dtypes, headDims: opts.headDims,
     constants: { ...parts.constants, REVERSE_QUERY_TILES: header.includes('REVERSE_QUERY_TILES = true') },
-    kernels, tables: parts.tables, inputs: parts.inputs,
+    kernels, tables: [...parts.tables, ...backward.tables], inputs: parts.inputs,
     launchOrder: [
       ...parts.helperSteps,
       { kernel: 'attention', reads: p.buffers.map((b) => b.name), writes: [] },
     ],
     helpers: parts.helpers,
     statistics: opts.statistics,
+    backward: backward.info,
     files: [],
   };
   files.push({ path: `${name}.py`, contents: emitPythonModule(p, metadata) });

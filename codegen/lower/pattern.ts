@@ -2,6 +2,7 @@
 // of codegen/HOOKS.md as lowered functions plus every buffer and scalar parameter they read.
 // Backends (codegen/cuda, codegen/wgsl) only print this.
 import type { IrProgram, Sizes } from '../../src/ir/schema.ts';
+import { lowerBackward, type LoweredBackward } from './backward.ts';
 import { BufferRegistry } from './buffers.ts';
 import { lowerMaskHook, lowerScoreHook } from './hooks.ts';
 import type { LBuffer, LFunction } from './ir.ts';
@@ -22,6 +23,8 @@ export interface LoweredPattern {
   /** Scalar int parameters (batch strides of runtime buffers), in parameter order. */
   scalars: string[];
   schedule: ScheduleInput;
+  /** The backward hooks (transposed schedule, score_mod_grad), lowered on first use. */
+  backward: () => LoweredBackward;
 }
 
 export function denseSchedule(sizes: Sizes, tile: Tile): ScheduleInput {
@@ -43,6 +46,7 @@ export function lowerPattern(ir: IrProgram, opts: { sizes?: Sizes; tile: Tile; s
   const schedule = opts.schedule ? opts.schedule(registry) : denseSchedule(sizes, opts.tile);
   const lowered = lowerSchedule(schedule);
   const buffers = [...registry.buffers, ...extra, ...lowered.tables];
+  let backward: LoweredBackward | undefined;
   return {
     name: ir.name,
     sizes,
@@ -54,5 +58,6 @@ export function lowerPattern(ir: IrProgram, opts: { sizes?: Sizes; tile: Tile; s
     buffers,
     scalars: buffers.filter((b) => b.batched).map((b) => `${b.name}_bstride`),
     schedule,
+    backward: () => (backward ??= lowerBackward(ir, registry, schedule, buffers)),
   };
 }

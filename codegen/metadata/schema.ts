@@ -21,7 +21,7 @@ export const KernelParam = z.object({
   shape: z.array(Formula).describe('Tensor shape (empty for scalars)'),
   strides: z.array(Formula).optional().describe('Element strides; row-major contiguous when absent'),
   /** What the host binds to it. */
-  source: z.enum(['q', 'k', 'v', 'out', 'lse', 'table', 'input', 'helper', 'size', 'constant']),
+  source: z.enum(['q', 'k', 'v', 'out', 'lse', 'table', 'input', 'helper', 'size', 'constant', 'dout', 'delta', 'dq', 'dk', 'dv']),
   /** For tables / inputs / helper outputs: the `tables[].name` / `inputs[].name` / buffer name. */
   ref: z.string().optional(),
 });
@@ -29,7 +29,7 @@ export const KernelParam = z.object({
 export const Kernel = z.object({
   /** Entry point: extern "C" kernel name (CUDA) or WGSL entry point. */
   name: z.string(),
-  role: z.enum(['attention', 'schedule', 'helper']),
+  role: z.enum(['attention', 'schedule', 'helper', 'backward']),
   /** Variant key, e.g. { dtype: "bf16", headDim: 128, arch: "sm90a" }. */
   variant: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
   grid: z.tuple([Formula, Formula, Formula]),
@@ -127,6 +127,24 @@ export const Statistics = z.object({
   analysis: z.unknown().optional(),
 });
 
+/** The backward pass (CUDA): what the forward saves and how the three backward kernels run. */
+export const BackwardInfo = z.object({
+  supported: z.boolean(),
+  /** Why not, when unsupported (e.g. a step function of s in the score modifier). */
+  reason: z.string().optional(),
+  /** Tensors the forward keeps for the backward pass (the autograd context). */
+  saved: z.array(z.object({ name: z.enum(['q', 'k', 'v', 'out', 'lse']), dtype: z.string(), shape: z.array(Formula) })),
+  /** Backward kernels (`kernels[]` with role backward) in launch order, by pass. */
+  launchOrder: z.array(z.enum(['pre', 'dkdv', 'dq'])),
+  /** Translation unit of the backward entries and the cubin the loader looks for. */
+  file: z.string().optional(),
+  cubin: z.string().optional(),
+  /** Schedule kind of each class's transposed schedule (dense: runtime-scheduled classes). */
+  transposedKinds: z.array(z.enum(['closed_form', 'csr', 'dense'])).default([]),
+  /** Gradients that are not propagated (runtime selections are straight-through). */
+  notes: z.array(z.string()).default([]),
+});
+
 export const LaunchMetadata = z.object({
   version: z.literal(1),
   pattern: z.string(),
@@ -145,6 +163,7 @@ export const LaunchMetadata = z.object({
   helpers: z.array(Helper).default([]),
   wgsl: WgslInfo.optional(),
   statistics: Statistics.optional(),
+  backward: BackwardInfo.optional(),
   /** Files written, relative to the output directory. */
   files: z.array(z.string()),
 });
@@ -154,3 +173,4 @@ export type KernelParam = z.infer<typeof KernelParam>;
 export type Table = z.infer<typeof Table>;
 export type RuntimeInput = z.infer<typeof RuntimeInput>;
 export type LaunchStep = z.infer<typeof LaunchStep>;
+export type BackwardInfo = z.infer<typeof BackwardInfo>;

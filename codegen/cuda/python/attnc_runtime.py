@@ -299,8 +299,11 @@ def compile_backward(header: str, include_dirs: list[str], arch: str = "sm_90a")
 
 
 def _bwd_module(self: CompiledPattern, device: torch.device) -> _Module:
-    """meta["bwd_cubin"] if present on disk, else <cubin stem>.bwd.cubin, else compile."""
+    """meta["bwd_cubin"] if present on disk, else <cubin stem>.bwd.cubin, else compile
+    meta["bwd_header"] (the emitted <pattern>_bwd.cu), else the header + attnc_bwd.cuh."""
     if getattr(self, "_bwd_mod", None) is None:
+        if self.meta.get("backward_unsupported"):
+            raise RuntimeError("attnc: pattern has no backward pass: " + self.meta["backward_unsupported"])
         _ensure_context(device)
         cands = [self.meta.get("bwd_cubin")]
         if self.meta.get("cubin", "").endswith(".cubin"):
@@ -311,6 +314,9 @@ def _bwd_module(self: CompiledPattern, device: torch.device) -> _Module:
                 with open(self._resolve(c), "rb") as f:
                     image = f.read()
                 break
+        if image is None and self.meta.get("bwd_header"):
+            image = compile_header(self._resolve(self.meta["bwd_header"]),
+                                   [self._resolve(d) for d in self.meta.get("include_dirs", [])])
         if image is None:
             image = compile_backward(self._resolve(self.meta["header"]),
                                      [self._resolve(d) for d in self.meta.get("include_dirs", [])])

@@ -98,7 +98,10 @@ __device__ __forceinline__ float bwd_element(float& acc, float dp, float lse2, f
     if (!ok) p = 0.0f;
   }
   acc = p;
-  return p * (dp - delta) * grad;
+  // masked elements: score_mod_grad may be inf or NaN there (e.g. log of a negative logit),
+  // and 0 * inf must not reach dS
+  if constexpr (HAS_SCORE_MOD) return p == 0.0f ? 0.0f : p * (dp - delta) * grad;
+  return p * (dp - delta);
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,108 @@
+// CUDA backend, backward pass: the translation unit of the backward entries (the pattern
+// header, whose backward hooks come from codegen/lower/backward.ts, followed by the skeleton's
+// attnc_bwd.cuh), the transposed-schedule table files, and the launch metadata of the three
+// backward kernels (docs/cuda-kernel.md "Backward").
+import type { EmittedFile } from '../files.ts';
+import { tableBytes } from '../files.ts';
+import type { LoweredPattern } from '../lower/pattern.ts';
+import { code } from '../lower/text.ts';
+import type { BackwardInfo, Kernel, KernelParam, Table } from '../metadata/schema.ts';
+
+type Dtype = 'bf16' | 'fp16';
+
+/** Mirrors BwdDkdvConfig / BwdDqConfig / BwdPreConfig in attnc_bwd_sm80.cuh. */
+export function backwardLaunch(pass: 'pre' | 'dkdv' | 'dq', D: number, blockN: number): { grid: [string, string, string]; threads: number; smem: number } {
+  switch (pass) {
+    case 'pre': return { grid: [`ceil(Nq / ${2048 / D})`, 'H', 'B'], threads: 256, smem: 0 };
+    case 'dkdv': return { grid: [`ceil(Nk / ${blockN})`, 'Hkv', 'B'], threads: 2 * blockN, smem: 1024 + 2 * blockN * D * 2 + 2 * (512 * D + 1024) };
+    case 'dq': return { grid: ['ceil(Nq / 128)', 'H', 'B'], threads: 256, smem: 1024 + 512 * D + 8 * blockN * D };
+  }
+}
+
+const tensor = (name: string, source: KernelParam['source'], dtype: KernelParam['dtype'], heads: 'H' | 'Hkv', seq: 'Nq' | 'Nk', D: number, strides: string): KernelParam => ({
+  name, kind: 'tensor', dtype, shape: ['B', heads, seq, D], strides: [`${strides}_sb`, `${strides}_sh`, `${strides}_sn`, 1], source,
+});
+
+/** BwdTensors, in struct order (pointers, then strides implied by the tensors, sizes, scales). */
+function bwdTensorParams(D: number, dtype: Dtype): KernelParam[] {
+  return [
+    tensor('q', 'q', dtype, 'H', 'Nq', D, 'q'),
+    tensor('k', 'k', dtype, 'Hkv', 'Nk', D, 'k'),
+    tensor('v', 'v', dtype, 'Hkv', 'Nk', D, 'v'),
+    tensor('o', 'out', dtype, 'H', 'Nq', D, 'o'),
+    tensor('dout', 'dout', dtype, 'H', 'Nq', D, 'do'),
+    { name: 'lse', kind: 'tensor', dtype: 'f32', shape: ['B', 'H', 'Nq'], source: 'lse' },
+    { name: 'delta', kind: 'tensor', dtype: 'f32', shape: ['B', 'H', 'Nq'], source: 'delta' },
+    tensor('dq', 'dq', dtype, 'H', 'Nq', D, 'dq'),
+    tensor('dk', 'dk', dtype, 'Hkv', 'Nk', D, 'dk'),
+    tensor('dv', 'dv', dtype, 'Hkv', 'Nk', D, 'dv'),
+    ...['B', 'H', 'Hkv', 'Nq', 'Nk', 'layer'].map((n): KernelParam => ({ name: n, kind: 'scalar', dtype: 'i32', shape: [], source: 'size' })),
+    { name: 'scale', kind: 'scalar', dtype: 'f32', shape: [], source: 'constant' },
+    { name: 'scale_log2', kind: 'scalar', dtype: 'f32', shape: [], source: 'constant' },
+  ];
+}
+
+export interface BackwardParts {
+  files: EmittedFile[];
+  tables: Table[];
+  kernels: Kernel[];
+  info: BackwardInfo;
+}
+
+export const BWD_PASSES = ['pre', 'dkdv', 'dq'] as const;
+
+export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; headDims: number[]; patternParams: KernelParam[] }): BackwardParts {
+  const bwd = p.backward();
+  const saved: BackwardInfo['saved'] = [
+    { name: 'q', dtype: 'input', shape: ['B', 'H', 'Nq', 'D'] },
+    { name: 'k', dtype: 'input', shape: ['B', 'Hkv', 'Nk', 'D'] },
+    { name: 'v', dtype: 'input', shape: ['B', 'Hkv', 'Nk', 'D'] },
+    { name: 'out', dtype: 'input', shape: ['B', 'H', 'Nq', 'D'] },
+    { name: 'lse', dtype: 'f32', shape: ['B', 'H', 'Nq'] },
+  ];
+  const notes = [
+    'runtime inputs, tables and top-k selections get no gradient: a runtime selection is straight-through (the selected key set is a constant of the backward pass)',
+    'dk and dv are summed over each GQA group (shape [B, Hkv, Nk, D]); lse is not differentiable',
+  ];
+  if (!bwd.hooks) {
+    return { files: [], tables: [], kernels: [], info: { supported: false, reason: bwd.unsupported ?? 'unsupported', saved, launchOrder: [], transposedKinds: [], notes } };
+  }
+  const name = p.name;
+  const file = `${name}_bwd.cu`;
+  const cubin = `${name}_bwd.cubin`;
+  const tu = code`
+    // attnc backward translation unit for pattern "${name}" (generated). Build:
+    //   nvcc -cubin -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -I runtime ${file} -o ${cubin}
+    // Entry points (extern "C", one BwdParams by value; mma.sync, sm_80+):
+    //   attnc_bwd_{pre,dkdv,dq}_{bf16,fp16}_d{64,128}; <entry>_smem and <entry>_threads are
+    //   __device__ ints. The sm80 forward entries are left out of this module.
+    #define ATTNC_NO_SM80
+    #include "${name}.cuh"
+    #include "attnc_bwd.cuh"
+  `;
+  const tables: Table[] = [];
+  const files: EmittedFile[] = [{ path: file, contents: tu }];
+  for (const b of bwd.tables) {
+    if (b.source.kind !== 'table') continue;
+    const path = `tables/${b.name}.bin`;
+    files.push({ path, contents: tableBytes(b.source.data, b.elem) });
+    tables.push({ name: b.name, file: path, dtype: b.elem === 'float' ? 'f32' : 'i32', shape: b.shape, role: 'schedule' });
+  }
+  const kernels: Kernel[] = [];
+  for (const dtype of opts.dtypes) {
+    for (const D of opts.headDims) {
+      for (const pass of BWD_PASSES) {
+        const entry = `attnc_bwd_${pass}_${dtype}_d${D}`;
+        const l = backwardLaunch(pass, D, p.tile.blockN);
+        kernels.push({
+          name: entry, role: 'backward', variant: { dtype, headDim: D, arch: 'sm80', pass },
+          grid: l.grid, block: [l.threads, 1, 1], dynamicSmemBytes: l.smem, smemSymbol: `${entry}_smem`,
+          params: [...bwdTensorParams(D, dtype), ...opts.patternParams], file,
+        });
+      }
+    }
+  }
+  const kinds = bwd.schedule!.classes.map((c) => (c.kind === 'closed_form' ? 'closed_form' : c.kind === 'csr' ? 'csr' : 'dense') as 'closed_form' | 'csr' | 'dense');
+  if (bwd.denseClasses.length) notes.push('runtime-scheduled classes: dK/dV visit every query tile of the static envelope as PARTIAL (the mask decides), dQ uses the forward schedule');
+  return { files, tables, kernels, info: { supported: true, saved, launchOrder: [...BWD_PASSES], file, cubin, transposedKinds: kinds, notes } };
+}
