@@ -12,6 +12,7 @@ import { affineValue, kTileRuns, leafRow, profileBoundaries, profileOf, profileV
 import { leafCount, refineRect } from './refine.ts';
 import { countPlan, countRows } from './count.ts';
 import { TileMapBuilder, type TileMap } from './tilemap.ts';
+import { classifyOverlay } from './overlay.ts';
 
 // BoolVal and tile codes as local constants: imported bindings are slower in hot loops
 const F = 0, T = 1, M = 2, U = 3, R = 4;
@@ -36,17 +37,39 @@ export interface Classification {
 /** Tile classes of a folded mask (memoised per context: union masks often equal a head's). */
 export function classify(ctx: AnalysisContext, root: number): Classification {
   let c = ctx.classifications.get(root) as Classification | undefined;
-  if (!c) { c = classifyRoot(ctx, root); ctx.classifications.set(root, c); }
+  if (!c) {
+    c = classifyOverlay(ctx, root) ?? rowClassifier(ctx, root).run();
+    ctx.classifications.set(root, c);
+  }
   return c;
 }
 
-function classifyRoot(ctx: AnalysisContext, root: number): Classification {
+/** The row-wise classification, never the overlay fast path (tests compare the two). */
+export function classifyRowWise(ctx: AnalysisContext, root: number): Classification {
+  return rowClassifier(ctx, root).run();
+}
+
+/** Class and allowed elements of one tile, as the row-wise classification would give them. */
+export interface TileProbe { code: number; count: number; exact: boolean }
+
+/** Single tiles of a mask by the general row machinery (memoised per context and root). */
+export function probeTile(ctx: AnalysisContext, root: number, qt: number, kt: number): TileProbe {
+  let c = ctx.probes.get(root) as RowClassifier | undefined;
+  if (!c) { c = rowClassifier(ctx, root); ctx.probes.set(root, c); }
+  return c.probe(qt, kt);
+}
+
+interface RowClassifier { run(): Classification; probe(qt: number, kt: number): TileProbe }
+
+interface TileSink { add(a: number, b: number, c: number): void }
+
+function rowClassifier(ctx: AnalysisContext, root: number): RowClassifier {
   const { nqt, nkt, Nk, pool } = ctx;
   const { bk } = ctx.tile;
   const prog = ctx.program(root);
-  // sized like the previous map of this context (heads of one pattern have similar maps)
-  const builder = new TileMapBuilder(nqt, nkt, ctx.runsHint);
-  const tiles = [0, 0, 0, 0, 0];
+  // tiles go to `builder`: the tile map for a whole classification, a one-tile capture for a probe
+  let builder: TileSink = { add() {} };
+  let tiles = [0, 0, 0, 0, 0];
   let allowed = 0, allowedExact = true, runtime = false;
 
   // --- leaves of the skeleton
@@ -293,21 +316,26 @@ function classifyRoot(ctx: AnalysisContext, root: number): Classification {
   const nRow = rowLeaves.length;
   const runsOf: number[][] = new Array(nRow);
   const at = new Int32Array(nRow);
-  for (qt = 0; qt < nqt; qt++) {
-    builder.startRow(qt);
+  let staticAssign = true;
+  /** Row state for query tile t: leaf runs, query-only leaf values. */
+  const setRow = (t: number) => {
+    qt = t;
     q0 = qt * ctx.tile.bq;
     q1 = Math.min(ctx.Nq, q0 + ctx.tile.bq) - 1;
     rows = q1 - q0 + 1;
     for (let i = 0; i < nRow; i++) { runsOf[i] = leafRow(ctx, rowLeaves[i]!, qt); at[i] = 0; }
-    let staticAssign = true;
+    staticAssign = true;
     for (let i = 0; i < qLeaves.length; i++) {
       const v = tileSummary(ctx, qLeaves[i]!, 'q').val[qt]!;
       cur[nRow + i] = v; curSrc[nRow + i] = qLeaves[i]! * 2;
       if (v !== T && v !== F && v !== R) staticAssign = false;
     }
-    let pos = 0;
-    while (pos < nkt) {
-      let end = nkt, uniform = staticAssign;
+  };
+  /** Key tiles [from, to) of the current row (from at or after the previous call's end, or a fresh row). */
+  const emitRange = (from: number, to: number) => {
+    let pos = from;
+    while (pos < to) {
+      let end = to, uniform = staticAssign;
       for (let i = 0; i < nRow; i++) {
         const r = runsOf[i]!;
         while (r[at[i]! + 1]! <= pos) at[i]! += 4;
@@ -326,9 +354,33 @@ function classifyRoot(ctx: AnalysisContext, root: number): Classification {
       }
       pos = end;
     }
-  }
-  if (runtime) allowedExact = false;
-  const map = builder.finish();
-  ctx.runsHint = Math.max(1024, map.code.length + 1);
-  return { root, map, tiles, allowed, allowedExact, runtime };
+  };
+
+  const run = (): Classification => {
+    const b = new TileMapBuilder(nqt, nkt, ctx.runsHint);
+    builder = b;
+    for (let t = 0; t < nqt; t++) {
+      b.startRow(t);
+      setRow(t);
+      emitRange(0, nkt);
+    }
+    if (runtime) allowedExact = false;
+    const map = b.finish();
+    // sized like this map next time (heads of one pattern have similar maps)
+    ctx.runsHint = Math.max(1024, map.code.length + 1);
+    return { root, map, tiles, allowed, allowedExact, runtime };
+  };
+
+  let probeCode = 0;
+  const capture: TileSink = { add(_a, _b, c) { probeCode = c; } };
+  const probe = (pt: number, kt: number): TileProbe => {
+    builder = capture;
+    tiles = [0, 0, 0, 0, 0];
+    allowed = 0; allowedExact = true; runtime = false;
+    probeCode = EMPTY;
+    setRow(pt);
+    emitRange(kt, kt + 1);
+    return { code: probeCode, count: allowed, exact: allowedExact && !runtime };
+  };
+  return { run, probe };
 }

@@ -41,6 +41,8 @@ export class AnalysisContext {
   readonly rowRuns = new Map<number, Array<number[] | undefined>>();
   /** Classifications per root (classify.ts). */
   readonly classifications = new Map<number, unknown>();
+  /** Single-tile classifiers per root (classify.ts probeTile). */
+  readonly probes = new Map<number, unknown>();
   /** Row-wise counting plans per root (count.ts). */
   readonly countPlans = new Map<number, CountPlan | null>();
   /** Evaluations spent (for reports). */

@@ -140,6 +140,11 @@ export function leafRow(ctx: AnalysisContext, id: number, qt: number): number[] 
   return r;
 }
 
+/** leafRow without caching a newly computed row (a row read once: the overlay's random rows). */
+export function leafRowOnce(ctx: AnalysisContext, id: number, qt: number): number[] {
+  return ctx.rowRuns.get(id)?.[qt] ?? computeRow(ctx, id, qt);
+}
+
 function computeRow(ctx: AnalysisContext, id: number, qt: number): number[] {
   const node = ctx.pool.nodes[id]!;
   const [q0, q1] = ctx.qRange(qt);
@@ -256,12 +261,12 @@ function randomRow(ctx: AnalysisContext, id: number, q0: number, q1: number): nu
   const nq = qb1 - qb0 + 1;
   // (tile, allowed elements of one chosen block pair in it), packed as tile * 2^24 + elements,
   // in a reused scratch buffer sorted natively (numeric typed-array sort, no comparator)
+  const { flat, off } = idx.table();
   let nHit = 0;
   for (let qb = qb0; qb <= qb1; qb++) {
     const rowsIn = Math.min(q1, qb * bs + bs - 1) - Math.max(q0, qb * bs) + 1;
-    const chosen = idx.chosen(qb);
-    for (let j = 0; j < chosen.length; j++) {
-      const kb = chosen[j]!;
+    for (let j = off[qb]!; j < off[qb + 1]!; j++) {
+      const kb = flat[j]!;
       const kEnd = Math.min(Nk, kb * bs + bs);
       const t0 = Math.floor((kb * bs) / bk), t1 = Math.floor((kEnd - 1) / bk);
       for (let t = t0; t <= t1; t++) {
@@ -271,13 +276,23 @@ function randomRow(ctx: AnalysisContext, id: number, q0: number, q1: number): nu
       }
     }
   }
-  const sorted = hitScratch.subarray(0, nHit).sort();
+  // few hits per row (a head's draw): insertion sort; many (a union of draws): native sort
+  if (nHit > 48) hitScratch.subarray(0, nHit).sort();
+  else {
+    for (let i = 1; i < nHit; i++) {
+      const x = hitScratch[i]!;
+      let j = i - 1;
+      while (j >= 0 && hitScratch[j]! > x) { hitScratch[j + 1] = hitScratch[j]!; j--; }
+      hitScratch[j + 1] = x;
+    }
+  }
+  const sorted = hitScratch;
   const out: number[] = [];
   let pos = 0;
-  for (let i = 0; i < sorted.length;) {
+  for (let i = 0; i < nHit;) {
     const t = Math.floor(sorted[i]! / 16777216);
     let j = i, count = 0;
-    while (j < sorted.length && Math.floor(sorted[j]! / 16777216) === t) { count += sorted[j]! % 16777216; j++; }
+    while (j < nHit && Math.floor(sorted[j]! / 16777216) === t) { count += sorted[j]! % 16777216; j++; }
     if (t > pos) out.push(pos, t, F, NaN);
     // key blocks overlapping tile t
     const kbs = Math.floor((Math.min(Nk, t * bk + bk) - 1) / bs) - Math.floor((t * bk) / bs) + 1;

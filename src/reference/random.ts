@@ -33,9 +33,21 @@ export function randomBlocksChosen(spec: RandomBlocksSpec, qb: number, nk: numbe
   const n = randomBlocksCandidates(qb, nkb, spec.causal);
   const take = Math.min(spec.r, n);
   if (take <= 0) return [];
-  // a sparse pool: only the swapped positions differ from the identity
-  const pool = new Map<number, number>();
-  const at = (i: number) => pool.get(i) ?? i;
+  // a sparse pool: only the swapped positions differ from the identity, kept as a short list of
+  // (position, value) pairs (at most 2 * take; the analysis draws every query block of every head,
+  // and a Map per call was its main cost); a Map for long draws
+  const pos: number[] = [], val: number[] = [];
+  const big = take > 16 ? new Map<number, number>() : null;
+  const at = (i: number) => {
+    if (big) return big.get(i) ?? i;
+    for (let p = 0; p < pos.length; p++) if (pos[p] === i) return val[p]!;
+    return i;
+  };
+  const put = (i: number, v: number) => {
+    if (big) { big.set(i, v); return; }
+    for (let p = 0; p < pos.length; p++) if (pos[p] === i) { val[p] = v; return; }
+    pos.push(i); val.push(v);
+  };
   let state = randomBlocksState(spec.seed, qb);
   const chosen: number[] = [];
   for (let i = 0; i < take; i++) {
@@ -43,8 +55,8 @@ export function randomBlocksChosen(spec: RandomBlocksSpec, qb: number, nk: numbe
     const j = i + (state % (n - i));
     const pi = at(i);
     const pj = at(j);
-    pool.set(i, pj);
-    pool.set(j, pi);
+    put(i, pj);
+    put(j, pi);
     chosen.push(pj);
   }
   return chosen;
