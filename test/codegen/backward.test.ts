@@ -1,0 +1,194 @@
+// The backward hooks of the shared lowering, executed by the IR interpreter (codegen/lower/eval.ts):
+// (1) for every shipped pattern at random sizes and tiles, the lowered transposed schedule
+//     (num_query_tiles / query_tile) lists exactly the transpose of the lowered forward schedule
+//     (num_key_tiles / key_tile), FULL flags included, for every (l, h); and it is sound against
+//     the reference mask (every allowed element in a listed tile, FULL tiles entirely allowed);
+// (2) score_mod_grad agrees with central finite differences of the reference evaluator's
+//     float64 score modifier, for the shipped score modifiers and random differentiable ones;
+// (3) step functions of s are refused (no backward kernels, a reason in the metadata).
+import fc from 'fast-check';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../codegen/index.ts';
+import { callFunction, type LValue } from '../../codegen/lower/eval.ts';
+import type { LBuffer } from '../../codegen/lower/ir.ts';
+import { scheduleFromAnalysis } from '../../codegen/lower/fromAnalysis.ts';
+import { lowerPattern, type LoweredPattern, type Tile } from '../../codegen/lower/pattern.ts';
+import { compileToIr } from '../../src/api.ts';
+import type { IrProgram, Sizes } from '../../src/ir/schema.ts';
+import { nodeReadFile } from '../../src/node.ts';
+import { exampleInputs, randomQkv } from '../../src/reference/inputs.ts';
+import { evalMask } from '../../src/reference/mask.ts';
+
+const PATTERNS = resolve(import.meta.dirname, '../../patterns');
+const NAMES = readdirSync(PATTERNS).filter((f) => f.endsWith('.attn')).map((f) => basename(f, '.attn')).sort();
+
+function irOf(pattern: string, sizes: Partial<Sizes>): IrProgram | null {
+  const file = join(PATTERNS, `${pattern}.attn`);
+  return compileToIr(readFileSync(file, 'utf8'), { file, readFile: nodeReadFile, sizes }).ir;
+}
+
+function staticBuffers(bufs: LBuffer[]): Record<string, ArrayLike<number>> {
+  const out: Record<string, ArrayLike<number>> = {};
+  for (const b of bufs) if (b.source.kind === 'table' || b.source.kind === 'random_blocks') out[b.name] = b.source.data;
+  return out;
+}
+
+type TileSet = Map<string, boolean>;
+
+/** Forward tiles of (l, h) as "qt,kt" -> full, from the lowered forward hooks. */
+function forwardTiles(p: LoweredPattern, l: number, h: number, ctx: { params: Record<string, number>; buffers: Record<string, ArrayLike<number>> }): TileSet {
+  const out: TileSet = new Map();
+  for (let qt = 0; qt < p.numQueryTiles; qt++) {
+    const n = callFunction(p.hooks.numKeyTiles, { b: 0, l, h, qt }, ctx).value as number;
+    for (let j = 0; j < n; j++) {
+      const r = callFunction(p.hooks.keyTile, { b: 0, l, h, qt, j }, ctx);
+      out.set(`${qt},${r.value}`, r.outs.get('full') === true);
+    }
+  }
+  return out;
+}
+
+function transposedTiles(p: LoweredPattern, l: number, h: number, ctx: { params: Record<string, number>; buffers: Record<string, ArrayLike<number>> }): TileSet {
+  const hooks = p.backward().hooks!;
+  const out: TileSet = new Map();
+  for (let kt = 0; kt < p.numKeyTiles; kt++) {
+    const n = callFunction(hooks.numQueryTiles, { b: 0, l, h, kt }, ctx).value as number;
+    for (let j = 0; j < n; j++) {
+      const r = callFunction(hooks.queryTile, { b: 0, l, h, kt, j }, ctx);
+      const key = `${r.value},${kt}`;
+      if (out.has(key)) throw new Error(`query_tile lists (${key}) twice`);
+      out.set(key, r.outs.get('full') === true);
+    }
+  }
+  return out;
+}
+
+const runtimeClass = (p: LoweredPattern, l: number, h: number) => p.schedule.classes[p.schedule.classOf[l * p.sizes.H + h]!]!.kind === 'runtime';
+
+describe('transposed schedule = transpose of the forward schedule (property, every pattern)', () => {
+  const tiles: Tile[] = [{ blockM: 128, blockN: 64 }, { blockM: 128, blockN: 128 }, { blockM: 64, blockN: 64 }, { blockM: 32, blockN: 16 }];
+  for (const pattern of NAMES) {
+    it(pattern, () => {
+      fc.assert(fc.property(
+        fc.integer({ min: 1, max: 700 }), fc.integer({ min: 0, max: 2 }), fc.constantFrom(...tiles), fc.integer({ min: 0, max: 1_000_000 }),
+        (Nq, nkKind, tile, seed) => {
+          const Nk = nkKind === 0 ? Nq : nkKind === 1 ? Nq + 37 * (seed % 11) : Math.max(1, Nq - (seed % 200));
+          const ir = irOf(pattern, { Nq, Nk, H: 4, Hkv: 2, L: 2 }) ?? irOf(pattern, { Nq, Nk }) ?? irOf(pattern, { Nq });
+          if (!ir) return; // the pattern needs other sizes (e.g. a fixed Nk)
+          const analysed = scheduleFromAnalysis(ir, ir.sizes, tile);
+          const p = lowerPattern(ir, { tile, schedule: analysed?.schedule });
+          const bwd = p.backward();
+          expect(bwd.unsupported).toBeNull();
+          const ctx = { params: {}, buffers: staticBuffers([...p.buffers, ...bwd.tables]) };
+          const { L, H } = p.sizes;
+          const qkv = randomQkv(ir.sizes, 16, 1, seed);
+          const mask = evalMask(ir, { sizes: ir.sizes, inputs: exampleInputs(ir, ir.sizes, seed), qk: { q: qkv.q, k: qkv.k, D: 16, B: 1 } });
+          for (let l = 0; l < L; l++) {
+            for (let h = 0; h < H; h++) {
+              const back = transposedTiles(p, l, h, ctx);
+              if (!runtimeClass(p, l, h)) expect(back, `l=${l} h=${h}`).toEqual(forwardTiles(p, l, h, ctx));
+              // soundness against the reference mask (runtime classes: for one random input)
+              const allow = mask.element(l, h, 0);
+              for (let q = 0; q < ir.sizes.Nq; q += 7) {
+                for (let k = 0; k < ir.sizes.Nk; k += 5) {
+                  const key = `${Math.floor(q / tile.blockM)},${Math.floor(k / tile.blockN)}`;
+                  const ok = allow(q, k);
+                  if (ok) expect(back.has(key), `allowed (${q}, ${k}) of l=${l} h=${h} not visited`).toBe(true);
+                  if (back.get(key) === true) expect(ok, `FULL tile ${key} has disallowed (${q}, ${k})`).toBe(true);
+                }
+              }
+            }
+          }
+        },
+      ), { numRuns: 6, seed: 7 });
+    }, 120_000);
+  }
+});
+
+// --- score_mod_grad against finite differences
+
+function scoreIr(score: string): IrProgram {
+  const source = `sizes Nq = 256, Nk = Nq, H = 4, L = 1\nmask = causal\nscore = ${score}\n`;
+  const { ir, diagnostics } = compileToIr(source, { file: 'score.attn' });
+  if (!ir) throw new Error(`${score}: ${diagnostics.map((d) => d.message).join('; ')}`);
+  return ir;
+}
+
+function checkGrad(ir: IrProgram, seed: number, samples = 60) {
+  const p = lowerPattern(ir, { tile: { blockM: 128, blockN: 64 } });
+  const grad = p.backward().hooks!.scoreModGrad;
+  const ctx = { params: {}, buffers: staticBuffers(p.buffers) };
+  const mask = evalMask(ir, { sizes: ir.sizes });
+  let rng = seed >>> 0;
+  const rand = () => ((rng = (Math.imul(rng, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  let checked = 0;
+  for (let i = 0; i < samples; i++) {
+    const h = Math.floor(rand() * ir.sizes.H), q = Math.floor(rand() * ir.sizes.Nq), k = Math.floor(rand() * (q + 1));
+    const s = Math.fround((rand() - 0.5) * 40);
+    const f = mask.score(0, h, 0)!;
+    const eps = 1e-5 * Math.max(1, Math.abs(s));
+    const fd = (f(s + eps, q, k) - f(s - eps, q, k)) / (2 * eps);
+    // a kink inside [s - eps, s + eps] (abs, min, max, select): one-sided slopes disagree
+    const left = (f(s, q, k) - f(s - eps, q, k)) / eps, right = (f(s + eps, q, k) - f(s, q, k)) / eps;
+    if (!Number.isFinite(fd) || Math.abs(left - right) > 1e-4 * Math.max(1, Math.abs(fd))) continue;
+    const args: Record<string, LValue> = { s, b: 0, l: 0, h, q, k };
+    const g = callFunction(grad, args, ctx).value as number;
+    expect(Math.abs(g - fd), `d/ds at s=${s} h=${h} q=${q} k=${k}: lowered ${g}, finite differences ${fd}`).toBeLessThanOrEqual(2e-3 * Math.max(1, Math.abs(fd)));
+    checked++;
+  }
+  expect(checked).toBeGreaterThan(samples / 2);
+}
+
+describe('score_mod_grad = d score_mod / d s (finite differences of the reference evaluator)', () => {
+  it('alibi_softcap (softcap of an ALiBi-biased logit)', () => {
+    const ir = irOf('alibi_softcap', { Nq: 300, H: 8 })!;
+    checkGrad(ir, 1);
+  });
+  const forms = [
+    's + 0.25 * (k - q)', 's * 0.5', '30.0 * tanh(s / 30.0)', 's / (1.0 + abs(s))', 'exp(s / 16.0) - 1.0',
+    'max(s, -3.0)', 'min(s, 2.0) + 0.1 * s', 'sqrt(s * s + 1.0)', 'log(1.0 + exp(s / 8.0))',
+    'if s > 0.0 then s else 0.5 * s', 's * (h + 1) / 4.0',
+  ];
+  for (const form of forms) it(form, () => checkGrad(scoreIr(form), form.length));
+
+  it('additive biases give the constant 1 (no arithmetic in the hook)', () => {
+    const grad = lowerPattern(scoreIr('s + 0.25 * (k - q)'), { tile: { blockM: 128, blockN: 64 } }).backward().hooks!.scoreModGrad;
+    expect(grad.body).toEqual([{ kind: 'return', value: { kind: 'lit', type: 'float', value: 1 } }]);
+  });
+
+  // random differentiable score expressions over s, h, q, k
+  const leaf = fc.constantFrom('s', '(s * 0.5)', '0.75', '(h * 1.0)', '(k - q) * 0.01');
+  const expr: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
+    e: fc.oneof(
+      { depthSize: 'small' },
+      leaf,
+      fc.tuple(tie('e'), fc.constantFrom('+', '-', '*'), tie('e')).map(([a, o, b]) => `(${a} ${o} ${b})`),
+      tie('e').map((a) => `tanh(${a} / 8.0)`),
+      tie('e').map((a) => `(${a} / (2.0 + abs(${a})))`),
+      tie('e').map((a) => `sqrt(${a} * ${a} + 1.0)`),
+      tie('e').map((a) => `exp(tanh(${a}))`),
+      fc.tuple(tie('e'), tie('e')).map(([a, b]) => `max(${a}, ${b})`),
+    ),
+  })).e;
+  it('random differentiable score modifiers', () => {
+    fc.assert(fc.property(expr, fc.integer({ min: 1, max: 1 << 30 }), (form, seed) => {
+      const ir = scoreIr(form);
+      if (ir.score === null) return;
+      checkGrad(ir, seed, 30);
+    }), { numRuns: 40, seed: 11 });
+  });
+});
+
+describe('non-differentiable score modifiers', () => {
+  for (const form of ['floor(s)', 's - round(s)', 's + ceil(s / 4.0)']) {
+    it(`${form}: no backward kernels, the reason in the metadata`, () => {
+      const r = compile(scoreIr(form), { target: 'cuda', tile: { blockM: 128, blockN: 64 } });
+      expect(r.metadata.backward?.supported).toBe(false);
+      expect(r.metadata.backward?.reason).toMatch(/not differentiable in s: (floor|round|ceil)/);
+      expect(r.files.some((f) => f.path.endsWith('_bwd.cu'))).toBe(false);
+      expect(r.metadata.kernels.some((k) => k.role === 'backward')).toBe(false);
+    });
+  }
+});
