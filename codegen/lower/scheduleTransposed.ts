@@ -22,10 +22,12 @@ export interface TransposedSchedule {
 const INT32_SAFE = 2 ** 30;
 const FULL = 1, PARTIAL = 2;
 
-interface ScheduleHooks { numKeyTiles: LFunction; keyTile: LFunction }
+interface ScheduleHooks { numKeyTiles: LFunction; keyTile: LFunction; tables: LBuffer[] }
 
-/** The forward tile map of one class, read from lowered hooks at a representative (l, h). */
-function forwardMap(hooks: ScheduleHooks, input: ScheduleInput, pair: number, buffers: Record<string, ArrayLike<number>>): TileMap {
+/** The tile map of one class, read from lowered schedule hooks at a representative (l, h). */
+function forwardMap(hooks: ScheduleHooks, input: ScheduleInput, pair: number, extra: Record<string, ArrayLike<number>>): TileMap {
+  const buffers = { ...extra };
+  for (const t of hooks.tables) if (t.source.kind === 'table') buffers[t.name] = t.source.data;
   const l = Math.floor(pair / input.H), h = pair % input.H;
   const ctx = { params: {}, buffers };
   const b = new TileMapBuilder(input.numQueryTiles, input.numKeyTiles);
@@ -47,11 +49,27 @@ function forwardMap(hooks: ScheduleHooks, input: ScheduleInput, pair: number, bu
   return b.finish();
 }
 
+/** Does the lowered single-class schedule `c` enumerate exactly the tile map `t`? */
+function lowersTo(c: ClassSchedule, t: TileMap): boolean {
+  const input: ScheduleInput = { numQueryTiles: t.nqt, numKeyTiles: t.nkt, classOf: [0], H: 1, classes: [c] };
+  const got = forwardMap(lowerSchedule(input), input, 0, {});
+  return sameMap(got, t);
+}
+
+function sameMap(a: TileMap, b: TileMap): boolean {
+  const eq = (x: ArrayLike<number>, y: ArrayLike<number>) => x.length === y.length && Array.from(x).every((v, i) => v === y[i]);
+  return eq(a.rowPtr, b.rowPtr) && eq(a.kt0, b.kt0) && eq(a.kt1, b.kt1) && eq(a.code, b.code);
+}
+
 function transposedClass(t: TileMap): ClassSchedule {
   const chosen = chooseSchedule(t, 'by_key').schedule;
   if (chosen.kind === 'closed_form') {
     const fits = chosen.segments.every((g) => [g.start, g.end].every((f) => Math.abs(f.mul) * chosen.rows + Math.abs(f.add) < INT32_SAFE));
-    if (fits) return { kind: 'closed_form', segments: chosen.segments.map((g) => ({ start: g.start, end: g.end, step: g.step, full: g.kind === 'FULL' })) };
+    // segment fields beyond start/end/step (e.g. row ranges) pass through to the lowering;
+    // the lowered hooks are checked against the tile map, CSR when they disagree
+    const segments = chosen.segments.map(({ kind, ...g }) => ({ ...g, full: kind === 'FULL' }));
+    const closed: ClassSchedule = { kind: 'closed_form', segments };
+    if (fits && lowersTo(closed, t)) return closed;
   }
   const rows: { kt: number; full: boolean }[][] = [];
   for (let kt = 0; kt < t.nqt; kt++) {
@@ -82,13 +100,11 @@ export function transposeSchedule(fwd: ScheduleInput): TransposedSchedule {
     return s ?? ({ kind: 'dense' } as const);
   });
   const walk = lowerSchedule({ ...fwd, classes: statics });
-  const buffers: Record<string, ArrayLike<number>> = {};
-  for (const b of walk.tables) if (b.source.kind === 'table') buffers[b.name] = b.source.data;
   const classes: ClassSchedule[] = statics.map((c, i) => {
     const pair = fwd.classOf.indexOf(i);
     if (pair < 0) return { kind: 'closed_form', segments: [] };
     if (c.kind === 'dense') return { kind: 'dense' };
-    return transposedClass(transposeTileMap(forwardMap(walk, fwd, pair, buffers)));
+    return transposedClass(transposeTileMap(forwardMap(walk, fwd, pair, {})));
   });
   return {
     input: { numQueryTiles: fwd.numKeyTiles, numKeyTiles: fwd.numQueryTiles, classOf: fwd.classOf, H: fwd.H, classes },
