@@ -93,6 +93,16 @@ function run(body: LStmt[], env: LEnv, outs: Map<string, LValue>): Flow {
         env.vars.set(s.name, found);
         break;
       }
+      case 'count_sorted': {
+        const base = evalExpr(s.base, env) as number;
+        const lo = evalExpr(s.lo, env) as number, hi = evalExpr(s.hi, env) as number;
+        const buf = env.buffers[s.buffer];
+        if (!buf || base < 0 || base + s.count > buf.length) throw new Error(`count_sorted ${s.buffer}[${base}..+${s.count}] out of range`);
+        let n = 0;
+        for (let i = 0; i < s.count; i++) if (buf[base + i] >= lo && buf[base + i] <= hi) n++;
+        env.vars.set(s.name, n);
+        break;
+      }
       case 'return': return { returned: true, value: evalExpr(s.value, env) };
       case 'out': outs.set(s.name, evalExpr(s.value, env)); break;
       case 'if': {

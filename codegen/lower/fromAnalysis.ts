@@ -1,13 +1,14 @@
 // Adapter from the analysis (src/analysis, public `analyze`) to schedule lowering: one schedule
 // class per analysis class. A class the analysis gives a closed form (verified there against
 // its tile map) becomes arithmetic in the hooks; the others become CSR tables of their
-// non-EMPTY tiles. Runtime classes use their static envelope (runtime-dependent and undecided
-// tiles are PARTIAL, so the envelope stays sound for every input).
+// non-EMPTY tiles. Runtime classes get a runtime schedule built on the device before attention
+// from their static envelope (runtime-dependent and undecided tiles are PARTIAL there, so the
+// envelope stays sound for every input; codegen/lower/runtime.ts narrows it).
 import { analyze, type Analysis, type StaticSchedule, type TileMap } from '../../src/analysis/index.ts';
 import type { IrProgram, Sizes } from '../../src/ir/schema.ts';
 import type { LaunchMetadata } from '../metadata/schema.ts';
 import type { Tile } from './pattern.ts';
-import type { ClassSchedule, ScheduleInput } from './schedule.ts';
+import type { ClassSchedule, ScheduleInput, StaticClassSchedule } from './schedule.ts';
 
 /** How one class's schedule is emitted, for the compile summary and the metadata. */
 export interface ClassScheduleKind {
@@ -53,14 +54,14 @@ export function scheduleFromAnalysis(ir: IrProgram, sizes: Sizes, tile: Tile, op
 const INT32_SAFE = 2 ** 30;
 
 /** The analysis' closed form as lowering segments, or null when int32 arithmetic could overflow. */
-function closedForm(s: StaticSchedule): ClassSchedule | null {
+function closedForm(s: StaticSchedule): StaticClassSchedule | null {
   if (s.kind !== 'closed_form' || s.orientation !== 'by_query') return null;
   const fits = s.segments.every((g) => [g.start, g.end].every((f) => Math.abs(f.mul) * s.rows + Math.abs(f.add) < INT32_SAFE));
   if (!fits) return null;
   return { kind: 'closed_form', segments: s.segments.map((g) => ({ start: g.start, end: g.end, step: g.step, full: g.kind === 'FULL' })) };
 }
 
-function csrRows(m: TileMap): ClassSchedule {
+function csrRows(m: TileMap): StaticClassSchedule {
   const rows: { kt: number; full: boolean }[][] = [];
   for (let qt = 0; qt < m.nqt; qt++) {
     const row: { kt: number; full: boolean }[] = [];
@@ -70,6 +71,17 @@ function csrRows(m: TileMap): ClassSchedule {
     rows.push(row);
   }
   return { kind: 'csr', rows };
+}
+
+/** The longest row of a tile map (visited tiles of one query tile). */
+function maxRowTiles(m: TileMap): number {
+  let most = 0;
+  for (let qt = 0; qt < m.nqt; qt++) {
+    let n = 0;
+    for (let i = m.rowPtr[qt]!; i < m.rowPtr[qt + 1]!; i++) n += m.kt1[i]! - m.kt0[i]!;
+    most = Math.max(most, n);
+  }
+  return most;
 }
 
 function fromAnalysis(analysis: Analysis, sizes: Sizes, tile: Tile): AnalysedSchedule {
@@ -87,10 +99,11 @@ function fromAnalysis(analysis: Analysis, sizes: Sizes, tile: Tile): AnalysedSch
     const tableBytes = 4 * (nqt + 1 + summary.nnz);
     const stat = c.schedule.kind === 'runtime' ? c.schedule.envelope : c.schedule;
     const cf = closedForm(stat);
-    const schedule = cf ?? csrRows(maps[i]!);
-    classes.push(schedule);
+    const envelope = cf ?? csrRows(maps[i]!);
+    // runtime classes: the schedule builder narrows the envelope on the device before attention
+    classes.push(c.schedule.kind === 'runtime' ? { kind: 'runtime', envelope, maxTiles: maxRowTiles(maps[i]!) } : envelope);
     kinds.push({
-      id: c.id, pairs: c.members.length, kind: schedule.kind === 'closed_form' ? 'closed_form' : 'csr', analysisKind: c.schedule.kind,
+      id: c.id, pairs: c.members.length, kind: envelope.kind === 'closed_form' ? 'closed_form' : 'csr', analysisKind: c.schedule.kind,
       segments: cf && cf.kind === 'closed_form' ? cf.segments.length : 0,
       bytes: cf ? 0 : tableBytes, csrBytes: tableBytes,
       fallbackReason: cf ? undefined : summary.fallbackReason ?? (stat.kind === 'closed_form' ? 'closed form outside int32 range' : undefined),
@@ -119,7 +132,8 @@ function fromAnalysis(analysis: Analysis, sizes: Sizes, tile: Tile): AnalysedSch
     }
   }
   const total = sizes.L * sizes.H * nqt * nkt;
-  const scheduleKinds = [...new Set(kinds.map((k) => k.kind))];
+  const scheduleKinds: string[] = [...new Set(kinds.map((k) => k.kind))];
+  if (classes.some((c) => c.kind === 'runtime')) scheduleKinds.push('runtime');
   return {
     schedule: () => ({ numQueryTiles: nqt, numKeyTiles: nkt, classOf, H: sizes.H, classes }),
     statistics: {

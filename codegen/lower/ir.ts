@@ -31,6 +31,11 @@ export type LStmt =
   | { kind: 'let'; name: string; type: LType; value: LExpr }
   /** name = exists i in [0, count): buffer[base + i] == value && buffer[base + i] >= 0 */
   | { kind: 'member'; name: string; value: LExpr; buffer: string; base: LExpr; count: number }
+  /**
+   * name = how many of buffer[base .. base + count) lie in [lo, hi], the entries ascending (two
+   * binary searches; 0 when hi < lo). Runtime tile classification over sorted lists.
+   */
+  | { kind: 'count_sorted'; name: string; buffer: string; base: LExpr; count: number; lo: LExpr; hi: LExpr }
   | { kind: 'return'; value: LExpr }
   /** Write an output argument (key_tile's `full`). */
   | { kind: 'out'; name: string; value: LExpr }
@@ -61,7 +66,13 @@ export interface LBuffer {
     | { kind: 'table'; userName: string; data: number[] }
     | { kind: 'random_blocks'; data: number[] }
     | { kind: 'input'; userName: string; inputIndex: number }
-    | { kind: 'topk_blocks'; k: number; block: number; causal: boolean };
+    | { kind: 'topk_blocks'; k: number; block: number; causal: boolean }
+    /** Runtime schedule written by the schedule builder: per (h, qt) a count, then kt * 2 + full. */
+    | { kind: 'runtime_schedule'; maxTiles: number }
+    /** Per row of `of` ([rows][n] per batch entry) and tile of `tile` positions: min, max. */
+    | { kind: 'tile_minmax'; of: string; rows: number; n: number; tile: number }
+    /** Per row of `of`: its distinct non-negative entries ascending, padded with INT32_MAX. */
+    | { kind: 'sorted_list'; of: string; rows: number; n: number };
   /** Runtime buffers carry a batch stride parameter (0 = broadcast over the batch). */
   batched: boolean;
 }

@@ -6,6 +6,7 @@ import { lowerBackward, type LoweredBackward } from './backward.ts';
 import { BufferRegistry } from './buffers.ts';
 import { lowerMaskHook, lowerScoreHook } from './hooks.ts';
 import type { LBuffer, LFunction } from './ir.ts';
+import { lowerRuntime, type LoweredRuntime } from './runtime.ts';
 import { lowerSchedule, type ScheduleInput } from './schedule.ts';
 
 export interface Tile { blockM: number; blockN: number }
@@ -23,6 +24,8 @@ export interface LoweredPattern {
   /** Scalar int parameters (batch strides of runtime buffers), in parameter order. */
   scalars: string[];
   schedule: ScheduleInput;
+  /** With runtime schedule classes: the summary helpers and schedule builder (runtime.ts). */
+  runtime?: LoweredRuntime;
   /** The backward hooks (transposed schedule, score_mod_grad), lowered on first use. */
   backward: () => LoweredBackward;
 }
@@ -45,7 +48,9 @@ export function lowerPattern(ir: IrProgram, opts: { sizes?: Sizes; tile: Tile; s
   const scoreMod = lowerScoreHook(ir, registry);
   const schedule = opts.schedule ? opts.schedule(registry) : denseSchedule(sizes, opts.tile);
   const lowered = lowerSchedule(schedule);
+  const runtime = lowered.runtime ? lowerRuntime(ir, registry, opts.tile, lowered.runtime) : undefined;
   const buffers = [...registry.buffers, ...extra, ...lowered.tables];
+  for (const b of runtime?.buffers ?? []) if (!buffers.some((x) => x.name === b.name)) buffers.push(b);
   let backward: LoweredBackward | undefined;
   return {
     name: ir.name,
@@ -58,6 +63,7 @@ export function lowerPattern(ir: IrProgram, opts: { sizes?: Sizes; tile: Tile; s
     buffers,
     scalars: buffers.filter((b) => b.batched).map((b) => `${b.name}_bstride`),
     schedule,
+    runtime,
     backward: () => (backward ??= lowerBackward(ir, registry, schedule, buffers)),
   };
 }

@@ -1,7 +1,9 @@
 // Schedule lowering: from per-class tile schedules (closed-form key-tile segments, CSR tables,
 // runtime tables built by helper kernels, or dense) to the `num_key_tiles` / `key_tile` hooks
 // of codegen/HOOKS.md, behind a dispatch on (l, h). Backend neutral: both printers print
-// exactly these statements.
+// exactly these statements. Runtime classes read a buffer the schedule builder writes before
+// attention (codegen/lower/runtime.ts); the builder walks their static envelope through the
+// `env_*` functions lowered here.
 import { add, mk, sub } from './build.ts';
 import { dispatchSwitch, lowerDispatch } from './dispatch.ts';
 import { int, ref, type LBuffer, type LExpr, type LFunction, type LStmt } from './ir.ts';
@@ -9,13 +11,25 @@ import { closedFormCount, closedFormTile, type KeyTileSegment } from './schedule
 
 export type { KeyTileSegment, TileFormula } from './scheduleClosedForm.ts';
 
+/** A schedule known at compile time. */
+export type StaticClassSchedule =
+  /** Key-tile segments as arithmetic over qt (the analysis' closed form): no table. */
+  | { kind: 'closed_form'; segments: KeyTileSegment[] }
+  /** Per query tile, the visited key tiles with FULL flags (CSR over query tiles). */
+  | { kind: 'csr'; rows: { kt: number; full: boolean }[][] }
+  /** Every key tile, PARTIAL (no static information). */
+  | { kind: 'dense' };
+
 export type ClassSchedule =
   /** Key-tile segments as arithmetic over qt (the analysis' closed form): no table. */
   | { kind: 'closed_form'; segments: KeyTileSegment[] }
   /** Per query tile, the visited key tiles with FULL flags (CSR over query tiles). */
   | { kind: 'csr'; rows: { kt: number; full: boolean }[][] }
-  /** Written at run time by a helper kernel into `buffer`: per (b, h, qt) a count and a row. */
-  | { kind: 'runtime'; buffer: LBuffer; maxTiles: number }
+  /**
+   * Written at run time by the schedule builder (per (b, h, qt) a count and a row) from the
+   * static `envelope` (sound for every input); `maxTiles` bounds the envelope's rows.
+   */
+  | { kind: 'runtime'; envelope: StaticClassSchedule; maxTiles: number }
   /** Every key tile, PARTIAL (no static information). */
   | { kind: 'dense' };
 
@@ -33,16 +47,37 @@ export interface LoweredSchedule {
   keyTile: LFunction;
   /** Static tables the hooks read (CSR schedule, class dispatch). */
   tables: LBuffer[];
+  /** With runtime classes: what the schedule builder needs. */
+  runtime?: RuntimeScheduleHooks;
+}
+
+/** The schedule builder's view: the envelope walk and where each built row goes. */
+export interface RuntimeScheduleHooks {
+  /** `env_num_key_tiles(b, l, h, qt)`: the envelope row length of runtime classes, 0 otherwise. */
+  envNumKeyTiles: LFunction;
+  /** `env_key_tile(b, l, h, qt, j, out full)`: its j-th tile; full = FULL for every input. */
+  envKeyTile: LFunction;
+  /** `schedule_row(b, h, qt)`: index of the row's count in `buffer` (the row follows it). */
+  scheduleRow: LFunction;
+  /** The runtime schedule buffer: per batch entry [H][numQueryTiles][1 + maxTiles]. */
+  buffer: LBuffer;
+  maxTiles: number;
 }
 
 const qt = ref('qt', 'int');
 const j = ref('j', 'int');
 
-/** CSR tables of all CSR classes, merged in one int buffer: offsets then entries (kt * 2 + full). */
+const staticPart = (c: ClassSchedule): StaticClassSchedule => (c.kind === 'runtime' ? c.envelope : c);
+
+/**
+ * CSR tables of all CSR classes (and CSR envelopes of runtime classes), merged in one int
+ * buffer: offsets then entries (kt * 2 + full).
+ */
 function csrBuffer(input: ScheduleInput): { buffer: LBuffer | null; base: Map<number, number> } {
   const data: number[] = [];
   const base = new Map<number, number>();
-  input.classes.forEach((c, i) => {
+  input.classes.forEach((cls, i) => {
+    const c = staticPart(cls);
     if (c.kind !== 'csr') return;
     base.set(i, data.length);
     const n = input.numQueryTiles;
@@ -60,13 +95,22 @@ function csrBuffer(input: ScheduleInput): { buffer: LBuffer | null; base: Map<nu
 
 const load = (buffer: string, index: LExpr): LExpr => ({ kind: 'load', type: 'int', buffer, index });
 
-function runtimeRow(c: Extract<ClassSchedule, { kind: 'runtime' }>, numQueryTiles: number): LExpr {
+export const RUNTIME_SCHEDULE_BUFFER = 'sched_rt';
+
+function runtimeRow(maxTiles: number, numQueryTiles: number): LExpr {
   // layout per batch entry: [H][numQueryTiles][1 + maxTiles] (count, then kt * 2 + full)
   const row = add(mk('mul', 'int', ref('h', 'int'), int(numQueryTiles)), qt);
-  return add(mk('mul', 'int', ref('b', 'int'), { kind: 'param', type: 'int', name: `${c.buffer.name}_bstride` }), mk('mul', 'int', row, int(1 + c.maxTiles)));
+  return add(mk('mul', 'int', ref('b', 'int'), { kind: 'param', type: 'int', name: `${RUNTIME_SCHEDULE_BUFFER}_bstride` }), mk('mul', 'int', row, int(1 + maxTiles)));
 }
 
-function countBody(c: ClassSchedule, i: number, input: ScheduleInput, csr: { buffer: LBuffer | null; base: Map<number, number> }): LStmt[] {
+/** The largest `maxTiles` of the runtime classes (the buffer's row stride is 1 + this), or -1. */
+function runtimeMaxTiles(input: ScheduleInput): number {
+  return Math.max(-1, ...input.classes.map((c) => (c.kind === 'runtime' ? c.maxTiles : -1)));
+}
+
+type Csr = { buffer: LBuffer | null; base: Map<number, number> };
+
+function countBody(c: ClassSchedule, i: number, input: ScheduleInput, csr: Csr): LStmt[] {
   switch (c.kind) {
     case 'dense': return [{ kind: 'return', value: int(input.numKeyTiles) }];
     case 'csr': {
@@ -74,12 +118,12 @@ function countBody(c: ClassSchedule, i: number, input: ScheduleInput, csr: { buf
       const name = csr.buffer!.name;
       return [{ kind: 'return', value: sub(load(name, add(int(b + 1), qt)), load(name, add(int(b), qt))) }];
     }
-    case 'runtime': return [{ kind: 'return', value: load(c.buffer.name, runtimeRow(c, input.numQueryTiles)) }];
+    case 'runtime': return [{ kind: 'return', value: load(RUNTIME_SCHEDULE_BUFFER, runtimeRow(runtimeMaxTiles(input), input.numQueryTiles)) }];
     case 'closed_form': return closedFormCount(c.segments, input.numKeyTiles);
   }
 }
 
-function tileBody(c: ClassSchedule, i: number, input: ScheduleInput, csr: { buffer: LBuffer | null; base: Map<number, number> }): LStmt[] {
+function tileBody(c: ClassSchedule, i: number, input: ScheduleInput, csr: Csr): LStmt[] {
   const entry = (v: LExpr): LStmt[] => [
     { kind: 'let', name: 'e', type: 'int', value: v },
     { kind: 'out', name: 'full', value: mk('ne', 'bool', mk('band', 'int', ref('e', 'int'), int(1)), int(0)) },
@@ -92,10 +136,12 @@ function tileBody(c: ClassSchedule, i: number, input: ScheduleInput, csr: { buff
       const name = csr.buffer!.name;
       return entry(load(name, add(add(int(b + input.numQueryTiles + 1), load(name, add(int(b), qt))), j)));
     }
-    case 'runtime': return entry(load(c.buffer.name, add(add(runtimeRow(c, input.numQueryTiles), int(1)), j)));
+    case 'runtime': return entry(load(RUNTIME_SCHEDULE_BUFFER, add(add(runtimeRow(runtimeMaxTiles(input), input.numQueryTiles), int(1)), j)));
     case 'closed_form': return closedFormTile(c.segments, input.numKeyTiles);
   }
 }
+
+const NONE: StaticClassSchedule = { kind: 'closed_form', segments: [] };
 
 export function lowerSchedule(input: ScheduleInput): LoweredSchedule {
   const csr = csrBuffer(input);
@@ -103,14 +149,28 @@ export function lowerSchedule(input: ScheduleInput): LoweredSchedule {
   const d = lowerDispatch(input.classOf, input.H, 'class_of_pair', 'pair');
   if (d.table) tables.push(d.table);
   const used = [...new Set(input.classOf)].sort((a, b) => a - b);
-  const bodies = (f: typeof countBody) => new Map(used.map((c) => [c, f(input.classes[c], c, input, csr)]));
+  const bodies = (f: typeof countBody, pick: (c: ClassSchedule) => ClassSchedule = (c) => c) => new Map(used.map((c) => [c, f(pick(input.classes[c]), c, input, csr)]));
   const args = ['b', 'l', 'h', 'qt'].map((name) => ({ name, type: 'int' as const }));
-  return {
-    numKeyTiles: { name: 'num_key_tiles', params: args, outs: [], ret: 'int', body: dispatchSwitch(d, input.classOf, bodies(countBody)) },
-    keyTile: {
-      name: 'key_tile', params: [...args, { name: 'j', type: 'int' }], outs: [{ name: 'full', type: 'bool' }], ret: 'int',
-      body: dispatchSwitch(d, input.classOf, bodies(tileBody)),
+  const hooks = (prefix: string, pick?: (c: ClassSchedule) => ClassSchedule): [LFunction, LFunction] => [
+    { name: `${prefix}num_key_tiles`, params: args, outs: [], ret: 'int', body: dispatchSwitch(d, input.classOf, bodies(countBody, pick)) },
+    {
+      name: `${prefix}key_tile`, params: [...args, { name: 'j', type: 'int' }], outs: [{ name: 'full', type: 'bool' }], ret: 'int',
+      body: dispatchSwitch(d, input.classOf, bodies(tileBody, pick)),
     },
-    tables,
+  ];
+  const [numKeyTiles, keyTile] = hooks('');
+  const maxTiles = runtimeMaxTiles(input);
+  if (maxTiles < 0) return { numKeyTiles, keyTile, tables };
+  // the builder walks runtime classes' envelopes; other classes build nothing
+  const [envNumKeyTiles, envKeyTile] = hooks('env_', (c) => (c.kind === 'runtime' ? c.envelope : NONE));
+  const length = input.H * input.numQueryTiles * (1 + maxTiles);
+  const buffer: LBuffer = {
+    name: RUNTIME_SCHEDULE_BUFFER, elem: 'int', length, shape: [input.H, input.numQueryTiles, 1 + maxTiles],
+    source: { kind: 'runtime_schedule', maxTiles }, batched: true,
   };
+  const scheduleRow: LFunction = {
+    name: 'schedule_row', params: ['b', 'h', 'qt'].map((name) => ({ name, type: 'int' as const })), outs: [], ret: 'int',
+    body: [{ kind: 'return', value: runtimeRow(maxTiles, input.numQueryTiles) }],
+  };
+  return { numKeyTiles, keyTile, tables, runtime: { envNumKeyTiles, envKeyTile, scheduleRow, buffer, maxTiles } };
 }

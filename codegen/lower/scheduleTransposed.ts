@@ -131,6 +131,7 @@ function renameStmt(s: LStmt): LStmt {
     case 'let': case 'return': case 'out': return { ...s, value: renameExpr(s.value) } as LStmt;
     case 'member': return { ...s, value: renameExpr(s.value), base: renameExpr(s.base), buffer: RENAME_BUFFER[s.buffer] ?? s.buffer };
     case 'count_sorted': return { ...s, lo: renameExpr(s.lo), hi: renameExpr(s.hi), base: renameExpr(s.base), buffer: RENAME_BUFFER[s.buffer] ?? s.buffer };
+    case 'count_sorted': return { ...s, lo: renameExpr(s.lo), hi: renameExpr(s.hi), base: renameExpr(s.base), buffer: RENAME_BUFFER[s.buffer] ?? s.buffer };
     case 'if': return { ...s, cond: renameExpr(s.cond), then: s.then.map(renameStmt), else: s.else.map(renameStmt) };
     case 'switch': return { ...s, on: renameExpr(s.on), cases: s.cases.map((c) => ({ ...c, body: c.body.map(renameStmt) })), otherwise: s.otherwise.map(renameStmt) };
     case 'comment': return s;

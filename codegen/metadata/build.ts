@@ -45,6 +45,16 @@ export function patternMetadataParts(ir: IrProgram, p: LoweredPattern): PatternM
       }
     }
   }
+  // runtime schedules: summaries of the runtime buffers, then the builder (codegen/lower/runtime.ts)
+  const rt = p.runtime;
+  if (rt) {
+    for (const s of rt.summaries) {
+      helpers.push({ kind: s.kind, buffer: s.buffer.name, shape: s.buffer.shape, of: s.of.name, rows: s.rows, n: s.n, ...(s.kind === 'tile_minmax' ? { tile: s.tile } : {}) });
+      helperSteps.push({ kernel: s.kind, reads: [s.of.name], writes: [s.buffer.name] });
+    }
+    helpers.push({ kind: 'schedule_build', buffer: rt.schedule.name, shape: rt.schedule.shape, maxTiles: rt.maxTiles });
+    helperSteps.push({ kernel: 'schedule_build', reads: p.buffers.filter((b) => b.name !== rt.schedule.name).map((b) => b.name), writes: [rt.schedule.name] });
+  }
   const { Nq, Nk, H, Hkv, L } = p.sizes;
   const constants = {
     Nq, Nk, H, Hkv, L, BLOCK_M: p.tile.blockM, BLOCK_N: p.tile.blockN,

@@ -74,12 +74,26 @@ export const LaunchStep = z.object({
 
 /** A runtime helper that computes a buffer before attention (launch order in launchOrder). */
 export const Helper = z.object({
-  kind: z.enum(['topk_blocks', 'lsh_buckets']),
+  /**
+   * topk_blocks: the top-k key blocks per (b, h, query block). Runtime schedules (docs/wgsl-kernel.md,
+   * "Runtime schedules"): tile_minmax (min, max of `of` per row and tile of `tile` positions),
+   * sorted_list (per row of `of` its distinct non-negative entries ascending, then 2^31 - 1),
+   * schedule_build (per (b, h, qt) the visited key tiles: count, then kt * 2 + full).
+   */
+  kind: z.enum(['topk_blocks', 'lsh_buckets', 'tile_minmax', 'sorted_list', 'schedule_build']),
   buffer: z.string(),
   shape: z.array(z.number().int().positive()).describe('Per batch entry'),
   k: z.number().int().optional(),
   block: z.number().int().optional(),
   causal: z.boolean().optional(),
+  /** tile_minmax / sorted_list: the summarised buffer, its rows per batch entry and row length. */
+  of: z.string().optional(),
+  rows: z.number().int().positive().optional(),
+  n: z.number().int().positive().optional(),
+  /** tile_minmax: positions per tile (BLOCK_M for query positions, BLOCK_N for keys). */
+  tile: z.number().int().positive().optional(),
+  /** schedule_build: entries per row after the count (the longest envelope row). */
+  maxTiles: z.number().int().nonnegative().optional(),
 });
 
 export const WgslBinding = z.object({

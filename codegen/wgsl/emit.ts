@@ -11,11 +11,36 @@ import type { LoweredPattern } from '../lower/pattern.ts';
 import { printFunction } from '../lower/print/printer.ts';
 import { WGSL_EXPR_HELPERS, wgslSyntax } from '../lower/print/wgsl.ts';
 import { code, commentText } from '../lower/text.ts';
+import { emitScheduleBuildPrelude, SCHEDULE_BUILD_ENTRY } from './scheduleBuild.ts';
 import { patternMetadataParts } from '../metadata/build.ts';
 import type { LaunchMetadata } from '../metadata/schema.ts';
 
-export const WGSL_ASSETS: AssetFile[] = ['attention_fwd.wgsl', 'row_reduce_subgroup.wgsl', 'row_reduce_workgroup.wgsl']
-  .map((f) => ({ path: `runtime/${f}`, source: `codegen/wgsl/runtime/${f}` }));
+export const WGSL_ASSETS: AssetFile[] = [
+  'attention_fwd.wgsl', 'row_reduce_subgroup.wgsl', 'row_reduce_workgroup.wgsl',
+  'helpers/lsh_buckets.wgsl', 'helpers/topk_blocks.wgsl', 'helpers/tile_minmax.wgsl', 'helpers/sorted_list.wgsl', 'helpers/schedule_build.wgsl',
+].map((f) => ({ path: `runtime/${f}`, source: `codegen/wgsl/runtime/${f}` }));
+
+/** Runtime-schedule kernels (helpers/*.wgsl; one invocation per row / entry, 64 per workgroup). */
+function runtimeKernels(p: LoweredPattern): LaunchMetadata['kernels'] {
+  const rt = p.runtime;
+  if (!rt) return [];
+  const oneD = (n: string): [string, string, string] => [`ceil(${n} / 64)`, '1', '1'];
+  return [
+    ...rt.summaries.flatMap((s) => {
+      const rows = `B * ${s.rows}`;
+      const file = `runtime/helpers/${s.kind}.wgsl`;
+      const entries = s.kind === 'tile_minmax' ? [{ name: 'tile_minmax', n: `${rows} * ${s.tiles}` }] : [{ name: 'sorted_keys', n: `${rows} * ${s.n}` }, { name: 'sorted_scatter', n: `${rows} * ${s.n}` }];
+      return entries.map((e) => ({
+        name: e.name, role: 'helper' as const, variant: { buffer: s.buffer.name }, grid: oneD(e.n), block: [64, 1, 1] as [number, number, number],
+        dynamicSmemBytes: 0, params: [], file,
+      }));
+    }),
+    {
+      name: SCHEDULE_BUILD_ENTRY, role: 'schedule' as const, variant: { buffer: rt.schedule.name }, grid: oneD(`B * H * ${p.numQueryTiles}`),
+      block: [64, 1, 1], dynamicSmemBytes: 0, params: [], file: `${p.name}.schedule.wgsl`,
+    },
+  ];
+}
 
 type Group = 'pat_i32' | 'rt_i32' | 'pat_f32';
 const groupOf = (b: LBuffer): Group => (b.elem === 'float' ? 'pat_f32' : b.batched ? 'rt_i32' : 'pat_i32');
@@ -49,15 +74,16 @@ export function wgslLayout(p: LoweredPattern): WgslLayout {
   return { staticOffset, uniforms, groups: (['pat_i32', 'rt_i32', 'pat_f32'] as Group[]).filter((g) => groups.has(g)), staticData };
 }
 
-function wrapHook(fn: LFunction, ret: 'u32' | 'bool' | 'f32'): string {
+export function wrapHook(fn: LFunction, ret: 'u32' | 'bool' | 'f32'): string {
   const args = fn.params.map((x) => (x.type === 'int' ? `${x.name}: u32` : `${x.name}: f32`));
   const outs = fn.outs.map((o) => `${o.name}: ptr<function, bool>`);
   const call = `attnc_${fn.name}(${[...fn.params.map((x) => (x.type === 'int' ? `i32(${x.name})` : x.name)), ...fn.outs.map((o) => o.name)].join(', ')})`;
   return `fn ${fn.name}(${[...args, ...outs].join(', ')}) -> ${ret} {\n  return ${ret === 'u32' ? `u32(${call})` : call};\n}`;
 }
 
-export function emitWgslPrelude(p: LoweredPattern, headDim: number, layout: WgslLayout): string {
-  const syn = wgslSyntax({
+/** The WGSL spelling of the pattern's lowered functions: buffers placed in the merged arrays. */
+export function patternSyntax(p: LoweredPattern, layout: WgslLayout) {
+  return wgslSyntax({
     uniformVar: 'pattern',
     place: (name) => {
       const b = p.buffers.find((x) => x.name === name)!;
@@ -66,9 +92,24 @@ export function emitWgslPrelude(p: LoweredPattern, headDim: number, layout: Wgsl
       return { array: g, offset: off !== undefined ? `${off}i` : `pattern.${name}_off` };
     },
   });
-  const inner = [p.hooks.numKeyTiles, p.hooks.keyTile, p.hooks.mask, p.hooks.scoreMod].map((f) => printFunction({ ...f, name: `attnc_${f.name}` }, syn));
-  const bindings = layout.groups.map((g, i) => `@group(1) @binding(${i + 1}) var<storage, read> ${g}: array<${g === 'pat_f32' ? 'f32' : 'i32'}>;`);
+}
+
+/** The pattern's group-1 declarations: uniform block and merged arrays (`rt_i32` writable or not). */
+export function patternBindings(layout: WgslLayout, runtimeWritable = false): string {
   const fields = layout.uniforms.length ? layout.uniforms : ['unused_'];
+  const arrays = layout.groups.map((g, i) => {
+    const access = g === 'rt_i32' && runtimeWritable ? 'read_write' : 'read';
+    return `@group(1) @binding(${i + 1}) var<storage, ${access}> ${g}: array<${g === 'pat_f32' ? 'f32' : 'i32'}>;`;
+  });
+  return [
+    'struct PatternUniforms {', ...fields.map((f) => `  ${f}: i32,`), '}',
+    '@group(1) @binding(0) var<uniform> pattern: PatternUniforms;', ...arrays,
+  ].join('\n');
+}
+
+export function emitWgslPrelude(p: LoweredPattern, headDim: number, layout: WgslLayout): string {
+  const syn = patternSyntax(p, layout);
+  const inner = [p.hooks.numKeyTiles, p.hooks.keyTile, p.hooks.mask, p.hooks.scoreMod].map((f) => printFunction({ ...f, name: `attnc_${f.name}` }, syn));
   return code`
     // attnc pattern prelude "${p.name}" (generated by attnc compile; do not edit).
     // Specialised for Nq = ${p.sizes.Nq}, Nk = ${p.sizes.Nk}, H = ${p.sizes.H}, Hkv = ${p.sizes.Hkv}, L = ${p.sizes.L}.
@@ -76,11 +117,7 @@ export function emitWgslPrelude(p: LoweredPattern, headDim: number, layout: Wgsl
     const BLOCK_N: u32 = ${p.tile.blockN}u;
     const HEAD_DIM: u32 = ${headDim}u;
 
-    struct PatternUniforms {
-      ${fields.map((f) => `${f}: i32,`)}
-    }
-    @group(1) @binding(0) var<uniform> pattern: PatternUniforms;
-    ${bindings}
+    ${patternBindings(layout)}
 
     ${WGSL_EXPR_HELPERS}
     ${inner.join('\n\n')}
@@ -99,17 +136,21 @@ export function emitWgsl(ir: IrProgram, p: LoweredPattern, opts: { headDims: num
     path: `${p.name}.d${D}.prelude.wgsl`,
     contents: `${opts.sourceSummary.map((l) => `// ${commentText(l)}\n`).join('')}${emitWgslPrelude(p, D, layout)}`,
   }));
+  if (p.runtime) files.push({ path: `${p.name}.schedule.wgsl`, contents: emitScheduleBuildPrelude(p, layout) });
   for (const g of ['pat_i32', 'pat_f32'] as const) {
     if (layout.groups.includes(g)) files.push({ path: `tables/${g}.bin`, contents: tableBytes(layout.staticData[g], g === 'pat_f32' ? 'float' : 'int') });
   }
   const metadata: LaunchMetadata = {
     version: 1, pattern: p.name, target: 'wgsl', sizes: p.sizes, tile: p.tile, dtypes: ['f32', 'f16'], headDims: opts.headDims,
     constants: { ...parts.constants },
-    kernels: opts.headDims.map((D) => ({
-      name: 'attention_fwd', role: 'attention' as const, variant: { headDim: D },
-      grid: [`ceil(Nq / ${p.tile.blockM})`, 'H', 'B'] as [string, string, string], block: [p.tile.blockM * 8, 1, 1] as [number, number, number],
-      dynamicSmemBytes: 0, params: [], file: `${p.name}.d${D}.prelude.wgsl`,
-    })),
+    kernels: [
+      ...opts.headDims.map((D) => ({
+        name: 'attention_fwd', role: 'attention' as const, variant: { headDim: D },
+        grid: [`ceil(Nq / ${p.tile.blockM})`, 'H', 'B'] as [string, string, string], block: [p.tile.blockM * 8, 1, 1] as [number, number, number],
+        dynamicSmemBytes: 0, params: [], file: `${p.name}.d${D}.prelude.wgsl`,
+      })),
+      ...runtimeKernels(p),
+    ],
     tables: parts.tables.map((t) => ({ ...t, file: `tables/${groupOf(p.buffers.find((b) => b.name === t.name)!)}.bin` })),
     inputs: parts.inputs,
     launchOrder: [...parts.helperSteps, { kernel: 'attention_fwd', reads: p.buffers.map((b) => b.name), writes: [] }],

@@ -1,7 +1,8 @@
 /// <reference types="@webgpu/types" />
 // Emitted WGSL (pattern prelude + launch metadata) -> LaunchPlan: the pattern uniform block, the
 // merged group-1 storage arrays with runtime inputs placed as `wgsl.runtimeBuffers` describes,
-// the runtime helper passes (lsh buckets, top-k key blocks) in the metadata's launch order, then
+// the runtime helper passes (lsh buckets, top-k key blocks, then the runtime schedule's tile
+// summaries, sorted lists and builder) in the metadata's launch order, then
 // the attention dispatch with its grid from the metadata's formulas. Browser-safe.
 import type { EmittedFile } from '../../codegen/files.ts';
 import { evalFormula } from '../../codegen/metadata/formula.ts';
@@ -21,6 +22,10 @@ import type { BindingRef, BufferSpec, DispatchSpec, LaunchPlan } from './plan.ts
 export interface PatternHelperSources {
   lshBuckets: string;
   topkBlocks: string;
+  /** Runtime schedules: tile summaries, sorted lists, the schedule builder skeleton. */
+  tileMinmax: string;
+  sortedList: string;
+  scheduleBuild: string;
 }
 
 /** Every WGSL source the runner assembles besides the emitted prelude. */
@@ -159,7 +164,11 @@ export function buildPatternPlan(sources: PatternSources, launch: PatternLaunch)
       const helper = helperWrites.has(rb.buffer);
       let batchStride = rb.length;
       if (helper) {
-        for (let i = 0; i < B * rb.length; i++) values.push(poison ? POISON_I32 : 0);
+        // a summary of a buffer broadcast over the batch is built once and broadcast too
+        const of = meta.helpers.find((x) => x.buffer === rb.buffer)?.of;
+        if (of !== undefined && runtime.find((r) => r.buffer === of)?.batchStride === 0) batchStride = 0;
+        const entries = batchStride === 0 ? 1 : B;
+        for (let i = 0; i < entries * rb.length; i++) values.push(poison ? POISON_I32 : 0);
         helperArrays.add(entry.name);
       } else {
         const input = meta.inputs.find((x) => x.buffer === rb.buffer);
@@ -201,7 +210,8 @@ export function buildPatternPlan(sources: PatternSources, launch: PatternLaunch)
   }
   if (launch.readRuntime) for (const r of runtime) attention.buffers.find((b) => b.name === `pattern.${r.array}`)!.readBack = true;
 
-  const helpers = helperPasses(sources.helpers, launch, runtime, label);
+  const group1Bindings: BindingRef[] = group1.entries.map((e) => ({ group: 1, binding: e.binding, buffer: `pattern.${e.name}` }));
+  const helpers = helperPasses(sources.helpers, launch, runtime, label, group1Bindings);
   const plan: LaunchPlan = {
     label,
     requiredFeatures: attention.requiredFeatures,
@@ -212,7 +222,7 @@ export function buildPatternPlan(sources: PatternSources, launch: PatternLaunch)
 }
 
 /** The helper passes of the metadata's launch order (everything before attention). */
-function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runtime: RuntimePlacement[], label: string): { buffers: BufferSpec[]; dispatches: DispatchSpec[] } {
+function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runtime: RuntimePlacement[], label: string, group1: BindingRef[]): { buffers: BufferSpec[]; dispatches: DispatchSpec[] } {
   const meta = launch.compiled.metadata;
   const { Nq, Nk, H, Hkv } = meta.sizes;
   const D = launch.headDim;
@@ -279,6 +289,40 @@ function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runt
         label: `${label}: topk_blocks(${k}, ${block}) ${entryPoint}`, code, entryPoint, workgroups: helperGroups(n), bindings,
       });
       dispatches.push(pass('topk_pool', pooledRows), pass('topk_scores', B * H * nqb * nkb), pass('topk_select', B * H * nqb * Math.max(nkb, k)));
+    } else if (step.kernel === 'tile_minmax' || step.kernel === 'sorted_list') {
+      const helper = meta.helpers.find((x) => x.kind === step.kernel && x.buffer === out.buffer);
+      if (!helper?.of || !helper.rows || !helper.n) throw new Error(`${label}: no ${step.kernel} helper for ${out.buffer}`);
+      const src = placed(helper.of);
+      if (src.array !== out.array) throw new Error(`${label}: ${step.kernel} reads ${src.buffer} from ${src.array}, writes ${out.array}`);
+      const rows = (out.batchStride === 0 ? 1 : B) * helper.rows;
+      const prefix = `${step.kernel}.${out.buffer}`;
+      if (step.kernel === 'tile_minmax') {
+        const tiles = Math.ceil(helper.n / helper.tile!);
+        uniform(`${prefix}.params`, [rows, helper.n, helper.tile!, tiles, src.offset, out.offset, 0, 0]);
+        dispatches.push({
+          label: `${label}: tile_minmax(${helper.of}, ${helper.tile}) -> ${out.buffer}`, code: sources.tileMinmax, entryPoint: 'tile_minmax',
+          workgroups: helperGroups(rows * tiles), bindings: [{ group: 0, binding: 0, buffer: `${prefix}.params` }, rtBinding(1)],
+        });
+      } else {
+        uniform(`${prefix}.params`, [rows, helper.n, src.offset, out.offset]);
+        buffers.push({ name: `${prefix}.keys`, kind: 'storage', byteLength: 4 * rows * helper.n });
+        const bindings = [{ group: 0, binding: 0, buffer: `${prefix}.params` }, rtBinding(1), { group: 0, binding: 2, buffer: `${prefix}.keys` }];
+        for (const entryPoint of ['sorted_keys', 'sorted_scatter']) {
+          dispatches.push({ label: `${label}: sorted_list(${helper.of}) ${entryPoint}`, code: sources.sortedList, entryPoint, workgroups: helperGroups(rows * helper.n), bindings });
+        }
+      }
+    } else if (step.kernel === 'schedule_build') {
+      const kernel = meta.kernels.find((k) => k.role === 'schedule' && k.name === 'schedule_build');
+      if (!kernel) throw new Error(`${label}: the metadata lists no schedule_build kernel`);
+      const prefix = `schedule_build.${out.buffer}`;
+      uniform(`${prefix}.params`, [B, H, launch.layer, 0]);
+      dispatches.push({
+        label: `${label}: schedule_build -> ${out.buffer}`,
+        code: fileText(launch.compiled, kernel.file) + sources.scheduleBuild,
+        entryPoint: 'schedule_build',
+        workgroups: helperGroups(evalFormula(kernel.grid[0], { B, Nq, Nk, H, Hkv, D }) * HELPER_WORKGROUP),
+        bindings: [{ group: 0, binding: 0, buffer: `${prefix}.params` }, ...group1],
+      });
     } else {
       throw new Error(`${label}: unknown helper kernel '${step.kernel}' in the launch order`);
     }

@@ -76,17 +76,20 @@ describe.skipIf(!hasCompiler('g++'))('emitted schedules (g++) vs analysis and re
       const table = p.buffers.find((b) => b.name === 'sched_csr');
       expect((table?.length ?? 0) * 4).toBe(a.scheduleBytes);
       const { L, H, Nq, Nk } = p.sizes;
+      // runtime patterns: the static envelope the schedule builder narrows (the built schedule
+      // is checked in runtimeClassify.test.ts and on lavapipe)
+      const [count, tileFn] = p.runtime ? [p.runtime.envNumKeyTiles, p.runtime.envKeyTile] : [p.hooks.numKeyTiles, p.hooks.keyTile];
       const main = `int main() {
   const PatternParams P = make_params();
   for (int l = 0; l < ${L}; ++l) for (int h = 0; h < ${H}; ++h) for (int qt = 0; qt < ${p.numQueryTiles}; ++qt) {
-    const int n = num_key_tiles(P, 0, l, h, qt);
+    const int n = ${count.name}(P, 0, l, h, qt);
     printf("%d %d %d", l, h, qt);
-    for (int j = 0; j < n; ++j) { bool full = false; const int kt = key_tile(P, 0, l, h, qt, j, full); printf(" %d%s", kt, full ? "F" : "P"); }
+    for (int j = 0; j < n; ++j) { bool full = false; const int kt = ${tileFn.name}(P, 0, l, h, qt, j, full); printf(" %d%s", kt, full ? "F" : "P"); }
     printf("\\n");
   }
   return 0;
 }`;
-      const out = runHost(hostSource([p.hooks.numKeyTiles, p.hooks.keyTile], p.buffers, main)).trim().split('\n');
+      const out = runHost(hostSource([count, tileFn], p.buffers, main)).trim().split('\n');
       const runtime = ir.inputs.length > 0 || a.kinds.some((k) => k.analysisKind === 'runtime');
       const ev = evalMask(ir, runtime ? { inputs: exampleInputs(ir, ir.sizes, 7), qk: { ...randomQkv(ir.sizes, 16, 1, 11), D: 16, B: 1 } } : {});
       let line = 0;

@@ -59,6 +59,7 @@ export function cppSyntax(opts: CppOptions): Syntax {
       `  ${name} = ${name} || (${name}_e == ${value} && ${name}_e >= 0);`,
       `}`,
     ],
+    varDecl: (name, value) => `int ${name} = ${value};`,
     out: (name, value) => `${name} = ${value};`,
     switchCase: (values) => values.map((v) => `case ${v}:`).join(' '),
     switchDefault: 'default:',

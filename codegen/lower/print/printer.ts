@@ -12,6 +12,8 @@ export interface Syntax {
   op(o: LOp, resultType: LType, argTypes: LType[], args: string[]): string | null;
   letDecl(name: string, t: LType, value: string): string;
   memberLoop(name: string, value: string, buffer: string, base: string, count: number): string[];
+  /** Mutable int declaration (binary searches). */
+  varDecl(name: string, value: string): string;
   out(name: string, value: string): string;
   switchCase(values: number[]): string;
   switchDefault: string;
@@ -51,6 +53,7 @@ export function printStmts(body: LStmt[], syn: Syntax): string[] {
       case 'member':
         out.push(...syn.memberLoop(s.name, printExpr(s.value, syn), s.buffer, printExpr(s.base, syn), s.count));
         break;
+      case 'count_sorted': out.push(...countSorted(s, syn)); break;
       case 'return': out.push(`return ${printExpr(s.value, syn)};`); break;
       case 'out': out.push(syn.out(s.name, printExpr(s.value, syn))); break;
       case 'comment': out.push(`// ${s.text.replace(/[\r\n]/g, ' ')}`); break;
@@ -67,6 +70,31 @@ export function printStmts(body: LStmt[], syn: Syntax): string[] {
     }
   }
   return out;
+}
+
+/** Two lower-bound searches over an ascending run: the count of entries in [lo, hi]. */
+function countSorted(s: Extract<LStmt, { kind: 'count_sorted' }>, syn: Syntax): string[] {
+  const n = s.name;
+  const at = (i: string) => syn.load(s.buffer, i);
+  const search = (cmp: string) => [
+    `while (${n}_a < ${n}_b) {`,
+    `  ${syn.letDecl(`${n}_m`, 'int', `(${n}_a + ${n}_b) / ${syn.literal('int', 2)}`)}`,
+    `  if (${at(`${n}_m`)} ${cmp}) { ${n}_a = ${n}_m + ${syn.literal('int', 1)}; } else { ${n}_b = ${n}_m; }`,
+    `}`,
+  ];
+  const end = `${n}_base + ${syn.literal('int', s.count)}`;
+  return [
+    syn.letDecl(`${n}_base`, 'int', printExpr(s.base, syn)),
+    syn.letDecl(`${n}_lo`, 'int', printExpr(s.lo, syn)),
+    syn.letDecl(`${n}_hi`, 'int', printExpr(s.hi, syn)),
+    syn.varDecl(`${n}_a`, `${n}_base`),
+    syn.varDecl(`${n}_b`, end),
+    ...search(`< ${n}_lo`),
+    syn.letDecl(`${n}_first`, 'int', `${n}_a`),
+    `${n}_b = ${end};`,
+    ...search(`<= ${n}_hi`),
+    syn.letDecl(n, 'int', `${n}_a - ${n}_first`),
+  ];
 }
 
 export function printFunction(fn: LFunction, syn: Syntax): string {

@@ -84,6 +84,7 @@ export function wgslSyntax(opts: WgslOptions): Syntax {
       `  ${name} = ${name} || (${name}_e == ${value} && ${name}_e >= 0i);`,
       `}`,
     ],
+    varDecl: (name, value) => `var ${name}: i32 = ${value};`,
     out: (name, value) => `*${name} = ${value};`,
     switchCase: (values) => `case ${values.map((v) => `${v}i`).join(', ')}:`,
     switchDefault: 'default:',

@@ -14,7 +14,10 @@ export function loadAttentionSkeleton(): AttentionSkeletonSources {
   };
 }
 
-/** The runtime helper shaders (lsh buckets, top-k key blocks) in helpers/. */
-export function loadPatternHelpers(): { lshBuckets: string; topkBlocks: string } {
-  return { lshBuckets: read('helpers/lsh_buckets.wgsl'), topkBlocks: read('helpers/topk_blocks.wgsl') };
+/** The runtime helper shaders in helpers/ (lsh buckets, top-k key blocks, runtime schedules). */
+export function loadPatternHelpers(): { lshBuckets: string; topkBlocks: string; tileMinmax: string; sortedList: string; scheduleBuild: string } {
+  return {
+    lshBuckets: read('helpers/lsh_buckets.wgsl'), topkBlocks: read('helpers/topk_blocks.wgsl'),
+    tileMinmax: read('helpers/tile_minmax.wgsl'), sortedList: read('helpers/sorted_list.wgsl'), scheduleBuild: read('helpers/schedule_build.wgsl'),
+  };
 }

@@ -1,0 +1,130 @@
+// The runtime tile classifier (codegen/lower/runtimeClassify.ts), executed by the lowered-IR
+// evaluator, is sound against the element-wise mask hook on the same buffers: never FULL with a
+// masked in-range element, never EMPTY with an allowed one; for random runtime inputs (documents,
+// keep flags, buckets, index lists, top-k rows with padding and duplicates), ragged sizes and
+// several tile shapes. The built schedule (envelope walk + classifier) then covers exactly the
+// allowed tiles' needs, and for documents and top-k it visits fewer tiles than the envelope.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { scheduleFromAnalysis } from '../../codegen/lower/fromAnalysis.ts';
+import { callFunction } from '../../codegen/lower/eval.ts';
+import { lowerPattern, type LoweredPattern, type Tile } from '../../codegen/lower/pattern.ts';
+import { TILE_EMPTY, TILE_FULL } from '../../codegen/lower/runtimeClassify.ts';
+import { compileToIr } from '../../src/api.ts';
+import type { IrProgram } from '../../src/ir/schema.ts';
+import { nodeReadFile } from '../../src/node.ts';
+import { bucketIds, exampleInputs, Rng } from '../../src/reference/inputs.ts';
+import { buildRows, randomTopk, staticBuffers, withSummaries, type Buffers } from './runtimeSchedule.ts';
+
+const PATTERNS = resolve(import.meta.dirname, '../../patterns');
+const RUNTIME = ['packed_documents', 'document_causal_sliding', 'sparsek', 'seer_attention', 'minference_vertical_slash', 'scfa_qk_drop', 'scfa_hash'];
+const SETTINGS: Record<string, Record<string, number>> = {
+  minference_vertical_slash: { vertical: 7, slash: 5 },
+  sparsek: { kept_blocks: 2, window_size: 20 },
+  seer_attention: { budget_blocks: 2 },
+  document_causal_sliding: { window_size: 30 },
+};
+const TILES: Tile[] = [{ blockM: 16, blockN: 16 }, { blockM: 16, blockN: 8 }, { blockM: 32, blockN: 16 }, { blockM: 128, blockN: 64 }];
+
+function irOf(pattern: string, N: number, H: number): IrProgram {
+  const file = join(PATTERNS, `${pattern}.attn`);
+  const { ir, diagnostics } = compileToIr(readFileSync(file, 'utf8'), { file, readFile: nodeReadFile, sizes: { Nq: N, Nk: N, H, Hkv: H }, set: SETTINGS[pattern] ?? {} });
+  if (!ir) throw new Error(diagnostics.map((d) => d.message).join('; '));
+  return ir;
+}
+
+/** Every runtime buffer filled at random: given inputs, lsh buckets, top-k rows (B entries). */
+function randomRuntime(ir: IrProgram, p: LoweredPattern, B: number, seed: number): { data: Buffers; bstride: Record<string, number> } {
+  const rng = new Rng(seed);
+  const given = exampleInputs(ir, p.sizes, seed, B);
+  const data: Buffers = staticBuffers(p);
+  const bstride: Record<string, number> = {};
+  for (const b of p.buffers) {
+    if (b.source.kind === 'input') {
+      const name = b.source.userName;
+      data[b.name] = given[name] ?? bucketIds(B * b.length, 4, rng); // lsh inputs: small bucket ids
+      bstride[b.name] = b.length;
+    } else if (b.source.kind === 'topk_blocks') {
+      data[b.name] = randomTopk(b, B, rng, Math.ceil(p.sizes.Nk / b.source.block), b.source.causal);
+      bstride[b.name] = b.length;
+    }
+  }
+  return withSummaries(p, data, bstride, B);
+}
+
+function lowered(ir: IrProgram, tile: Tile): LoweredPattern {
+  const a = scheduleFromAnalysis(ir, ir.sizes, tile);
+  if (!a) throw new Error('no analysis');
+  return lowerPattern(ir, { tile, schedule: a.schedule });
+}
+
+describe('runtime tile classifier', () => {
+  for (const pattern of RUNTIME) {
+    it(`${pattern}: sound against the element mask on random inputs and tiles`, () => {
+      fc.assert(fc.property(
+        fc.integer({ min: 20, max: 150 }), fc.integer({ min: 0, max: TILES.length - 1 }), fc.integer({ min: 0, max: 2 ** 30 }),
+        (N, ti, seed) => {
+          const tile = TILES[ti]!;
+          const ir = irOf(pattern, N, 2);
+          const p = lowered(ir, tile);
+          expect(p.runtime, 'a runtime schedule').toBeDefined();
+          const B = 2;
+          const { data, bstride } = randomRuntime(ir, p, B, seed);
+          const ctx = { params: Object.fromEntries(Object.entries(bstride).map(([k, v]) => [`${k}_bstride`, v])), buffers: data };
+          const { Nq, Nk, H } = p.sizes;
+          let classified = 0;
+          for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) {
+            for (let qt = 0; qt < p.numQueryTiles; qt++) for (let kt = 0; kt < p.numKeyTiles; kt++) {
+              const cls = callFunction(p.runtime!.classify, { b, l: 0, h, qt, kt }, ctx).value as number;
+              let allowed = 0, masked = 0;
+              for (let q = qt * tile.blockM; q < Math.min(Nq, (qt + 1) * tile.blockM); q++) {
+                for (let k = kt * tile.blockN; k < Math.min(Nk, (kt + 1) * tile.blockN); k++) {
+                  if (callFunction(p.hooks.mask, { b, l: 0, h, q, k }, ctx).value) allowed++; else masked++;
+                }
+              }
+              const where = `b ${b} h ${h} tile (${qt}, ${kt}) of ${tile.blockM}x${tile.blockN}, N ${N}, seed ${seed}`;
+              if (cls === TILE_EMPTY) expect(allowed, `EMPTY with allowed elements: ${where}`).toBe(0);
+              if (cls === TILE_FULL) expect(masked, `FULL with masked elements: ${where}`).toBe(0);
+              if (cls !== 2 || allowed * masked > 0) classified++;
+            }
+          }
+          expect(classified).toBeGreaterThan(0);
+        },
+      ), { numRuns: 6 });
+    }, 120_000);
+  }
+
+  it('the built schedule covers every allowed tile, FULL only where all allowed; documents and top-k beat the envelope', () => {
+    const savings: Record<string, { built: number; envelope: number }> = {};
+    for (const pattern of RUNTIME) {
+      const tile = { blockM: 16, blockN: 16 };
+      const ir = irOf(pattern, 203, 2);
+      const p = lowered(ir, tile);
+      const B = 2;
+      const { data, bstride } = randomRuntime(ir, p, B, 12345);
+      const rows = buildRows(p, data, bstride, B, 0);
+      const ctx = { params: Object.fromEntries(Object.entries(bstride).map(([k, v]) => [`${k}_bstride`, v])), buffers: data };
+      let built = 0, envelope = 0;
+      for (let b = 0; b < B; b++) for (let h = 0; h < p.sizes.H; h++) for (let qt = 0; qt < p.numQueryTiles; qt++) {
+        const row = rows[b]![h]![qt]!;
+        built += row.length;
+        envelope += callFunction(p.runtime!.envNumKeyTiles, { b, l: 0, h, qt }, ctx).value as number;
+        for (let kt = 0; kt < p.numKeyTiles; kt++) {
+          let allowed = 0, masked = 0;
+          for (let q = qt * 16; q < Math.min(203, qt * 16 + 16); q++) for (let k = kt * 16; k < Math.min(203, kt * 16 + 16); k++) {
+            if (callFunction(p.hooks.mask, { b, l: 0, h, q, k }, ctx).value) allowed++; else masked++;
+          }
+          const e = row.find((x) => x.kt === kt);
+          if (allowed) expect(e, `${pattern}: tile (${qt}, ${kt}) has allowed keys but is not visited`).toBeDefined();
+          if (e?.full) expect(masked, `${pattern}: FULL tile (${qt}, ${kt}) has masked keys`).toBe(0);
+        }
+      }
+      savings[pattern] = { built, envelope };
+    }
+    for (const pattern of ['packed_documents', 'document_causal_sliding', 'sparsek', 'seer_attention', 'minference_vertical_slash']) {
+      expect(savings[pattern]!.built, `${pattern}: ${JSON.stringify(savings[pattern])}`).toBeLessThan(savings[pattern]!.envelope);
+    }
+  }, 120_000);
+});
