@@ -103,6 +103,15 @@ def _ld(buf, i):
 
 
 def _member(buf, base, count, v):
-    e = buf[_t(base).long() + torch.arange(count, device=buf.device)]
-    return ((e == v) & (e >= 0)).any(-1)
+    if count <= 16:
+        # unrolled: FlexAttention's kernel template lowers mask_mod point-wise, with no
+        # reduction over an extra dimension
+        hit = None
+        for i in range(count):
+            e = _ld(buf, _t(base) + i)
+            m = (e == v) & (e >= 0)
+            hit = m if hit is None else hit | m
+        return hit if hit is not None else torch.zeros_like(_t(v), dtype=torch.bool)
+    e = buf[_t(base).long().unsqueeze(-1) + torch.arange(count, device=buf.device)]
+    return ((e == _t(v).unsqueeze(-1)) & (e >= 0)).any(-1)
 `;
