@@ -10,7 +10,7 @@ import { tableBytes } from '../files.ts';
 import { patternMetadataParts } from '../metadata/build.ts';
 import type { Kernel, KernelParam, LaunchMetadata } from '../metadata/schema.ts';
 import { emitCudaBackward } from './backward.ts';
-import { emitCudaHeader, patternParamFields } from './header.ts';
+import { emitCudaHeader, patternParamFields, type QueryTileOrder } from './header.ts';
 import { emitPythonModule } from './python.ts';
 
 export type CudaDtype = 'bf16' | 'fp16';
@@ -32,12 +32,27 @@ export const CUDA_PYTHON_ASSETS = [
   { path: 'attnc_formula.py', source: 'codegen/metadata/attnc_formula.py' },
 ];
 
-/** Heavier late query tiles (causal-like) are launched first. */
-function reverseQueryTiles(p: LoweredPattern): boolean {
+/**
+ * The order query tiles are launched in, heaviest first (longest-processing-time first, so the
+ * tail of the grid is short): `reverse` for causal-like growth, `identity` when work does not
+ * grow, else an explicit `table` sorted by visited key tiles summed over every (l, h) — e.g.
+ * BigBird, whose global rows at both ends visit every key tile.
+ */
+export function queryTileOrder(p: LoweredPattern): QueryTileOrder {
   const ctx = { params: {}, buffers: Object.fromEntries(p.buffers.map((b) => [b.name, b.source.kind === 'table' || b.source.kind === 'random_blocks' ? b.source.data : []])) };
-  if (p.schedule.classes.some((c) => c.kind === 'runtime')) return true;
-  const count = (qt: number) => callFunction(p.hooks.numKeyTiles, { b: 0, l: 0, h: 0, qt }, ctx).value as number;
-  return count(p.numQueryTiles - 1) > count(0);
+  if (p.schedule.classes.some((c) => c.kind === 'runtime')) return { kind: 'reverse' };
+  const { L, H } = p.sizes;
+  const work = Array.from({ length: p.numQueryTiles }, (_, qt) => {
+    let w = 0;
+    for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) w += callFunction(p.hooks.numKeyTiles, { b: 0, l, h, qt }, ctx).value as number;
+    return w;
+  });
+  const nonDecreasing = work.every((w, i) => i === 0 || w >= work[i - 1]!);
+  const nonIncreasing = work.every((w, i) => i === 0 || w <= work[i - 1]!);
+  if (nonDecreasing && !nonIncreasing) return { kind: 'reverse' };
+  if (nonIncreasing) return { kind: 'identity' };
+  const order = work.map((w, qt) => ({ w, qt })).sort((a, b) => b.w - a.w || a.qt - b.qt).map((x) => x.qt);
+  return { kind: 'table', order };
 }
 
 const fwdTensorParams = (D: number, dtype: CudaDtype): KernelParam[] => [
@@ -63,7 +78,7 @@ function patternParams(p: LoweredPattern): KernelParam[] {
 
 export function emitCuda(ir: IrProgram, p: LoweredPattern, opts: CudaEmitOptions): { files: EmittedFile[]; metadata: LaunchMetadata } {
   const name = p.name;
-  const header = emitCudaHeader(p, { reverseQueryTiles: reverseQueryTiles(p), sourceSummary: opts.sourceSummary });
+  const header = emitCudaHeader(p, { queryTileOrder: queryTileOrder(p), sourceSummary: opts.sourceSummary });
   const tu = code`
     // attnc translation unit for pattern "${name}" (generated). Build:
     //   nvcc -cubin -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -I runtime ${name}.cu -o ${name}.cubin

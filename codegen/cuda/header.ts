@@ -7,8 +7,21 @@ import { cppSyntax } from '../lower/print/cpp.ts';
 import { printFunction } from '../lower/print/printer.ts';
 import { code, commentText } from '../lower/text.ts';
 
+/** Launch order of the query tiles, heaviest first (chosen in emit.ts queryTileOrder). */
+export type QueryTileOrder = { kind: 'identity' } | { kind: 'reverse' } | { kind: 'table'; order: number[] };
+
+/**
+ * A table order makes the kernel (epilogue.cuh query_work_item) walk the grid slot-major,
+ * head-minor: the H heads of the heaviest query tile launch first, then the next slot's.
+ */
+function queryTileOrderTable(o: QueryTileOrder): string {
+  if (o.kind !== 'table') return '';
+  return `#define ATTNC_QUERY_TILE_ORDER_TABLE 1\n__device__ const int query_tile_order[${o.order.length}] = {${o.order.join(', ')}};`;
+}
+
 export interface HeaderOptions {
-  reverseQueryTiles: boolean;
+  /** Launch order of the query tiles (emit.ts queryTileOrder). */
+  queryTileOrder: QueryTileOrder;
   /** Quoted (sanitised) source lines for the header comment. */
   sourceSummary: string[];
 }
@@ -59,7 +72,8 @@ export function emitCudaHeader(p: LoweredPattern, opts: HeaderOptions): string {
     constexpr int BLOCK_M = ${p.tile.blockM};
     constexpr int BLOCK_N = ${p.tile.blockN};
     constexpr bool HAS_SCORE_MOD = ${p.hasScoreMod};
-    constexpr bool REVERSE_QUERY_TILES = ${opts.reverseQueryTiles};
+    constexpr bool REVERSE_QUERY_TILES = ${opts.queryTileOrder.kind === 'reverse'};
+    ${queryTileOrderTable(opts.queryTileOrder)}
     constexpr int PATTERN_NQ = ${Nq};
     constexpr int PATTERN_NK = ${Nk};
     constexpr int PATTERN_H = ${H};

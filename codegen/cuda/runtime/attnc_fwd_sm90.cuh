@@ -47,8 +47,9 @@ __device__ __forceinline__ void fwd_sm90(const FwdTensors& t, const PatternParam
   const int wg = tid >> 7;
   const int warp_in_wg = (tid >> 5) & 3;
   const int lane = tid & 31, g = lane >> 2, tq = lane & 3;
-  const int qt = query_tile_index();
-  const int h = blockIdx.y, b = blockIdx.z, l = t.layer;
+  int qt, h;
+  query_work_item(qt, h);
+  const int b = blockIdx.z, l = t.layer;
   const int hk = h / (t.H / t.Hkv);
   const int q0 = qt * BM;
 

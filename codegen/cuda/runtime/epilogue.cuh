@@ -51,8 +51,23 @@ __device__ __forceinline__ void store_output(const FwdTensors& t, uint32_t sQ, f
   }
 }
 
-// Grid: (num_q_tiles, H, B). REVERSE_QUERY_TILES (pattern header) maps block 0 to the
-// last query tile, so the heaviest tiles of causal-like patterns start first.
+// Grid: (num_q_tiles, H, B). The pattern header fixes the launch order, heaviest query tiles
+// first so that the grid's tail is short: REVERSE_QUERY_TILES maps block 0 to the last
+// query tile (causal-like growth); with ATTNC_QUERY_TILE_ORDER_TABLE defined the grid is walked slot-major,
+// head-minor (the H heads of one slot are consecutive blocks) and query_tile_order[slot]
+// names the tile (irregular work, e.g. BigBird's global rows at both ends).
+__device__ __forceinline__ void query_work_item(int& qt, int& h) {
+#ifdef ATTNC_QUERY_TILE_ORDER_TABLE
+  const int linear = (int)blockIdx.x + (int)gridDim.x * (int)blockIdx.y;
+  h = linear % (int)gridDim.y;
+  qt = query_tile_order[linear / (int)gridDim.y];
+#else
+  qt = REVERSE_QUERY_TILES ? (int)(gridDim.x - 1 - blockIdx.x) : (int)blockIdx.x;
+  h = (int)blockIdx.y;
+#endif
+}
+
+// The backward's per-query-tile kernels keep the plain (qt, h = blockIdx.y) grid.
 __device__ __forceinline__ int query_tile_index() {
   return REVERSE_QUERY_TILES ? (int)(gridDim.x - 1 - blockIdx.x) : (int)blockIdx.x;
 }
