@@ -58,7 +58,7 @@ function closedForm(s: StaticSchedule): StaticClassSchedule | null {
   if (s.kind !== 'closed_form' || s.orientation !== 'by_query') return null;
   const fits = s.segments.every((g) => [g.start, g.end].every((f) => Math.abs(f.mul) * s.rows + Math.abs(f.add) < INT32_SAFE));
   if (!fits) return null;
-  return { kind: 'closed_form', segments: s.segments.map((g) => ({ start: g.start, end: g.end, step: g.step, full: g.kind === 'FULL' })) };
+  return { kind: 'closed_form', segments: s.segments.map((g) => ({ start: g.start, end: g.end, step: g.step, full: g.kind === 'FULL', ...(g.rows ? { rows: g.rows } : {}) })) };
 }
 
 function csrRows(m: TileMap): StaticClassSchedule {

@@ -10,9 +10,10 @@ export interface TileFormula { mul: number; add: number; div: number }
 
 /**
  * Key tiles start, start + step, ... < end of query tile qt, all FULL or all PARTIAL. A step-1
- * segment starts no earlier than one past the last tile of the segments before it.
+ * segment starts no earlier than one past the last tile of the segments before it. With `rows`,
+ * the segment exists only for from <= qt < to (elsewhere it has no tiles and ends nothing).
  */
-export interface KeyTileSegment { start: TileFormula; end: TileFormula; step: number; full: boolean }
+export interface KeyTileSegment { start: TileFormula; end: TileFormula; step: number; full: boolean; rows?: { from: number; to: number } }
 
 const qt = ref('qt', 'int');
 const j = ref('j', 'int');
@@ -21,6 +22,13 @@ const v = (name: string) => ref(name, 'int');
 function formula(f: TileFormula, cols: number): LExpr {
   const x = add(mul(int(f.mul), qt), int(f.add));
   return min(max(mk('floordiv', 'int', x, int(f.div)), int(0)), int(cols));
+}
+
+/** from <= qt < to, without the comparisons that are always true. */
+function onRows(r: { from: number; to: number }): LExpr {
+  const lo = r.from > 0 ? mk('ge', 'bool', qt, int(r.from)) : null;
+  const hi = mk('lt', 'bool', qt, int(r.to));
+  return lo ? mk('and', 'bool', lo, hi) : hi;
 }
 
 /**
@@ -35,7 +43,9 @@ function segmentLets(segments: KeyTileSegment[], cols: number): LStmt[] {
     stmts.push({ kind: 'let', name: `a${i}`, type: 'int', value: s.step === 1 && i > 0 ? max(start, prev) : start });
     const span = sub(formula(s.end, cols), v(`a${i}`));
     const count = s.step === 1 ? span : mk('floordiv', 'int', add(span, int(s.step - 1)), int(s.step));
-    stmts.push({ kind: 'let', name: `n${i}`, type: 'int', value: max(count, int(0)) });
+    // a segment of some rows only: no tiles elsewhere (and so, below, no effect on `p`)
+    const inRows = s.rows ? onRows(s.rows) : null;
+    stmts.push({ kind: 'let', name: `n${i}`, type: 'int', value: inRows ? mk('select', 'int', inRows, max(count, int(0)), int(0)) : max(count, int(0)) });
     if (!segments.slice(i + 1).some((t) => t.step === 1)) return;
     // one past the last tile of segment i (strided segments may end before an earlier one)
     // (a step-1 segment starts at or after `prev`, so its end a + n needs no max)

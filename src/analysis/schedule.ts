@@ -1,7 +1,8 @@
 // Analysis stage, step 5b: the schedule of one class: closed form when one fits and verifies,
 // else CSR; the transposed schedule (per key tile, the query tiles touching it) the same way.
 // Also the iteration helpers with the kernel hooks' meaning (codegen/HOOKS.md).
-import { fitClosedForm, segmentRanges } from './closedForm.ts';
+import { segmentRanges } from './closedForm.ts';
+import { fitClosedForm } from './closedFormFit.ts';
 import type { ClosedFormSchedule, CsrSchedule, Orientation, Schedule, ScheduleSummary, StaticSchedule } from './schema.ts';
 import { transposeTileMap, type TileMap } from './tilemap.ts';
 

@@ -20,12 +20,21 @@ export const Formula = z.object({
 });
 export type Formula = z.infer<typeof Formula>;
 
-/** Column tiles start(x), start(x) + step, ... < end(x), all FULL or all PARTIAL. */
+/** Rows x with from <= x < to. */
+export const RowRange = z.object({ from: z.number().int().nonnegative(), to: z.number().int().nonnegative() });
+export type RowRange = z.infer<typeof RowRange>;
+
+/**
+ * Column tiles start(x), start(x) + step, ... < end(x), all FULL or all PARTIAL. With `rows`, the
+ * segment exists only on those rows (a piecewise closed form: the first rows of streaming_llm,
+ * whose sinks meet the window, or prefix_lm's prefix rows, have a layout of their own).
+ */
 export const Segment = z.object({
   kind: z.enum(['FULL', 'PARTIAL']),
   start: Formula,
   end: Formula,
   step: z.number().int().positive(),
+  rows: RowRange.optional(),
 });
 export type Segment = z.infer<typeof Segment>;
 
@@ -43,7 +52,8 @@ export const ClosedFormSchedule = z.object({
   cols: z.number().int().positive(),
   /**
    * In order. A step-1 segment's effective start is max(start(x), the effective end of the
-   * previous segment); with that rule every non-empty tile is produced exactly once.
+   * previous segment); with that rule every non-empty tile is produced exactly once. Segments
+   * whose `rows` exclude x are skipped on row x (they produce nothing and end nothing).
    */
   segments: z.array(Segment),
 });

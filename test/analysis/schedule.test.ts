@@ -72,6 +72,32 @@ describe('schedules', () => {
     expect(new Set(kinds(patterns.find(([n]) => n === 'bigbird')![1]))).toEqual(new Set(['csr']));
   });
 
+  it('odd first rows get a closed form of their own (streaming sinks meeting the window, prefix rows)', () => {
+    const cases: Array<[string, Make, number]> = [
+      ['streaming', (b) => b.and(b.causal(), b.or(b.window(2043), b.sinks(4))), 16384],
+      ['prefix', (b) => b.prefixLm(1024), 16384],
+      ['streaming, ragged', (b) => b.and(b.causal(), b.or(b.window(2043), b.sinks(4))), 3000],
+    ];
+    for (const [name, make, N] of cases) {
+      const b = new MaskBuilder();
+      const a = analyze(b.program(make(b), { Nq: N, Nk: N, H: 1 }), { tile: { bq: 128, bk: 64 }, checks: false });
+      const s = a.classes[0]!.schedule;
+      if (s.kind !== 'closed_form') throw new Error(`${name}: ${a.report.classes[0]!.schedule.fallbackReason}`);
+      // pieces: the segments of each row range, and every row in exactly one range
+      const ranges = [...new Set(s.segments.map((g) => JSON.stringify(g.rows)))].map((r) => JSON.parse(r) as { from: number; to: number });
+      expect(ranges.length, name).toBeGreaterThan(1);
+      const covered = new Int32Array(s.rows);
+      for (const r of ranges) for (let x = r.from; x < r.to; x++) covered[x]!++;
+      expect([...new Set(covered)], name).toEqual([1]);
+      expect(verifyClosedForm(s, a.classes[0]!.classification.map), name).toBeNull();
+    }
+    // sizes and tiles at random: checked against the reference like every schedule
+    for (const [Nq, bq, bk] of [[300, 16, 8], [257, 32, 16], [200, 8, 8]]) {
+      checkSchedules((b) => b.and(b.causal(), b.or(b.window(50), b.sinks(4))), Nq!, Nq!, bq!, bk!);
+      checkSchedules((b) => b.prefixLm(40), Nq!, Nq!, bq!, bk!);
+    }
+  });
+
   it('closed forms are verified: a wrong segment is caught', () => {
     const b = new MaskBuilder();
     const a = analyze(b.program(b.causal(), { Nq: 1000, Nk: 1000, H: 1 }), { tile: { bq: 64, bk: 64 }, checks: false });
@@ -80,6 +106,14 @@ describe('schedules', () => {
     expect(verifyClosedForm(s, a.classes[0]!.classification.map)).toBeNull();
     const broken = { ...s, segments: s.segments.map((g) => ({ ...g, end: { ...g.end, add: g.end.add + 1 } })) };
     expect(verifyClosedForm(broken, a.classes[0]!.classification.map)).not.toBeNull();
+    // a piece's row range is part of what is verified
+    const p = new MaskBuilder();
+    const pa = analyze(p.program(p.prefixLm(256), { Nq: 1000, Nk: 1000, H: 1 }), { tile: { bq: 64, bk: 64 }, checks: false });
+    const ps = pa.classes[0]!.schedule;
+    if (ps.kind !== 'closed_form' || !ps.segments.some((g) => g.rows)) throw new Error('expected a piecewise closed form');
+    expect(verifyClosedForm(ps, pa.classes[0]!.classification.map)).toBeNull();
+    const shifted = { ...ps, segments: ps.segments.map((g) => (g.rows ? { ...g, rows: { from: g.rows.from === 0 ? 0 : g.rows.from + 1, to: g.rows.to + 1 } } : g)) };
+    expect(verifyClosedForm(shifted, pa.classes[0]!.classification.map)).not.toBeNull();
   });
 
   it('the JSON report validates against its schema and survives a JSON round trip', () => {

@@ -19,7 +19,11 @@ import { hasCompiler, hostSource, runHost } from './hostHarness.ts';
 const PATTERNS = resolve(import.meta.dirname, '../../patterns');
 const TIMEOUT = 120_000;
 
-interface Case { pattern: string; Nq: number; Nk?: number; H?: number; L?: number; tile: Tile; set?: Record<string, number>; closedForm?: 'all' | 'some' | 'none' }
+interface Case {
+  pattern: string; Nq: number; Nk?: number; H?: number; L?: number; tile: Tile; set?: Record<string, number>; closedForm?: 'all' | 'some' | 'none';
+  /** Some class's closed form has segments of a row range only (odd first rows fitted as their own piece). */
+  piecewise?: boolean;
+}
 
 const T64 = { blockM: 128, blockN: 64 }, T128 = { blockM: 128, blockN: 128 };
 const CASES: Case[] = [];
@@ -35,17 +39,21 @@ add({ pattern: 's2_attention', Nq: 1000, H: 8, closedForm: 'all' });
 add({ pattern: 's2_hybrid', Nq: 1000, H: 8, L: 2, closedForm: 'all' });
 add({ pattern: 'dilated', Nq: 1000, L: 8, closedForm: 'all' });
 add({ pattern: 'moa', Nq: 1000 });
+// piecewise closed forms: rows where the window meets the sinks, the prefix rows, global tokens
+add({ pattern: 'streaming_llm', Nq: 3000, H: 1, closedForm: 'all', piecewise: true });
+add({ pattern: 'prefix_lm', Nq: 2000, H: 1, closedForm: 'all', piecewise: true });
+add({ pattern: 'longformer', Nq: 1000, closedForm: 'all', piecewise: true });
 // Nq != Nk
 add({ pattern: 'chunked_prefill', Nq: 1000, Nk: 1500, closedForm: 'all' });
 add({ pattern: 'chunked_prefill', Nq: 300, Nk: 1100, closedForm: 'all' });
 // closed-form and CSR classes in one pattern
-add({ pattern: 's2_attention', Nq: 1500, H: 8, closedForm: 'some' }, [T128]);
-add({ pattern: 'moa', Nq: 1500, H: 8, closedForm: 'some' });
+add({ pattern: 's2_attention', Nq: 2000, H: 8, closedForm: 'some' }, [T64]);
+add({ pattern: 's2_attention', Nq: 3000, H: 8, closedForm: 'some' }, [T128]);
+add({ pattern: 'moa', Nq: 1500, H: 8, closedForm: 'all' });
 // CSR
-add({ pattern: 'bigbird', Nq: 1000, closedForm: 'none' });
-add({ pattern: 'longformer', Nq: 1000, closedForm: 'none' });
-add({ pattern: 's2_attention', Nq: 2000, H: 8 });
-add({ pattern: 'prefix_lm', Nq: 2000 });
+add({ pattern: 'bigbird', Nq: 1000, closedForm: 'none' }, [T64]);
+add({ pattern: 'bigbird', Nq: 2000, H: 2, closedForm: 'none' }, [T128]);
+add({ pattern: 's2_attention', Nq: 2000, H: 8 }, [T128]);
 // runtime patterns: the static envelope
 for (const pattern of ['sparsek', 'seer_attention', 'scfa_hash', 'minference_vertical_slash']) add({ pattern, Nq: 1000, H: 2 }, [T64]);
 
@@ -71,6 +79,11 @@ describe.skipIf(!hasCompiler('g++'))('emitted schedules (g++) vs analysis and re
       if (c.closedForm === 'all') expect(closed, 'every class closed form').toBe(a.kinds.length);
       if (c.closedForm === 'some') expect(closed > 0 && closed < a.kinds.length, 'mixed kinds').toBe(true);
       if (c.closedForm === 'none') expect(closed).toBe(0);
+      if (c.piecewise) {
+        const pieces = a.analysis.classes.map((k) => (k.schedule.kind === 'runtime' ? k.schedule.envelope : k.schedule))
+          .filter((k) => k.kind === 'closed_form' && k.segments.some((g) => g.rows));
+        expect(pieces.length, 'a piecewise closed form').toBeGreaterThan(0);
+      }
       const p = lowerPattern(ir, { tile, schedule: a.schedule });
       // closed-form classes need no table: the table holds exactly the CSR classes' rows
       const table = p.buffers.find((b) => b.name === 'sched_csr');

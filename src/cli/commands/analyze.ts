@@ -68,7 +68,7 @@ export function renderReport(r: AnalysisReport): string {
   if (undecided) out.push(`note: ${undecided} tiles are PARTIAL without proof of mixing (refinement budget)`);
   for (const c of r.classes) {
     if (c.schedule.kind === 'closed_form' || c.schedule.envelopeKind === 'closed_form') {
-      const segs = (c.schedule.segments ?? []).map((s) => `${s.kind} [${f(s.start)}, ${f(s.end)})${s.step > 1 ? ` step ${s.step}` : ''}`);
+      const segs = (c.schedule.segments ?? []).map((s) => `${s.kind} [${f(s.start)}, ${f(s.end)})${s.step > 1 ? ` step ${s.step}` : ''}${s.rows ? ` if ${s.rows.from} <= x < ${s.rows.to}` : ''}`);
       out.push(`class #${c.id} key tiles of query tile x: ${segs.join('; ') || 'none'}`);
     } else if (c.schedule.fallbackReason) {
       out.push(`class #${c.id}: CSR (${c.schedule.fallbackReason})`);
