@@ -1,0 +1,98 @@
+// Runtime schedules vs their static envelope, emitted WGSL executed on WebGPU (lavapipe by
+// default). Not a vitest file; run with
+//   npx tsx bench/wgsl_runtime.bench.ts [--n 4096] [--heads 1] [--dim 64] [--rounds 3] [--runs 2] [--adapter software|auto] [pattern ...]
+// For each pattern with runtime inputs, the same compile twice: with the runtime schedule
+// (summary helpers + schedule builder + attention over the built rows) and with only its static
+// envelope (every runtime-dependent tile visited, the mask evaluated element-wise), timed in
+// round-robin rounds. The runtime plan's time includes its helper passes. Prints a markdown
+// table with visited tiles (the built schedule read back) against the envelope's.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compile } from '../codegen/index.ts';
+import { scheduleFromAnalysis } from '../codegen/lower/fromAnalysis.ts';
+import { chooseVariant, defaultBlockN } from '../codegen/wgsl/runtime/attention_fwd.ts';
+import { loadAttentionSkeleton, loadPatternHelpers } from '../codegen/wgsl/runtime/load.ts';
+import { compileToIr } from '../src/api.ts';
+import type { IrProgram } from '../src/ir/schema.ts';
+import { nodeReadFile } from '../src/node.ts';
+import { exampleInputs, randomQkv } from '../src/reference/inputs.ts';
+import { withNodeGpu, type NodeAdapter } from '../src/webgpu/node.ts';
+import { buildPatternPlan, decodePatternOutputs, type EmittedWgsl } from '../src/webgpu/pattern.ts';
+import { runPlan } from '../src/webgpu/run.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    n: { type: 'string', default: '4096' },
+    heads: { type: 'string', default: '1' },
+    dim: { type: 'string', default: '64' },
+    runs: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
+    adapter: { type: 'string', default: 'software' },
+  },
+});
+const N = Number(values.n), H = Number(values.heads), D = Number(values.dim), runs = Number(values.runs), rounds = Number(values.rounds);
+const names = positionals.length ? positionals : ['sparsek', 'seer_attention', 'packed_documents', 'document_causal_sliding', 'minference_vertical_slash'];
+const PATTERNS = resolve(import.meta.dirname, '../patterns');
+const sources = { attention: loadAttentionSkeleton(), helpers: loadPatternHelpers() };
+/** Settings at the benchmark length: MInference's lists scaled from 128K to N. */
+const SET: Record<string, Record<string, number>> = { minference_vertical_slash: { vertical: 32, slash: 64 } };
+
+function irOf(name: string): IrProgram {
+  const file = join(PATTERNS, `${name}.attn`);
+  const { ir, diagnostics } = compileToIr(readFileSync(file, 'utf8'), { file, readFile: nodeReadFile, set: SET[name] ?? {}, sizes: { Nq: N, Nk: N, H, Hkv: H, L: 1 } });
+  if (!ir) throw new Error(`${name}: ${diagnostics.map((d) => d.message).join('; ')}`);
+  return ir;
+}
+
+/** The pattern compiled with its runtime schedule, or with only the static envelope. */
+function compileWith(ir: IrProgram, envelopeOnly: boolean): { wgsl: EmittedWgsl; envelopeTiles: number } {
+  const tile = { blockM: 16, blockN: defaultBlockN(16, D) };
+  const a = scheduleFromAnalysis(ir, ir.sizes, tile)!;
+  const schedule = () => {
+    const s = a.schedule();
+    return envelopeOnly ? { ...s, classes: s.classes.map((c) => (c.kind === 'runtime' ? c.envelope : c)) } : s;
+  };
+  const wgsl = compile(ir, { target: 'wgsl', tile, headDims: [D], schedule });
+  return { wgsl, envelopeTiles: a.statistics.tiles.full + a.statistics.tiles.partial };
+}
+
+await withNodeGpu({ adapter: values.adapter as NodeAdapter }, async (session) => {
+  const variant = chooseVariant(session.capabilities, 'f32');
+  console.log(`adapter: ${session.adapterName} (${session.adapterKind}); B=1 H=${H} N=${N} D=${D} f32; ${rounds} round-robin rounds of ${runs} timed runs`);
+  const qkv = randomQkv({ Nq: N, Nk: N, H, Hkv: H }, D, 1, 1);
+  const q = Float32Array.from(qkv.q), k = Float32Array.from(qkv.k), v = Float32Array.from(qkv.v);
+  const median = (xs: number[]) => { const s = [...xs].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+  const rows: string[] = [];
+  let method = '';
+  for (const name of names) {
+    const ir = irOf(name);
+    const inputs = exampleInputs(ir, ir.sizes, 7, 1);
+    const kinds = [{ label: 'runtime', c: compileWith(ir, false), ms: [] as number[] }, { label: 'envelope', c: compileWith(ir, true), ms: [] as number[] }];
+    // visited tiles of the built schedule (one untimed run, read back)
+    const probe = buildPatternPlan(sources, { compiled: kinds[0]!.c.wgsl, headDim: D, batch: 1, layer: 0, variant, q, k, v, inputs, readRuntime: true });
+    const out = decodePatternOutputs((await runPlan(session, probe.plan)).outputs, probe);
+    const helper = kinds[0]!.c.wgsl.metadata.helpers.find((x) => x.kind === 'schedule_build')!;
+    const sched = out.runtime[helper.buffer]!;
+    const stride = 1 + helper.maxTiles!;
+    let visited = 0;
+    for (let r = 0; r < sched.length / stride; r++) visited += sched[r * stride]!;
+    for (let round = 0; round < rounds; round++) {
+      for (const kind of kinds) {
+        const built = buildPatternPlan(sources, { compiled: kind.c.wgsl, headDim: D, batch: 1, layer: 0, variant, q, k, v, inputs });
+        const t = (await runPlan(session, built.plan, { timedRuns: runs })).timing!;
+        kind.ms.push(...t.runsMs);
+        method = t.method;
+        console.error(`${name} round ${round + 1}/${rounds} ${kind.label}: ${t.runsMs.map((x) => x.toFixed(0)).join(', ')} ms`);
+      }
+    }
+    const [rt, env] = kinds.map((x) => median(x.ms)) as [number, number];
+    const envTiles = kinds[0]!.c.envelopeTiles;
+    rows.push(`| ${name} | ${visited} / ${envTiles} (${((100 * visited) / envTiles).toFixed(0)}%) | ${rt.toFixed(0)} | ${env.toFixed(0)} | ${(env / rt).toFixed(2)} |`);
+  }
+  console.log(`timing: ${method}, median of ${rounds * runs} runs per kernel; runtime = helpers + schedule build + attention`);
+  console.log('| pattern | visited tiles / envelope | runtime schedule ms | envelope ms | speed-up |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const r of rows) console.log(r);
+});
