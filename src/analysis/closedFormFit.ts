@@ -5,7 +5,7 @@
 // Rows where it disagrees (the first rows of a window that meets attention sinks, a prefix) are
 // fitted again on their own, as pieces: segments valid on a row range. Anything that still
 // disagrees means no closed form (the caller falls back to CSR).
-import { rowMatches, verifyRows } from './closedForm.ts';
+import { rowMatches } from './closedForm.ts';
 import type { ClosedFormSchedule, Formula, Orientation, Segment } from './schema.ts';
 import type { TileMap } from './tilemap.ts';
 
@@ -129,12 +129,12 @@ export function fitClosedForm(m: TileMap, orientation: Orientation): FitResult {
   if (!segments) return { reason: fit.reason };
   // one piece over every row: plain segments
   const plain = segments.every((s) => s.rows && s.rows.from === 0 && s.rows.to === rows);
+  // every row was verified against its piece, and the other pieces' segments do not exist on it
   const schedule: ClosedFormSchedule = {
     kind: 'closed_form', orientation, rows, cols,
     segments: plain ? segments.map(({ rows: _, ...s }) => s) : segments,
   };
-  const bad = verifyRows(schedule, m);
-  return bad === null ? { schedule } : { reason: `closed form disagrees with the tile classes in row ${bad}` };
+  return { schedule };
 }
 
 class Fitter {
@@ -164,22 +164,26 @@ class Fitter {
     const candidates: number[] = [];
     if (common.length) candidates.push(common.reduce((best, cur) => (nseg(cur.row) > nseg(best.row) ? cur : best)).row);
     for (const c of layouts.slice(0, 4)) if (!candidates.includes(c.row)) candidates.push(c.row);
+    // odd rows are few: a template is kept only when it reproduces a run of at least half the rows
+    const need = Math.ceil((r1 - r0) / 2);
     let best: { segs: Segment[]; g0: number; g1: number } | null = null;
     for (const row of candidates) {
       const segs = this.fitLayout(row, r0, r1);
       if (!segs) continue;
       const s = this.piece(segs);
-      // the longest run of rows this template reproduces
+      // the longest run of rows this template reproduces (stop when no run can be long enough)
       let g0 = r0, g1 = r0, run0 = r0;
+      const enough = Math.max(need, best ? best.g1 - best.g0 + 1 : 0);
       for (let x = r0; x <= r1; x++) {
         if (x < r1 && rowMatches(s, this.m, x, this.mark)) continue;
         if (x - run0 > g1 - g0) { g0 = run0; g1 = x; }
         run0 = x + 1;
+        if (g1 - g0 < enough && r1 - run0 < enough) break;
       }
       if (g0 === r0 && g1 === r1) return this.take(segs, r0, r1);
-      if (g1 > g0 && (!best || g1 - g0 > best.g1 - best.g0)) best = { segs, g0, g1 };
+      if (g1 - g0 >= enough) best = { segs, g0, g1 };
     }
-    if (!best) return null;
+    if (!best) { if (this.reason === 'no layout') this.reason = 'no segment layout fits most rows'; return null; }
     if (depth >= MAX_DEPTH) { this.reason = `closed form disagrees with the tile classes in rows outside ${best.g0} .. ${best.g1 - 1}`; return null; }
     const before = this.range(r0, best.g0, depth + 1);
     if (!before) return null;

@@ -140,35 +140,43 @@ export function leafRow(ctx: AnalysisContext, id: number, qt: number): number[] 
   return r;
 }
 
-/** leafRow without caching a newly computed row (a row read once: the overlay's random rows). */
+/**
+ * leafRow for the overlay's random rows: a head's draw is read once (not cached), a union of
+ * draws twice (the layer's union and its coverage gaps: cached).
+ */
 export function leafRowOnce(ctx: AnalysisContext, id: number, qt: number): number[] {
+  const node = ctx.pool.nodes[id]!;
+  if (node.kind === 'random' && node.seeds.length > 1) return leafRow(ctx, id, qt);
   return ctx.rowRuns.get(id)?.[qt] ?? computeRow(ctx, id, qt);
 }
 
+/** Append run [t0, t1) of value v to row quads, merging with an equal previous run (MIXED tiles stay single). */
+function pushRun(out: number[], t0: number, t1: number, v: number): void {
+  if (t1 <= t0) return;
+  const n = out.length;
+  if (n && out[n - 2] === v && v !== M && out[n - 3] === t0) out[n - 3] = t1;
+  else out.push(t0, t1, v, NaN);
+}
+
+// (no closures created per row below: under tsx every named closure costs a property definition)
 function computeRow(ctx: AnalysisContext, id: number, qt: number): number[] {
   const node = ctx.pool.nodes[id]!;
-  const [q0, q1] = ctx.qRange(qt);
+  const q0 = qt * ctx.tile.bq, q1 = Math.min(ctx.Nq, q0 + ctx.tile.bq) - 1;
+  if (node.kind === 'random') return randomRow(ctx, id, q0, q1);
   const { nkt, Nk } = ctx;
   const bk = ctx.tile.bk;
   const out: number[] = [];
-  const push = (t0: number, t1: number, v: number) => {
-    if (t1 <= t0) return;
-    const n = out.length;
-    if (n && out[n - 2] === v && v !== M && out[n - 3] === t0) out[n - 3] = t1;
-    else out.push(t0, t1, v, NaN);
-  };
-  if (node.kind === 'random') return randomRow(ctx, id, q0, q1);
   if (node.kind === 'topk') {
     if (!node.causal) return [0, nkt, R, NaN];
     const end = Math.min(Nk, (floorDiv(q1, node.block) + 1) * node.block);
     const te = Math.ceil(end / bk);
-    push(0, te, R); push(te, nkt, F);
+    pushRun(out, 0, te, R); pushRun(out, te, nkt, F);
     return out;
   }
   const aff = affineLeaf(ctx, id);
   const plainEq = aff && Math.abs(aff.lin.b) === 1 && Math.abs(aff.lin.a) <= 1 && aff.lin.da === 1 && aff.lin.db === 1;
   if (aff && !aff.ne && aff.lin.b !== 0 && (aff.lo !== aff.hi || plainEq)) {
-    affineRow(aff.lin, aff.lo, aff.hi, q0, q1, bk, Nk, nkt, push);
+    affineRow(aff.lin, aff.lo, aff.hi, q0, q1, bk, Nk, nkt, out);
     return out;
   }
   // (q - k) % m in S: periodic, mixed on every tile once a tile spans m residues (dilated)
@@ -185,14 +193,14 @@ function computeRow(ctx: AnalysisContext, id: number, qt: number): number[] {
     const b = stack.pop()!, a = stack.pop()!;
     const k0 = a * bk, k1 = Math.min(b * bk, Nk) - 1;
     let v: number = prog.eval(q0, q1, k0, k1);
-    if (v === T || v === F || v === R) { push(a, b, v); continue; }
+    if (v === T || v === F || v === R) { pushRun(out, a, b, v); continue; }
     if (b - a > 1) {
       const mid = (a + b) >> 1;
       stack.push(mid, b, a, mid);
       continue;
     }
     if (v === U) v = refineRect(ctx, prog, q0, q1, k0, k1, false).value;
-    push(a, b, v);
+    pushRun(out, a, b, v);
   }
   return out;
 }
@@ -219,37 +227,57 @@ export function affineValue(ctx: AnalysisContext, id: number, q0: number, q1: nu
  */
 function affineRow(
   lin: { a: number; b: number; c: number; da: number; db: number }, lo: number, hi: number, q0: number, q1: number,
-  bk: number, Nk: number, nkt: number, push: (t0: number, t1: number, v: number) => void,
+  bk: number, Nk: number, nkt: number, out: number[],
 ): void {
   const fa = Math.floor(q0 / lin.da), fz = Math.floor(q1 / lin.da);
   const qa = Math.min(lin.a * fa, lin.a * fz) + lin.c, qz = Math.max(lin.a * fa, lin.a * fz) + lin.c;
-  const b = lin.b, db = lin.db;
-  const lmin = (kt: number) => qa + Math.min(b * Math.floor((kt * bk) / db), b * Math.floor((Math.min(kt * bk + bk, Nk) - 1) / db));
-  const lmax = (kt: number) => qz + Math.max(b * Math.floor((kt * bk) / db), b * Math.floor((Math.min(kt * bk + bk, Nk) - 1) / db));
-  const first = (p: (kt: number) => boolean) => {
-    let l = 0, h = nkt;
-    while (l < h) { const m = (l + h) >> 1; if (p(m)) h = m; else l = m + 1; }
-    return l;
-  };
+  const g: AffineRowGeom = { qa, qz, b: lin.b, db: lin.db, bk, Nk, nkt };
   let pa: number, pb: number, pc: number, pd: number;
-  if (b > 0) {
-    pa = first((t) => lmax(t) >= lo); pb = first((t) => lmin(t) >= lo);
-    pc = first((t) => lmax(t) > hi); pd = first((t) => lmin(t) > hi);
+  if (lin.b > 0) {
+    pa = firstTile(g, MAX_GE, lo); pb = firstTile(g, MIN_GE, lo);
+    pc = firstTile(g, MAX_GT, hi); pd = firstTile(g, MIN_GT, hi);
   } else {
-    pa = first((t) => lmin(t) <= hi); pb = first((t) => lmax(t) <= hi);
-    pc = first((t) => lmin(t) < lo); pd = first((t) => lmax(t) < lo);
+    pa = firstTile(g, MIN_LE, hi); pb = firstTile(g, MAX_LE, hi);
+    pc = firstTile(g, MIN_LT, lo); pd = firstTile(g, MAX_LT, lo);
   }
-  push(0, pa, F);
+  pushRun(out, 0, pa, F);
   const ts = Math.max(pa, pb), te = Math.min(pc, pd);
   if (ts < te) {
-    for (let t = pa; t < ts; t++) push(t, t + 1, M);
-    push(ts, te, T);
-    for (let t = te; t < pd; t++) push(t, t + 1, M);
-  } else for (let t = pa; t < pd; t++) push(t, t + 1, M);
-  push(pd, nkt, F);
+    for (let t = pa; t < ts; t++) pushRun(out, t, t + 1, M);
+    pushRun(out, ts, te, T);
+    for (let t = te; t < pd; t++) pushRun(out, t, t + 1, M);
+  } else for (let t = pa; t < pd; t++) pushRun(out, t, t + 1, M);
+  pushRun(out, pd, nkt, F);
 }
 
-let hitScratch = new Float64Array(1024);
+interface AffineRowGeom { qa: number; qz: number; b: number; db: number; bk: number; Nk: number; nkt: number }
+/** Monotone predicates of affineRow: (min | max of the form over tile kt) (>= | > | <= | <) x. */
+const MAX_GE = 0, MIN_GE = 1, MAX_GT = 2, MIN_GT = 3, MIN_LE = 4, MAX_LE = 5, MIN_LT = 6, MAX_LT = 7;
+
+/** First key tile where the predicate holds (nkt if none): binary search, the predicate is monotone along the row. */
+function firstTile(g: AffineRowGeom, pred: number, x: number): number {
+  let l = 0, h = g.nkt;
+  while (l < h) {
+    const kt = (l + h) >> 1;
+    const e0 = g.b * Math.floor((kt * g.bk) / g.db), e1 = g.b * Math.floor((Math.min(kt * g.bk + g.bk, g.Nk) - 1) / g.db);
+    const lmin = g.qa + Math.min(e0, e1), lmax = g.qz + Math.max(e0, e1);
+    let ok: boolean;
+    switch (pred) {
+      case MAX_GE: ok = lmax >= x; break;
+      case MIN_GE: ok = lmin >= x; break;
+      case MAX_GT: ok = lmax > x; break;
+      case MIN_GT: ok = lmin > x; break;
+      case MIN_LE: ok = lmin <= x; break;
+      case MAX_LE: ok = lmax <= x; break;
+      case MIN_LT: ok = lmin < x; break;
+      default: ok = lmax < x;
+    }
+    if (ok) h = kt; else l = kt + 1;
+  }
+  return l;
+}
+
+let hitScratch = new Float64Array(1024), mergeScratch = new Float64Array(1024);
 
 /** A random_blocks leaf on one row: T where every (query block, key block) pair of the tile is chosen. */
 function randomRow(ctx: AnalysisContext, id: number, q0: number, q1: number): number[] {
@@ -260,10 +288,11 @@ function randomRow(ctx: AnalysisContext, id: number, q0: number, q1: number): nu
   const qb0 = Math.floor(q0 / bs), qb1 = Math.floor(q1 / bs);
   const nq = qb1 - qb0 + 1;
   // (tile, allowed elements of one chosen block pair in it), packed as tile * 2^24 + elements,
-  // in a reused scratch buffer sorted natively (numeric typed-array sort, no comparator)
+  // in a reused scratch buffer; each query block's hits come out sorted (its list is sorted)
   const { flat, off } = idx.table();
-  let nHit = 0;
+  let nHit = 0, split = 0;
   for (let qb = qb0; qb <= qb1; qb++) {
+    if (qb === qb0 + 1) split = nHit;
     const rowsIn = Math.min(q1, qb * bs + bs - 1) - Math.max(q0, qb * bs) + 1;
     for (let j = off[qb]!; j < off[qb + 1]!; j++) {
       const kb = flat[j]!;
@@ -276,9 +305,17 @@ function randomRow(ctx: AnalysisContext, id: number, q0: number, q1: number): nu
       }
     }
   }
-  // few hits per row (a head's draw): insertion sort; many (a union of draws): native sort
-  if (nHit > 48) hitScratch.subarray(0, nHit).sort();
-  else {
+  // one query block: sorted; two (a tile of two blocks): merge; few hits: insertion sort; else native sort
+  let sorted = hitScratch;
+  if (nq === 2 && nHit > 16) {
+    if (mergeScratch.length < nHit) mergeScratch = new Float64Array(hitScratch.length);
+    let a = 0, b = split, o = 0;
+    while (a < split && b < nHit) mergeScratch[o++] = hitScratch[a]! <= hitScratch[b]! ? hitScratch[a++]! : hitScratch[b++]!;
+    while (a < split) mergeScratch[o++] = hitScratch[a++]!;
+    while (b < nHit) mergeScratch[o++] = hitScratch[b++]!;
+    sorted = mergeScratch;
+  } else if (nq > 1 && nHit > 48) hitScratch.subarray(0, nHit).sort();
+  else if (nq > 1) {
     for (let i = 1; i < nHit; i++) {
       const x = hitScratch[i]!;
       let j = i - 1;
@@ -286,7 +323,6 @@ function randomRow(ctx: AnalysisContext, id: number, q0: number, q1: number): nu
       hitScratch[j + 1] = x;
     }
   }
-  const sorted = hitScratch;
   const out: number[] = [];
   let pos = 0;
   for (let i = 0; i < nHit;) {

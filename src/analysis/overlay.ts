@@ -78,14 +78,14 @@ export function classifyOverlay(ctx: AnalysisContext, root: number): Classificat
     const quads = leafRowOnce(ctx, parts.random, qt);
     let i = m.rowPtr[qt]!;
     const iEnd = m.rowPtr[qt + 1]!;
-    /** Copy the rest's runs clipped to [a, e). */
-    const copy = (a: number, e: number) => {
-      while (i < iEnd && m.kt1[i]! <= a) i++;
-      for (let j = i; j < iEnd && m.kt0[j]! < e; j++) b.add(Math.max(a, m.kt0[j]!), Math.min(e, m.kt1[j]!), m.code[j]!);
-    };
     for (let p = 0; p < quads.length; p += 4) {
       const t0 = quads[p]!, t1 = quads[p + 1]!, v = quads[p + 2]!;
-      if (v === F) { copy(t0, t1); continue; }
+      if (v === F) {
+        // the rest's runs clipped to [t0, t1)
+        while (i < iEnd && m.kt1[i]! <= t0) i++;
+        for (let j = i; j < iEnd && m.kt0[j]! < t1; j++) b.add(Math.max(t0, m.kt0[j]!), Math.min(t1, m.kt1[j]!), m.code[j]!);
+        continue;
+      }
       // a hit: one tile (randomRow emits hit tiles one by one)
       for (let kt = t0; kt < t1; kt++) {
         while (i < iEnd && m.kt1[i]! <= kt) i++;

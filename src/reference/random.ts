@@ -34,32 +34,36 @@ export function randomBlocksChosen(spec: RandomBlocksSpec, qb: number, nk: numbe
   const take = Math.min(spec.r, n);
   if (take <= 0) return [];
   // a sparse pool: only the swapped positions differ from the identity, kept as a short list of
-  // (position, value) pairs (at most 2 * take; the analysis draws every query block of every head,
-  // and a Map per call was its main cost); a Map for long draws
+  // (position, value) pairs (at most 2 * take: the analysis draws every query block of every
+  // head, and a Map per call was its main cost); a Map for long draws
   const pos: number[] = [], val: number[] = [];
   const big = take > 16 ? new Map<number, number>() : null;
-  const at = (i: number) => {
-    if (big) return big.get(i) ?? i;
-    for (let p = 0; p < pos.length; p++) if (pos[p] === i) return val[p]!;
-    return i;
-  };
-  const put = (i: number, v: number) => {
-    if (big) { big.set(i, v); return; }
-    for (let p = 0; p < pos.length; p++) if (pos[p] === i) { val[p] = v; return; }
-    pos.push(i); val.push(v);
-  };
   let state = randomBlocksState(spec.seed, qb);
   const chosen: number[] = [];
   for (let i = 0; i < take; i++) {
     state = xorshift32(state);
     const j = i + (state % (n - i));
-    const pi = at(i);
-    const pj = at(j);
-    put(i, pj);
-    put(j, pi);
+    const pi = big ? poolGet(big, i) : listGet(pos, val, i);
+    const pj = big ? poolGet(big, j) : listGet(pos, val, j);
+    if (big) { big.set(i, pj); big.set(j, pi); } else { listSet(pos, val, i, pj); listSet(pos, val, j, pi); }
     chosen.push(pj);
   }
   return chosen;
+}
+
+function poolGet(pool: Map<number, number>, i: number): number {
+  return pool.get(i) ?? i;
+}
+
+function listGet(pos: number[], val: number[], i: number): number {
+  for (let p = 0; p < pos.length; p++) if (pos[p] === i) return val[p]!;
+  return i;
+}
+
+function listSet(pos: number[], val: number[], i: number, v: number): void {
+  for (let p = 0; p < pos.length; p++) if (pos[p] === i) { val[p] = v; return; }
+  pos.push(i);
+  val.push(v);
 }
 
 /**
