@@ -1,14 +1,16 @@
 // Backward schedule lowering: the transposed schedule (per key tile, the query tiles touching
 // it) as the hooks `num_query_tiles` / `query_tile` of codegen/HOOKS.md "Backward hooks".
-// It is read from the forward schedule's own lowering (codegen/lower/schedule.ts, run by the IR
-// interpreter with the kernels' int32 arithmetic), so it lists exactly the transpose of what
-// `key_tile` visits, FULL flags included; runtime-scheduled classes use their static envelope
-// (sound for every input: the mask hook decides inside PARTIAL tiles). Each class then gets the
-// analysis' by_key schedule of that transposed tile map (closed form when one fits and
-// verifies, else CSR) and the same lowering as the forward hooks, rows and columns swapped.
+// Each class's forward tile map is read from its schedule with the semantics the forward hooks
+// implement (closed-form segments, CSR rows), so the result is exactly the transpose of what
+// `key_tile` visits, FULL flags included (test/codegen/backward.test.ts checks it against the
+// lowered hooks); runtime-scheduled classes use their static envelope (sound for every input:
+// the mask hook decides inside PARTIAL tiles). Each class then gets the analysis' by_key
+// schedule of the transposed map (closed form when one fits and verifies, else CSR) and the
+// same lowering as the forward hooks, rows and columns swapped.
+import { segmentRanges } from '../../src/analysis/closedForm.ts';
+import type { ClosedFormSchedule } from '../../src/analysis/schema.ts';
 import { chooseSchedule } from '../../src/analysis/schedule.ts';
 import { transposeTileMap, TileMapBuilder, type TileMap } from '../../src/analysis/tilemap.ts';
-import { callFunction } from './eval.ts';
 import type { LBuffer, LExpr, LFunction, LStmt } from './ir.ts';
 import { lowerSchedule, type ClassSchedule, type ScheduleInput } from './schedule.ts';
 
@@ -22,54 +24,38 @@ export interface TransposedSchedule {
 const INT32_SAFE = 2 ** 30;
 const FULL = 1, PARTIAL = 2;
 
-interface ScheduleHooks { numKeyTiles: LFunction; keyTile: LFunction; tables: LBuffer[] }
-
-/** The tile map of one class, read from lowered schedule hooks at a representative (l, h). */
-function forwardMap(hooks: ScheduleHooks, input: ScheduleInput, pair: number, extra: Record<string, ArrayLike<number>>): TileMap {
-  const buffers = { ...extra };
-  for (const t of hooks.tables) if (t.source.kind === 'table') buffers[t.name] = t.source.data;
-  const l = Math.floor(pair / input.H), h = pair % input.H;
-  const ctx = { params: {}, buffers };
-  const b = new TileMapBuilder(input.numQueryTiles, input.numKeyTiles);
-  for (let qt = 0; qt < input.numQueryTiles; qt++) {
-    const n = callFunction(hooks.numKeyTiles, { b: 0, l, h, qt }, ctx).value as number;
-    const row: { kt: number; full: boolean }[] = [];
-    for (let j = 0; j < n; j++) {
-      const r = callFunction(hooks.keyTile, { b: 0, l, h, qt, j }, ctx);
-      row.push({ kt: r.value as number, full: r.outs.get('full') === true });
-    }
-    row.sort((x, y) => x.kt - y.kt);
-    b.startRow(qt);
+/**
+ * The tile map of one static class as the forward hooks enumerate it: closed forms by the
+ * analysis' own semantics (segmentRanges, which codegen/lower/scheduleClosedForm.ts lowers
+ * exactly; test/codegen/backward.test.ts runs both), CSR rows as listed, dense as every tile.
+ */
+function classMap(c: ClassSchedule, rows: number, cols: number): TileMap {
+  const b = new TileMapBuilder(rows, cols);
+  const closed: ClosedFormSchedule | null = c.kind === 'closed_form'
+    ? { kind: 'closed_form', orientation: 'by_query', rows, cols, segments: c.segments.map(({ full, ...g }) => ({ ...g, kind: full ? 'FULL' : 'PARTIAL' })) }
+    : null;
+  const row: { kt: number; full: boolean }[] = [];
+  for (let x = 0; x < rows; x++) {
+    row.length = 0;
+    if (closed) for (const r of segmentRanges(closed, x)) for (let t = r.a; t < r.b; t += r.step) row.push({ kt: t, full: r.full });
+    else if (c.kind === 'csr') row.push(...(c.rows[x] ?? []));
+    else for (let t = 0; t < cols; t++) row.push({ kt: t, full: false });
+    row.sort((p, q) => p.kt - q.kt);
+    b.startRow(x);
     row.forEach((e, i) => {
-      if (i > 0 && row[i - 1]!.kt === e.kt) throw new Error(`key_tile lists key tile ${e.kt} of query tile ${qt} twice`);
-      if (e.kt < 0 || e.kt >= input.numKeyTiles) throw new Error(`key_tile ${e.kt} of query tile ${qt} out of range`);
+      if (i > 0 && row[i - 1]!.kt === e.kt) throw new Error(`the schedule lists tile ${e.kt} of row ${x} twice`);
       b.add(e.kt, e.kt + 1, e.full ? FULL : PARTIAL);
     });
   }
   return b.finish();
 }
 
-/** Does the lowered single-class schedule `c` enumerate exactly the tile map `t`? */
-function lowersTo(c: ClassSchedule, t: TileMap): boolean {
-  const input: ScheduleInput = { numQueryTiles: t.nqt, numKeyTiles: t.nkt, classOf: [0], H: 1, classes: [c] };
-  const got = forwardMap(lowerSchedule(input), input, 0, {});
-  return sameMap(got, t);
-}
-
-function sameMap(a: TileMap, b: TileMap): boolean {
-  const eq = (x: ArrayLike<number>, y: ArrayLike<number>) => x.length === y.length && Array.from(x).every((v, i) => v === y[i]);
-  return eq(a.rowPtr, b.rowPtr) && eq(a.kt0, b.kt0) && eq(a.kt1, b.kt1) && eq(a.code, b.code);
-}
-
 function transposedClass(t: TileMap): ClassSchedule {
   const chosen = chooseSchedule(t, 'by_key').schedule;
   if (chosen.kind === 'closed_form') {
     const fits = chosen.segments.every((g) => [g.start, g.end].every((f) => Math.abs(f.mul) * chosen.rows + Math.abs(f.add) < INT32_SAFE));
-    // segment fields beyond start/end/step (e.g. row ranges) pass through to the lowering;
-    // the lowered hooks are checked against the tile map, CSR when they disagree
-    const segments = chosen.segments.map(({ kind, ...g }) => ({ ...g, full: kind === 'FULL' }));
-    const closed: ClassSchedule = { kind: 'closed_form', segments };
-    if (fits && lowersTo(closed, t)) return closed;
+    // the analysis verified the closed form against the map; row ranges pass through
+    if (fits) return { kind: 'closed_form', segments: chosen.segments.map(({ kind, ...g }) => ({ ...g, full: kind === 'FULL' })) };
   }
   const rows: { kt: number; full: boolean }[][] = [];
   for (let kt = 0; kt < t.nqt; kt++) {
@@ -94,17 +80,15 @@ function staticPart(c: ClassSchedule): ClassSchedule | null {
  */
 export function transposeSchedule(fwd: ScheduleInput): TransposedSchedule {
   const dense = new Map<number, string>();
-  const statics = fwd.classes.map((c, i) => {
+  const cache = new Map<ClassSchedule, ClassSchedule>();
+  const classes: ClassSchedule[] = fwd.classes.map((c, i) => {
+    if (!fwd.classOf.includes(i)) return { kind: 'closed_form', segments: [] };
     const s = staticPart(c);
     if (!s) dense.set(i, 'runtime schedule without a static envelope: every query tile');
-    return s ?? ({ kind: 'dense' } as const);
-  });
-  const walk = lowerSchedule({ ...fwd, classes: statics });
-  const classes: ClassSchedule[] = statics.map((c, i) => {
-    const pair = fwd.classOf.indexOf(i);
-    if (pair < 0) return { kind: 'closed_form', segments: [] };
-    if (c.kind === 'dense') return { kind: 'dense' };
-    return transposedClass(transposeTileMap(forwardMap(walk, fwd, pair, {})));
+    if (!s || s.kind === 'dense') return { kind: 'dense' };
+    let t = cache.get(s);
+    if (!t) cache.set(s, t = transposedClass(transposeTileMap(classMap(s, fwd.numQueryTiles, fwd.numKeyTiles))));
+    return t;
   });
   return {
     input: { numQueryTiles: fwd.numKeyTiles, numKeyTiles: fwd.numQueryTiles, classOf: fwd.classOf, H: fwd.H, classes },
@@ -130,7 +114,6 @@ function renameStmt(s: LStmt): LStmt {
   switch (s.kind) {
     case 'let': case 'return': case 'out': return { ...s, value: renameExpr(s.value) } as LStmt;
     case 'member': return { ...s, value: renameExpr(s.value), base: renameExpr(s.base), buffer: RENAME_BUFFER[s.buffer] ?? s.buffer };
-    case 'count_sorted': return { ...s, lo: renameExpr(s.lo), hi: renameExpr(s.hi), base: renameExpr(s.base), buffer: RENAME_BUFFER[s.buffer] ?? s.buffer };
     case 'count_sorted': return { ...s, lo: renameExpr(s.lo), hi: renameExpr(s.hi), base: renameExpr(s.base), buffer: RENAME_BUFFER[s.buffer] ?? s.buffer };
     case 'if': return { ...s, cond: renameExpr(s.cond), then: s.then.map(renameStmt), else: s.else.map(renameStmt) };
     case 'switch': return { ...s, on: renameExpr(s.on), cases: s.cases.map((c) => ({ ...c, body: c.body.map(renameStmt) })), otherwise: s.otherwise.map(renameStmt) };
