@@ -25,7 +25,7 @@ export interface CudaEmitOptions {
 /** Skeleton files the output directory needs (copied by the caller from the repository). */
 export const CUDA_RUNTIME_ASSETS = [
   'attnc_fwd.cuh', 'attnc_fwd_sm80.cuh', 'attnc_fwd_sm90.cuh', 'common.cuh', 'epilogue.cuh',
-  'mma_sm80.cuh', 'softmax.cuh', 'wgmma_sm90.cuh', 'helpers/attnc_expr.cuh', 'attnc_bwd.cuh', 'attnc_bwd_sm80.cuh',
+  'mma_sm80.cuh', 'softmax.cuh', 'wgmma_sm90.cuh', 'helpers/attnc_expr.cuh', 'attnc_bwd.cuh', 'attnc_bwd_sm80.cuh', 'attnc_schedule_build.cuh',
 ].map((f) => ({ path: `runtime/${f}`, source: `codegen/cuda/runtime/${f}` }));
 export const CUDA_PYTHON_ASSETS = [
   { path: 'attnc_runtime.py', source: 'codegen/cuda/python/attnc_runtime.py' },
@@ -71,7 +71,7 @@ function patternParams(p: LoweredPattern): KernelParam[] {
   return patternParamFields(p).map((f): KernelParam => {
     if (f.ctype === 'int') return { name: `pattern.${f.name}`, kind: 'scalar', dtype: 'i32', shape: [], source: 'constant', ref: f.name.replace(/_bstride$/, '') };
     const b = [...p.buffers, ...p.backward().tables].find((x) => x.name === f.name)!;
-    const source = b.source.kind === 'input' ? 'input' : b.source.kind === 'topk_blocks' ? 'helper' : 'table';
+    const source = b.source.kind === 'input' ? 'input' : b.source.kind === 'table' || b.source.kind === 'random_blocks' ? 'table' : 'helper';
     return { name: `pattern.${f.name}`, kind: 'tensor', dtype: b.elem === 'float' ? 'f32' : 'i32', shape: b.batched ? ['B', ...b.shape] : b.shape, source, ref: b.name };
   });
 }
@@ -85,6 +85,7 @@ export function emitCuda(ir: IrProgram, p: LoweredPattern, opts: CudaEmitOptions
     // Entry points (extern "C", one FwdParams by value): attnc_fwd_{bf16,fp16}_d{64,128} (sm_90a),
     // attnc_fwd_sm80_{bf16,fp16}_d{64,128}; dynamic shared memory in the __device__ int <entry>_smem.
     #include "${name}.cuh"
+    ${p.runtime ? '#include "attnc_schedule_build.cuh"  // extern "C" attnc_schedule_build (runtime schedule, before attention)' : ''}
   `;
   const parts = patternMetadataParts(ir, p);
   const kernels: Kernel[] = [];
@@ -106,6 +107,15 @@ export function emitCuda(ir: IrProgram, p: LoweredPattern, opts: CudaEmitOptions
   }
   const backward = emitCudaBackward(p, { dtypes: opts.dtypes, headDims: opts.headDims, patternParams: patternParams(p) });
   kernels.push(...backward.kernels);
+  if (p.runtime) {
+    // the runtime schedule builder (attnc_schedule_build.cuh): one thread per (b, h, qt)
+    kernels.push({
+      name: 'attnc_schedule_build', role: 'schedule', variant: { step: 'schedule_build' },
+      grid: [`ceil(B * H * ${p.numQueryTiles} / 128)`, 1, 1], block: [128, 1, 1], dynamicSmemBytes: 0,
+      params: [...patternParams(p), ...['B', 'H', 'layer'].map((n): KernelParam => ({ name: n, kind: 'scalar', dtype: 'i32', shape: [], source: 'size' }))],
+      file: `${name}.cu`,
+    });
+  }
   const files: EmittedFile[] = [
     { path: `${name}.cuh`, contents: header },
     { path: `${name}.cu`, contents: tu },

@@ -41,8 +41,26 @@ function bufferComment(p: LoweredPattern, name: string): string {
   const what = b.source.kind === 'table' ? `table ${commentText(b.source.userName, 40)}`
     : b.source.kind === 'input' ? `runtime input ${commentText(b.source.userName, 40)}`
       : b.source.kind === 'random_blocks' ? 'random_blocks rows (per-head offsets, then r key blocks per query block)'
-        : 'top-k key blocks per (b, h, query block), written by the helper kernel';
+        : b.source.kind === 'topk_blocks' ? 'top-k key blocks per (b, h, query block), written by the helper kernel'
+          : b.source.kind === 'runtime_schedule' ? `runtime schedule per (h, qt): count, then ${b.source.maxTiles} x (kt * 2 + full), written by attnc_schedule_build`
+            : b.source.kind === 'tile_minmax' ? `min, max of ${b.source.of} per row and ${b.source.tile}-position tile (runtime schedule summary)`
+              : `${b.source.of} rows sorted, distinct, padded with INT_MAX (runtime schedule summary)`;
   return `${what} [${b.batched ? 'B, ' : ''}${b.shape.join(', ')}]`;
+}
+
+/** The schedule builder's functions (attnc_schedule_build.cuh), when the pattern has runtime classes. */
+function runtimeScheduleHooks(p: LoweredPattern, syn: ReturnType<typeof cppSyntax>): string {
+  const rt = p.runtime;
+  if (!rt) return '';
+  return [
+    '// Runtime schedule builder (attnc_schedule_build.cuh, codegen/lower/runtime.ts): the static envelope',
+    '// walk, the tile classifier (0 EMPTY, 1 FULL, 2 PARTIAL) and where a row of the schedule goes.',
+    [rt.envNumKeyTiles, rt.envKeyTile, rt.classify, rt.scheduleRow].map((f) => printFunction(f, syn)).join('\n\n'),
+    '',
+    '// The schedule buffer is read-only to attention; the builder (run before it) writes it.',
+    `__device__ __forceinline__ void schedule_store(const PatternParams& P, int index, int value) { const_cast<int*>(P.${rt.schedule.name})[index] = value; }`,
+    '',
+  ].join('\n');
 }
 
 export function emitCudaHeader(p: LoweredPattern, opts: HeaderOptions): string {
@@ -91,6 +109,7 @@ export function emitCudaHeader(p: LoweredPattern, opts: HeaderOptions): string {
 
     ${bwdHooks}
 
+    ${runtimeScheduleHooks(p, syn)}
     }  // namespace attnc
 
     #include "attnc_fwd.cuh"

@@ -18,6 +18,9 @@ export function emitPythonModule(p: LoweredPattern, meta: LaunchMetadata): strin
     num_layers: p.sizes.L,
     pattern_fields: fields,
     tables: {},
+    // the runtime schedule builder's launch (attnc_runtime.build_schedule)
+    sizes: p.sizes,
+    num_q_tiles: p.numQueryTiles,
     ...(meta.backward?.supported
       ? { bwd_cubin: meta.backward.cubin, bwd_header: meta.backward.file }
       : { backward_unsupported: meta.backward?.reason ?? 'no backward kernels were emitted' }),
@@ -44,7 +47,7 @@ export function emitPythonModule(p: LoweredPattern, meta: LaunchMetadata): strin
     _HERE = os.path.dirname(os.path.abspath(__file__))
     if _HERE not in sys.path:
         sys.path.insert(0, _HERE)
-    from attnc_runtime import CompiledPattern  # noqa: E402
+    from attnc_runtime import CompiledPattern, runtime_schedule_fields  # noqa: E402
 
     with open(os.path.join(_HERE, "metadata.json")) as _f:
         META = json.load(_f)
@@ -85,6 +88,20 @@ export function emitPythonModule(p: LoweredPattern, meta: LaunchMetadata): strin
 
 
     def attention(q, k, v, scale=None, layer=0, **inputs):
+        pattern, fields = _prepare(q, k, v, layer, inputs)
+        return pattern.attention(q, k, v, scale=scale, layer=layer, **fields)
+
+
+    def runtime_schedule(q, k, v, layer=0, **inputs):
+        """The runtime schedule attention(...) would read ([B, H * num_q_tiles * (1 + maxTiles)] int32:
+        per (h, qt) a count, then kt * 2 + full), or None when the pattern has no runtime schedule."""
+        _, fields = _prepare(q, k, v, layer, inputs)
+        built = [h["buffer"] for h in META.get("helpers", []) if h["kind"] == "schedule_build"]
+        return fields[built[0]] if built else None
+
+
+    def _prepare(q, k, v, layer, inputs):
+        """Binds every pattern field and runs the runtime helpers in launch order."""
         B, H, Nq, D = q.shape
         Nk, Hkv = k.shape[2], k.shape[1]
         want = (SIZES["H"], SIZES["Nq"], SIZES["Hkv"], SIZES["Nk"])
@@ -109,6 +126,11 @@ export function emitPythonModule(p: LoweredPattern, meta: LaunchMetadata): strin
             if helper["kind"] == "topk_blocks":
                 fields[helper["buffer"]] = topk_blocks(q, k, helper["k"], helper["block"], helper["causal"])
                 fields[helper["buffer"] + "_bstride"] = int(np.prod(helper["shape"])) if B > 1 else 0
-        return _pattern(device).attention(q, k, v, scale=scale, layer=layer, **fields)
+        pattern = _pattern(device)
+        if any(h["kind"] == "schedule_build" for h in META.get("helpers", [])):
+            # runtime schedule: summaries of the runtime buffers, then the builder kernel
+            runtime_schedule_fields(META, fields, B, device)
+            pattern.build_schedule(B, H, layer, **fields)
+        return pattern, fields
   `;
 }

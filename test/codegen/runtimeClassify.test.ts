@@ -16,7 +16,7 @@ import { compileToIr } from '../../src/api.ts';
 import type { IrProgram } from '../../src/ir/schema.ts';
 import { nodeReadFile } from '../../src/node.ts';
 import { bucketIds, exampleInputs, Rng } from '../../src/reference/inputs.ts';
-import { buildRows, randomTopk, staticBuffers, withSummaries, type Buffers } from './runtimeSchedule.ts';
+import { buildRows, randomTopk, staticBuffers, withSummaries, type Buffers } from '../../codegen/lower/runtimeHost.ts';
 
 const PATTERNS = resolve(import.meta.dirname, '../../patterns');
 const RUNTIME = ['packed_documents', 'document_causal_sliding', 'sparsek', 'seer_attention', 'minference_vertical_slash', 'scfa_qk_drop', 'scfa_hash'];

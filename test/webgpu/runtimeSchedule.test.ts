@@ -21,7 +21,7 @@ import { openNodeGpu } from '../../src/webgpu/node.ts';
 import { buildPatternPlan, decodePatternOutputs } from '../../src/webgpu/pattern.ts';
 import { runPlan } from '../../src/webgpu/run.ts';
 import { compileForRun, runPattern } from '../../src/webgpu/runPattern.ts';
-import { buildRows, staticBuffers, type Buffers } from '../codegen/runtimeSchedule.ts';
+import { buildRows, staticBuffers, type Buffers } from '../../codegen/lower/runtimeHost.ts';
 import { armFileWatchdog, freshSeed, testAdapter } from './helpers/harness.ts';
 
 armFileWatchdog('runtimeSchedule.test.ts', 20 * 60_000);

@@ -413,6 +413,89 @@ CompiledPattern.bwd_module = _bwd_module
 CompiledPattern.attention_backward = attention_backward
 
 
+# ---------------------------------------------------------------------------
+# Runtime schedules (codegen/lower/runtime.ts, attnc_schedule_build.cuh): the summaries of
+# runtime buffers (torch ops, same results as codegen/lower/runtimeSummaries.ts), then the
+# builder kernel, before attention.
+# ---------------------------------------------------------------------------
+INT32_MAX = 2147483647
+INT32_MIN = -2147483648
+SCHEDULE_BUILD_THREADS = 128
+
+
+def tile_minmax(x: torch.Tensor, rows: int, n: int, tile: int) -> torch.Tensor:
+    """x: [E, rows * n] int -> [E, rows * tiles * 2]: min, max per row and tile of `tile`
+    positions (a ragged last tile covers only its in-range positions)."""
+    E = x.shape[0]
+    tiles = -(-n // tile)
+    v = x.reshape(E, rows, n).to(torch.int64)
+    lo = torch.full((E, rows, tiles * tile), INT32_MAX, dtype=torch.int64, device=x.device)
+    hi = torch.full((E, rows, tiles * tile), INT32_MIN, dtype=torch.int64, device=x.device)
+    lo[..., :n] = v
+    hi[..., :n] = v
+    out = torch.stack([lo.view(E, rows, tiles, tile).amin(-1), hi.view(E, rows, tiles, tile).amax(-1)], dim=-1)
+    return out.reshape(E, -1).to(torch.int32).contiguous()
+
+
+def sorted_list(x: torch.Tensor, rows: int, n: int) -> torch.Tensor:
+    """x: [E, rows * n] int -> per row its distinct non-negative entries ascending, then INT32_MAX."""
+    E = x.shape[0]
+    v = x.reshape(E, rows, n).to(torch.int64)
+    v = torch.where(v < 0, torch.full_like(v, INT32_MAX), v)
+    v = torch.sort(v, dim=-1).values
+    dup = torch.zeros_like(v, dtype=torch.bool)
+    dup[..., 1:] = v[..., 1:] == v[..., :-1]
+    v = torch.sort(torch.where(dup, torch.full_like(v, INT32_MAX), v), dim=-1).values
+    return v.reshape(E, -1).to(torch.int32).contiguous()
+
+
+def runtime_schedule_fields(meta: dict, fields: dict, B: int, device) -> None:
+    """Adds the runtime-schedule summaries and an (unwritten) schedule buffer to the pattern
+    fields, in the metadata's helper order (after lsh and top-k outputs are in `fields`)."""
+    for helper in meta.get("helpers", []):
+        kind, buf = helper["kind"], helper["buffer"]
+        if kind in ("tile_minmax", "sorted_list"):
+            src, stride = fields[helper["of"]], fields[helper["of"] + "_bstride"]
+            E = 1 if stride == 0 else B
+            x = src.reshape(-1)[: E * helper["rows"] * helper["n"]].view(E, -1)
+            if kind == "tile_minmax":
+                fields[buf] = tile_minmax(x, helper["rows"], helper["n"], helper["tile"])
+            else:
+                fields[buf] = sorted_list(x, helper["rows"], helper["n"])
+            fields[buf + "_bstride"] = 0 if E == 1 else fields[buf].shape[1]
+        elif kind == "schedule_build":
+            length = 1
+            for d in helper["shape"]:
+                length *= d
+            fields[buf] = torch.empty((B, length), dtype=torch.int32, device=device)
+            fields[buf + "_bstride"] = length
+
+
+def build_schedule(self: CompiledPattern, B: int, H: int, layer: int = 0, **fields) -> None:
+    """Launches attnc_schedule_build on the current stream: writes the runtime schedule buffer
+    of `fields` (see runtime_schedule_fields) for one layer."""
+    device = next(v.device for v in fields.values() if isinstance(v, torch.Tensor))
+    mod = self.module(device)
+    fn = mod.function("attnc_schedule_build")
+    Params = getattr(self, "_ScheduleBuildParams", None)
+    if Params is None:
+        Params = self._ScheduleBuildParams = type("ScheduleBuildParams", (ctypes.Structure,), {
+            "_fields_": [("pattern", self.PatternParams), ("B", ctypes.c_int), ("H", ctypes.c_int), ("layer", ctypes.c_int)]})
+    sizes, num_q_tiles = self.meta["sizes"], int(self.meta["num_q_tiles"])
+    derived = {"Nq": sizes["Nq"], "Nk": sizes["Nk"], "H": H, "Hkv": sizes["Hkv"], "L": self.num_layers,
+               "num_q_tiles": num_q_tiles}
+    keep_alive: list = []
+    params = Params(_pattern_values(self, fields, derived, device, keep_alive), B, H, layer)
+    args = (ctypes.c_void_p * 1)(ctypes.cast(ctypes.pointer(params), ctypes.c_void_p))
+    grid = (B * H * num_q_tiles + SCHEDULE_BUILD_THREADS - 1) // SCHEDULE_BUILD_THREADS
+    stream = ctypes.c_void_p(torch.cuda.current_stream(device).cuda_stream)
+    _check(_driver().cuLaunchKernel(fn, grid, 1, 1, SCHEDULE_BUILD_THREADS, 1, 1, 0, stream, args, None),
+           "cuLaunchKernel(attnc_schedule_build)")
+
+
+CompiledPattern.build_schedule = build_schedule
+
+
 class _AttentionFunction(torch.autograd.Function):
     """Differentiable attention. Saves q, k, v, out (input dtype) and lse (fp32 [B, H, Nq]);
     the backward recomputes P from them (FlashAttention-2). lse is returned but not

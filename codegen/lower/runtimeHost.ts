@@ -1,12 +1,13 @@
-// Host-side evaluation of a lowered runtime schedule for the tests: summaries from their
-// reference builders, the schedule builder's rows from the lowered functions (callFunction),
-// random runtime buffers (inputs, top-k selections with padding and duplicates).
-import type { LoweredPattern } from '../../codegen/lower/pattern.ts';
-import { callFunction } from '../../codegen/lower/eval.ts';
-import type { LBuffer } from '../../codegen/lower/ir.ts';
-import { summaryReference } from '../../codegen/lower/runtimeSummaries.ts';
-import { TILE_EMPTY, TILE_FULL } from '../../codegen/lower/runtimeClassify.ts';
-import { Rng } from '../../src/reference/inputs.ts';
+// Host-side evaluation of a lowered runtime schedule (codegen/lower/runtime.ts), for checks of
+// what the device builds (tests, bench/gpu/emitted/prepare.ts): summaries from their reference
+// builders, the schedule builder's rows from the lowered functions run by the IR evaluator, and
+// random runtime buffers (top-k selections with padding and duplicates).
+import type { Rng } from '../../src/reference/inputs.ts';
+import { callFunction } from './eval.ts';
+import type { LBuffer } from './ir.ts';
+import type { LoweredPattern } from './pattern.ts';
+import { TILE_EMPTY, TILE_FULL } from './runtimeClassify.ts';
+import { summaryReference } from './runtimeSummaries.ts';
 
 export type Buffers = Record<string, ArrayLike<number>>;
 
