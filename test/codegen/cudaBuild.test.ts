@@ -1,7 +1,9 @@
 // Every shipped pattern compiles to CUDA (at the tile chooseCudaTile picks) and the emitted
 // translation unit builds with nvcc for sm_90a: the sm90 entries with no register spills and no
 // stack frame (parsed from the ptxas report). The sm80 fallback entries may spill a little at
-// 128x128 key tiles (sm90 is the primary path): their spills are reported as warnings.
+// 128x128 key tiles (sm90 is the primary path): their spills are reported as warnings. The
+// backward translation unit (<pattern>_bwd.cu: pre, dK/dV, dQ entries) builds too, with no
+// spills and no stack frame; its registers are printed.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +22,7 @@ const files = readdirSync(PATTERNS).filter((f) => f.endsWith('.attn')).sort();
 const haveNvcc = hasCompiler('nvcc');
 if (!haveNvcc) console.warn('test/codegen/cudaBuild: nvcc is not on PATH; skipping the CUDA build checks');
 
-export interface PtxasEntry { name: string; stack: number; spillStores: number; spillLoads: number }
+export interface PtxasEntry { name: string; stack: number; spillStores: number; spillLoads: number; registers?: number }
 
 /** Per entry function: stack frame and spill bytes from `ptxas -v` output. */
 export function parsePtxas(report: string): PtxasEntry[] {
@@ -30,8 +32,12 @@ export function parsePtxas(report: string): PtxasEntry[] {
     const entry = /Compiling entry function '([^']+)'/.exec(line);
     if (entry) current = entry[1];
     const m = /(\d+) bytes stack frame, (\d+) bytes spill stores, (\d+) bytes spill loads/.exec(line);
-    if (m && current) {
+    if (m && current && !(out.length && out[out.length - 1]!.name === current)) {
       out.push({ name: current, stack: Number(m[1]), spillStores: Number(m[2]), spillLoads: Number(m[3]) });
+    }
+    const r = /Used (\d+) registers/.exec(line);
+    if (r && current && out.length && out[out.length - 1]!.name === current) {
+      out[out.length - 1]!.registers = Number(r[1]);
       current = null;
     }
   }
@@ -40,6 +46,7 @@ export function parsePtxas(report: string): PtxasEntry[] {
 
 const tileOf = new Map<string, string>();
 const isSm80 = (entry: string) => /_sm80_/.test(entry);
+const isBwd = (entry: string) => entry.startsWith('attnc_bwd_');
 
 function emit(file: string, dir: string): string {
   const source = readFileSync(join(PATTERNS, file), 'utf8');
@@ -74,9 +81,11 @@ describe.skipIf(!haveNvcc)('emitted CUDA builds with nvcc (sm_90a)', () => {
       const name = emit(f, dir);
       await slot();
       try {
-        const { stderr, stdout } = await run('nvcc', ['-cubin', '-gencode=arch=compute_90a,code=sm_90a', '-O3', '-std=c++17', '-Xptxas', '-v',
-          '-I', join(dir, 'runtime'), join(dir, `${name}.cu`), '-o', join(dir, `${name}.cubin`)], { maxBuffer: 1 << 26 });
-        return stderr + stdout;
+        const nvcc = (tu: string) => run('nvcc', ['-cubin', '-gencode=arch=compute_90a,code=sm_90a', '-O3', '-std=c++17', '-Xptxas', '-v',
+          '-I', join(dir, 'runtime'), join(dir, `${tu}.cu`), '-o', join(dir, `${tu}.cubin`)], { maxBuffer: 1 << 26 });
+        const fwd = await nvcc(name);
+        const bwd = await nvcc(`${name}_bwd`);
+        return fwd.stderr + fwd.stdout + bwd.stderr + bwd.stdout;
       } finally {
         release();
       }
@@ -89,9 +98,13 @@ describe.skipIf(!haveNvcc)('emitted CUDA builds with nvcc (sm_90a)', () => {
       const report = await builds.get(f)!;
       const entries = parsePtxas(report);
       expect(entries.length).toBeGreaterThanOrEqual(8);
-      expect(entries.filter((e) => !isSm80(e.name)).length).toBeGreaterThanOrEqual(4);
+      expect(entries.filter((e) => !isSm80(e.name) && !isBwd(e.name)).length).toBeGreaterThanOrEqual(4);
+      const bwd = entries.filter((e) => isBwd(e.name));
+      expect(bwd.map((e) => e.name).sort()).toEqual(['bf16', 'fp16'].flatMap((t) => [64, 128].flatMap((d) => ['dkdv', 'dq', 'pre'].map((k) => `attnc_bwd_${k}_${t}_d${d}`))).sort());
+      console.log(`${f} (${tileOf.get(f)}) backward registers: ${bwd.filter((e) => e.name.includes('bf16')).map((e) => `${e.name.replace('attnc_bwd_', '').replace('_bf16', '')} ${e.registers}`).join(', ')}`);
       for (const e of entries) {
-        if (!isSm80(e.name)) expect(e, e.name).toMatchObject({ stack: 0, spillStores: 0, spillLoads: 0 });
+        if (isBwd(e.name)) expect(e, e.name).toMatchObject({ stack: 0, spillStores: 0, spillLoads: 0 });
+        else if (!isSm80(e.name)) expect(e, e.name).toMatchObject({ stack: 0, spillStores: 0, spillLoads: 0 });
         else if (e.stack || e.spillStores || e.spillLoads) {
           console.warn(`${f} (${tileOf.get(f)}): ${e.name} spills on sm80: ${e.spillStores} B stores, ${e.spillLoads} B loads, ${e.stack} B stack`);
         }
