@@ -11,8 +11,9 @@ import { chooseSchedule, chooseTransposed, type ChosenSchedule } from './schedul
 import type { TileMap } from './tilemap.ts';
 import { coverageReport, layerUnions, reachabilityReport } from './checks.ts';
 import { runtimeBuilds } from './runtime.ts';
+import { checkDiagnostics } from './diagnostics.ts';
 import {
-  AnalysisReport, type AnalysisDiagnostic, type ClassReport, type CoverageReport, type ReachabilityReport,
+  AnalysisReport, type ClassReport, type CoverageReport, type ReachabilityReport,
   type Schedule, type StaticSchedule, type TileCounts, type TileShape,
 } from './schema.ts';
 
@@ -21,6 +22,7 @@ export { keyTilesOf, numKeyTiles, keyTile, buildCsr } from './schedule.ts';
 export { evalFormula, segmentRanges } from './closedForm.ts';
 export { tileAt, forEachTile, transposeTileMap, TILE_CODE_NAMES, type TileMap } from './tilemap.ts';
 export { tileMapsSvg, rasterize, TILE_COLORS, type Raster } from './render.ts';
+export { locateCheckDiagnostics } from './diagnostics.ts';
 
 export interface AnalyzeOptions {
   sizes?: Partial<Sizes>;
@@ -195,38 +197,12 @@ export function analyze(ir: IrProgram, opts: AnalyzeOptions): Analysis {
   return { report, classes, classOf: (l, h) => classIndex[l * H + h]! };
 }
 
-function checkDiagnostics(ir: IrProgram, coverage: CoverageReport, reach: ReachabilityReport): AnalysisDiagnostic[] {
-  const out: AnalysisDiagnostic[] = [];
-  const wants = (r: 'coverage' | 'reachability') => ir.requires.includes(r);
-  for (const l of coverage.layers) {
-    if (l.ok || !wants('coverage')) continue;
-    out.push({
-      code: 'E901', id: 'coverage-failed', severity: 'error',
-      message: l.uncovered
-        ? `layer ${l.l}: no head attends query ${l.uncovered.q} to key ${l.uncovered.k} (require coverage: the heads of a layer must together cover every causal pair)`
-        : `layer ${l.l}: coverage of the causal pairs could not be proven (undecided tiles)`,
-      notes: [],
-    });
-  }
-  if (wants('reachability') && reach.checked && !(reach.verdict === 'reachable' && reach.withinLayers)) {
-    out.push({
-      code: 'E902', id: 'reachability-failed', severity: 'error',
-      message: reach.verdict === 'never'
-        ? `information from key ${reach.example!.k} never reaches query ${reach.example!.q}, whatever the depth`
-        : reach.verdict === 'reachable'
-          ? `every query needs ${reach.layersNeeded} layers to see every earlier key, more than the ${reach.layers} layer(s) of the pattern`
-          : `reachability could not be decided: ${reach.note}`,
-      notes: [{ message: reach.note }],
-    });
-  }
-  return out;
-}
-
+/** A cheap key for finding equal tile maps: sizes and about a thousand sampled entries (equality is checked in full). */
 function tileMapKey(m: TileMap): number {
-  let h = 2166136261;
-  const mix = (x: number) => { h = Math.imul(h ^ x, 16777619); };
-  for (let i = 0; i < m.code.length; i++) { mix(m.kt0[i]!); mix(m.kt1[i]!); mix(m.code[i]!); }
-  for (let i = 0; i < m.rowPtr.length; i++) mix(m.rowPtr[i]!);
+  let h = Math.imul(2166136261 ^ m.code.length, 16777619);
+  const n = m.code.length, step = Math.max(1, n >> 10), rstep = Math.max(1, m.rowPtr.length >> 10);
+  for (let i = 0; i < n; i += step) h = Math.imul(h ^ (m.kt0[i]! * 31 + m.kt1[i]! * 7 + m.code[i]!), 16777619);
+  for (let i = 0; i < m.rowPtr.length; i += rstep) h = Math.imul(h ^ m.rowPtr[i]!, 16777619);
   return h >>> 0;
 }
 

@@ -187,6 +187,10 @@ export const AnalysisDiagnostic = z.object({
   id: z.string(),
   severity: z.enum(['error', 'warning']),
   message: z.string(),
+  /** The `require` item that fails (its source span is found by locateCheckDiagnostics). */
+  requirement: z.enum(['coverage', 'reachability']),
+  /** For coverage: the layer whose heads leave a causal pair uncovered. */
+  layer: z.number().int().nonnegative().optional(),
   notes: z.array(z.object({ message: z.string() })),
 });
 export type AnalysisDiagnostic = z.infer<typeof AnalysisDiagnostic>;

@@ -1,5 +1,5 @@
-// The table of every diagnostic the front end can report: a stable code (E = error,
-// W = warning), a stable kebab-case id, and a one-line summary. docs/errors.md documents each
+// The table of every diagnostic the front end (and the analysis' `require` checks) can report: a
+// stable code (E = error, W = warning), a stable kebab-case id, and a one-line summary. docs/errors.md documents each
 // entry with an example; test/fixtures/bad/ holds one failing input per code.
 
 export type Severity = 'error' | 'warning';
@@ -79,6 +79,9 @@ export const DIAGNOSTIC_KINDS = {
   'lsh-shape-mismatch': { code: 'E802', severity: 'error', summary: 'an lsh input whose shape is not int[H, Nq] (Q) or int[Hkv, Nk] (K)' },
   'invalid-input-initialiser': { code: 'E803', severity: 'error', summary: 'an input initialiser other than lsh(Q|K, buckets = n, seed = s)' },
   'membership-target': { code: 'E804', severity: 'error', summary: '`x in a[...]` where a is not a runtime input or has the wrong rank' },
+  // --- analysis checks (E9xx): `require` statements, decided by `attnc analyze`
+  'coverage-failed': { code: 'E901', severity: 'error', summary: '`require coverage` fails: some causal pair is attended by no head of a layer' },
+  'reachability-failed': { code: 'E902', severity: 'error', summary: "`require reachability` fails: some key does not reach some later query within the pattern's layers" },
   // --- hygiene warnings (W9xx)
   'unused-param': { code: 'W901', severity: 'warning', summary: 'a param that nothing uses' },
   'unused-let': { code: 'W902', severity: 'warning', summary: 'a let that nothing uses' },

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { MaskBuilder } from './builtins.ts';
-import { analyze } from '../../src/analysis/index.ts';
+import { analyze, locateCheckDiagnostics } from '../../src/analysis/index.ts';
+import { compileToIr, formatDiagnostics } from '../../src/api.ts';
 import { evalMask } from '../../src/reference/index.ts';
 import type { IrProgram } from '../../src/ir/schema.ts';
 
@@ -43,6 +44,29 @@ describe('coverage', () => {
     for (let h = 0; h < 3; h++) expect(ev.element(0, h)(pair.q, pair.k)).toBe(false);
     expect(few.report.diagnostics.map((d) => d.id)).toEqual(['coverage-failed']);
     expect(few.report.diagnostics[0]!.severity).toBe('error');
+  });
+
+  it('E901 points at `require coverage` and notes the rule of the failing layer', () => {
+    const source = [
+      'sizes Nq = 512, Nk = Nq, H = 4, L = 3',
+      'mask {',
+      '  layers 0.. by 2: causal',
+      '  otherwise: causal and (local_blocks(1, block = 64) or shard(8, block = 64))',
+      '}',
+      'require reachability, coverage',
+    ].join('\n');
+    const { ir } = compileToIr(source, { file: 'hybrid.attn' });
+    const report = analyze(ir!, { tile: { bq: 64, bk: 64 } }).report;
+    // layers 0 and 2 are dense; layer 1 leaves shards 4..7 to nobody
+    expect(report.coverage.layers.map((l) => l.ok)).toEqual([true, false, true]);
+    const ds = locateCheckDiagnostics(report.diagnostics.filter((d) => d.id === 'coverage-failed'), source);
+    expect(ds.length).toBe(1);
+    expect([ds[0]!.code, ds[0]!.id, ds[0]!.span?.line, ds[0]!.span?.col]).toEqual(['E901', 'coverage-failed', 6, 23]);
+    expect(source.slice(ds[0]!.span!.offset, ds[0]!.span!.end)).toBe('coverage');
+    const note = ds[0]!.notes.find((n) => n.span)!;
+    expect(note.message).toBe('the heads of layer 1 get their masks here');
+    expect(note.span!.line).toBe(4);
+    expect(formatDiagnostics(ds, source, 'hybrid.attn')).toContain('hybrid.attn:6:23: error E901[coverage-failed]: layer 1: no head attends query');
   });
 });
 

@@ -52,6 +52,9 @@ describe('attnc analyze', () => {
     writeFileSync(f, 'sizes Nq = 2048, H = 4\nmask = causal and (local_blocks(2) or shard(8))\nrequire coverage\n');
     const r = await attnc(['analyze', f]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/error E901: layer 0: no head attends query \d+ to key \d+/);
+    // located at the `coverage` item of the require statement, with a code frame and a note on the mask
+    expect(r.stderr).toMatch(/uncovered\.attn:3:9: error E901\[coverage-failed\]: layer 0: no head attends query \d+ to key \d+/);
+    expect(r.stderr).toContain('3 | require coverage\n  |         ^^^^^^^^');
+    expect(r.stderr).toMatch(/= note: the heads of layer 0 get their masks here \(\S*uncovered\.attn:2:1\)/);
   }, 120_000);
 });

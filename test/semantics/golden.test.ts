@@ -4,7 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { compileToIr, formatDiagnostics } from '../../src/api.ts';
+import { analyze, compileToIr, formatDiagnostics } from '../../src/api.ts';
+import { locateCheckDiagnostics } from '../../src/analysis/index.ts';
+import type { IrProgram } from '../../src/ir/schema.ts';
 import { nodeReadFile } from '../../src/node.ts';
 import { DIAGNOSTIC_KINDS } from '../../src/diagnostics/codes.ts';
 
@@ -23,8 +25,15 @@ export function renderCase(file: string): string {
   const path = `test/fixtures/bad/${file}`;
   const source = readFileSync(dir + file, 'utf8');
   const readFile = (p: string) => nodeReadFile(p);
-  const { diagnostics, sources } = compileToIr(source, { file: path, readFile, set: overrides(source) });
-  return formatDiagnostics(diagnostics, source, path, { sources });
+  const { ir, diagnostics, sources } = compileToIr(source, { file: path, readFile, set: overrides(source) });
+  // `require` checks (E9xx) are decided by the analysis, as `attnc analyze` does (tile from `# tile: BQxBK`)
+  const checks = ir && ir.requires.length ? checkDiagnostics(ir, source) : [];
+  return formatDiagnostics([...diagnostics, ...checks], source, path, { sources });
+}
+
+function checkDiagnostics(ir: IrProgram, source: string) {
+  const [bq, bk] = (/^# tile: (\d+)x(\d+)$/m.exec(source) ?? ['', '64', '64']).slice(1).map(Number);
+  return locateCheckDiagnostics(analyze(ir, { tile: { bq: bq!, bk: bk! } }).report.diagnostics, source);
 }
 
 describe('golden diagnostics (test/fixtures/bad)', () => {

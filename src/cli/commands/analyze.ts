@@ -133,7 +133,7 @@ defineCommand((program) => {
     .option('--svg <file>', 'write a picture of the tile classes per schedule class (SVG)')
     .option('--png <file>', 'write a picture of the tile classes per schedule class (PNG)')
     .action(async (file: string, opts: AnalyzeCliOptions) => {
-      const [{ compileToIr }, { nodeReadFile }, { hasErrors }, { analyze, tileMapsSvg }] = await Promise.all([
+      const [{ compileToIr }, { nodeReadFile }, { hasErrors }, { analyze, tileMapsSvg, locateCheckDiagnostics }] = await Promise.all([
         import('../../api.ts'), import('../../node.ts'), import('../../diagnostics/diagnostic.ts'), import('../../analysis/index.ts'),
       ]);
       const source = readSource(file);
@@ -144,7 +144,7 @@ defineCommand((program) => {
       const analysis = analyze(ir, { tile: opts.tile });
       const { report } = analysis;
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
-      for (const d of report.diagnostics) process.stderr.write(`${file}: ${d.severity} ${d.code}: ${d.message}\n`);
+      printDiagnostics(locateCheckDiagnostics(report.diagnostics, source), source, file, sources);
       const write = (path: string, data: string | Uint8Array) => {
         try { writeFileSync(path, data); } catch { throw new UsageError(`cannot write '${path}'`); }
       };
