@@ -5,6 +5,9 @@ float64 reference computed by src/reference (carried as ref_out.f32 / ref_lse.f3
 
 Per case: outputs are poisoned (NaN) through the caching allocator before the call, so an
 unwritten element shows as NaN; rows with no allowed key must give O = 0 and LSE = -inf.
+Patterns with runtime inputs also have their runtime schedule (built on the GPU by the module's
+summary helpers and attnc_schedule_build) compared with the one prepare.ts computed from the
+same inputs (`exact`), or checked for shape when it depends on device top-k / lsh selections.
 """
 import importlib.util
 import json
@@ -30,6 +33,30 @@ def load_module(path, name):
 def tensor16(path, shape, dtype, device):
     raw = np.fromfile(path, dtype=np.uint16).astype(np.int16)
     return torch.from_numpy(raw).view(dtype).reshape(shape).to(device)
+
+
+def check_schedule(mod, case, q, k, v, inputs, d):
+    """Returns (ok, note) for the runtime schedule the module builds for this case."""
+    spec = case["schedule"]
+    got = mod.runtime_schedule(q, k, v, layer=case["layer"], **inputs)
+    torch.cuda.synchronize()
+    stride, nkt = 1 + spec["maxTiles"], spec["numKeyTiles"]
+    rows = got.cpu().numpy().reshape(case["B"], -1, stride).reshape(-1, stride)
+    counts = rows[:, 0]
+    if (counts < 0).any() or (counts > spec["maxTiles"]).any():
+        return False, "schedule counts out of [0, maxTiles]"
+    for r, row in enumerate(rows):
+        kts = row[1:1 + row[0]] >> 1
+        if (kts < 0).any() or (kts >= nkt).any() or len(set(kts.tolist())) != len(kts):
+            return False, "schedule row %d: key tiles out of range or repeated" % r
+    if spec["check"] != "exact":
+        return True, "schedule %d tiles (structure)" % int(counts.sum())
+    want = np.fromfile(os.path.join(d, spec["file"]), dtype=np.int32).reshape(-1, stride)
+    for r in range(len(rows)):
+        n = want[r, 0]
+        if rows[r, 0] != n or (rows[r, 1:1 + n] != want[r, 1:1 + n]).any():
+            return False, "schedule row %d: %s, expected %s" % (r, rows[r, :1 + rows[r, 0]].tolist()[:8], want[r, :1 + n].tolist()[:8])
+    return True, "schedule %d of %d envelope tiles (exact)" % (int(counts.sum()), spec["envelope"])
 
 
 def run_case(d, device):
@@ -61,7 +88,11 @@ def run_case(d, device):
     lse_err = float((lse64 - ref_lse)[nonempty].abs().max()) if nonempty.any() else 0.0
     empty_ok = bool((out64[empty] == 0).all() and (torch.isinf(lse64[empty]) & (lse64[empty] < 0)).all())
     ok = (not nan) and rel < TOL[case["dtype"]] and lse_err < 1e-2 and empty_ok
-    return ok, dict(case=os.path.basename(d), rel=rel, lse_err=lse_err, nan=nan, empty_rows=int(empty.sum()),
+    schedule_ok, schedule = True, ""
+    if "schedule" in case:
+        schedule_ok, schedule = check_schedule(mod, case, q, k, v, inputs, d)
+        ok = ok and schedule_ok
+    return ok, dict(schedule=schedule, schedule_ok=schedule_ok, case=os.path.basename(d), rel=rel, lse_err=lse_err, nan=nan, empty_rows=int(empty.sum()),
                     empty_ok=empty_ok, tile=case["tile"], shape=f"B={B} H={H}/{Hkv} N={Nq}x{Nk} D={D} {case['dtype']}")
 
 
@@ -83,7 +114,8 @@ def main():
             print(f"FAIL {name:40s} {r['error']}", flush=True)
         else:
             print(f"{'PASS' if ok else 'FAIL'} {name:40s} {r['shape']:34s} tile {r['tile']:7s} rel={r['rel']:.2e} "
-                  f"lse={r['lse_err']:.1e} empty={r['empty_rows']}{'' if r['empty_ok'] else ' (WRONG)'}{' NaN' if r['nan'] else ''}",
+                  f"lse={r['lse_err']:.1e} empty={r['empty_rows']}{'' if r['empty_ok'] else ' (WRONG)'}{' NaN' if r['nan'] else ''}"
+                  f"{'; ' + r['schedule'] if r['schedule'] else ''}{'' if r['schedule_ok'] else ' (WRONG)'}",
                   flush=True)
     out = os.environ.get("OUT")
     if out:

@@ -11,6 +11,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { basename, join } from 'node:path';
 import { compile, type Target } from '../../../codegen/index.ts';
 import { scheduleFromAnalysis } from '../../../codegen/lower/fromAnalysis.ts';
+import { lowerPattern } from '../../../codegen/lower/pattern.ts';
+import { buildRows, scheduleBuffer, staticBuffers, withSummaries, type Buffers } from '../../../codegen/lower/runtimeHost.ts';
 import { compileToIr } from '../../../src/api.ts';
 import { analyze } from '../../../src/analysis/index.ts';
 import type { IrProgram, Sizes } from '../../../src/ir/schema.ts';
@@ -48,6 +50,9 @@ function checkCases(patterns: string[]): CheckCase[] {
   cases.push({ pattern: 'gqa', tag: 'fp16_d64', Nq: 700, heads: 8, kvHeads: 2, B: 1, D: 64, dtype: 'fp16' });
   cases.push({ pattern: 'packed_documents', tag: 'b2', Nq: 600, heads: 2, B: 2, D: 64, dtype: 'bf16' });
   cases.push({ pattern: 'chunked_prefill', tag: 'n300', Nq: 300, kvSeq: 1000, heads: 2, B: 1, D: 64, dtype: 'fp16' });
+  // runtime schedules over more tiles: documents at 128x64 (batch 2), top-k over several blocks
+  cases.push({ pattern: 'document_causal_sliding', tag: 'n1500_tile64_b2', Nq: 1500, heads: 2, B: 2, D: 128, dtype: 'bf16', tile: '128x64' });
+  cases.push({ pattern: 'sparsek', tag: 'n1100_tile64', Nq: 1100, heads: 2, B: 1, D: 64, dtype: 'fp16', tile: '128x64' });
   return cases;
 }
 
@@ -64,9 +69,41 @@ function irFor(pattern: string, sizes: Partial<Sizes>): IrProgram | null {
   return ir;
 }
 
-function emit(ir: IrProgram, target: Target, tileText: string | undefined, dtype: Dtype | undefined, D: number | undefined, dir: string) {
+function caseTile(tileText: string | undefined) {
   const [bm, bn] = (tileText ?? '128x128').split('x').map(Number) as [number, number];
-  const tile = target === 'cuda' || target === 'flex' ? { blockM: bm, blockN: bn } : undefined;
+  return { blockM: bm, blockN: bn };
+}
+
+/**
+ * The runtime schedule the module must build (codegen/lower/runtimeHost.ts: the same lowering
+ * evaluated on the host) when every runtime buffer is a given input; `structure` when it also
+ * reads device selections (top-k, lsh), which check_emitted.py then checks for shape only.
+ */
+function expectedSchedule(ir: IrProgram, tileText: string | undefined, inputs: Record<string, ArrayLike<number>>, B: number, layer: number, dir: string) {
+  const tile = caseTile(tileText);
+  const analysed = scheduleFromAnalysis(ir, ir.sizes, tile);
+  const p = lowerPattern(ir, { tile, schedule: analysed?.schedule });
+  const rt = p.runtime;
+  if (!rt) return undefined;
+  const shape = { maxTiles: rt.maxTiles, numQueryTiles: p.numQueryTiles, numKeyTiles: p.numKeyTiles, H: p.sizes.H };
+  const data: Buffers = staticBuffers(p);
+  const bstride: Record<string, number> = {};
+  for (const b of p.buffers) {
+    if (b.source.kind === 'topk_blocks' || (b.source.kind === 'input' && !(b.source.userName in inputs))) return { ...shape, check: 'structure' as const };
+    if (b.source.kind === 'input') { data[b.name] = inputs[b.source.userName]!; bstride[b.name] = b.length; }
+  }
+  const summed = withSummaries(p, data, bstride, B);
+  const rows = buildRows(p, summed.data, summed.bstride, B, layer);
+  writeFileSync(join(dir, 'ref_schedule.i32'), scheduleBuffer(p, rows));
+  let visited = 0;
+  for (const perHead of rows) for (const perQt of perHead) for (const row of perQt) visited += row.length;
+  // the envelope's tiles of one layer (the statistics count every (l, h)), per batch entry
+  const envelope = (B * (analysed!.statistics.tiles.full + analysed!.statistics.tiles.partial)) / p.sizes.L;
+  return { ...shape, check: 'exact' as const, file: 'ref_schedule.i32', visited, envelope };
+}
+
+function emit(ir: IrProgram, target: Target, tileText: string | undefined, dtype: Dtype | undefined, D: number | undefined, dir: string) {
+  const tile = target === 'cuda' || target === 'flex' ? caseTile(tileText) : undefined;
   const analysed = scheduleFromAnalysis(ir, ir.sizes, tile!);
   const result = compile(ir, {
     target, tile, dtypes: dtype ? [dtype] : undefined, headDims: D ? [D] : undefined,
@@ -134,12 +171,14 @@ function prepareCheck(c: CheckCase, index: number): string {
   });
   let empty = 0;
   for (const x of ref.lse) if (x === -Infinity) empty++;
+  const schedule = expectedSchedule(ir, c.tile, inputs, c.B, layer, dir);
   writeFileSync(join(dir, 'case.json'), JSON.stringify({
     pattern: c.pattern, tag: c.tag, module: meta.pattern, dtype: c.dtype, D: c.D, B: c.B,
     H: s.H, Hkv: s.Hkv, Nq: s.Nq, Nk: s.Nk, layer, seed: caseSeed, inputs: inputFiles, emptyRows: empty,
-    tile: `${meta.tile.blockM}x${meta.tile.blockN}`,
+    tile: `${meta.tile.blockM}x${meta.tile.blockN}`, ...(schedule ? { schedule } : {}),
   }, null, 1));
-  return `${name}: H=${s.H} Hkv=${s.Hkv} Nq=${s.Nq} Nk=${s.Nk} D=${c.D} ${c.dtype} B=${c.B} empty rows ${empty}; reference ${refMs.toFixed(0)} ms`;
+  const sched = schedule?.check === 'exact' ? `; runtime schedule ${schedule.visited} of ${schedule.envelope} envelope tiles` : schedule ? '; runtime schedule (structure check)' : '';
+  return `${name}${sched}: H=${s.H} Hkv=${s.Hkv} Nq=${s.Nq} Nk=${s.Nk} D=${c.D} ${c.dtype} B=${c.B} empty rows ${empty}; reference ${refMs.toFixed(0)} ms`;
 }
 
 const patterns = readdirSync('patterns').filter((f) => f.endsWith('.attn')).map((f) => basename(f, '.attn')).sort()
