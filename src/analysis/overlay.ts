@@ -7,10 +7,11 @@
 // decided by the general row machinery (probeTile), so results equal the general path exactly.
 import type { AnalysisContext } from './context.ts';
 import { classify, probeTile, type Classification } from './classify.ts';
-import { leafRowOnce } from './leaves.ts';
+import { newRandomHits, randomHits } from './leaves.ts';
 import { countTiles, TileMapBuilder, type TileMap } from './tilemap.ts';
+import { refineRect } from './refine.ts';
 
-const F = 0, T = 1;
+const T = 1;
 const EMPTY = 0, FULL = 1, PARTIAL = 2;
 
 /** `root` as op(rest, X) (or) / op(rest, not X) (and) with X a random_blocks leaf, or null. */
@@ -69,44 +70,83 @@ export function classifyOverlay(ctx: AnalysisContext, root: number): Classificat
   const isOr = parts.op === 'or';
   // the rest's code where the draw decides nothing (or: FULL; and: EMPTY) and where the draw alone decides
   const absorbing = isOr ? FULL : EMPTY, neutral = isOr ? EMPTY : FULL;
-  const { nqt, nkt } = ctx;
+  const { nqt, nkt, Nq } = ctx;
+  const { bq, bk } = ctx.tile;
   const m: TileMap = rest.map;
   const b = new TileMapBuilder(nqt, nkt, m.code.length + 1024);
   let allowed = rest.allowed, exact = rest.allowedExact;
+  // this row's hits (its own scratch: probes below read random rows too)
+  const hit = newRandomHits();
   for (let qt = 0; qt < nqt; qt++) {
     b.startRow(qt);
-    const quads = leafRowOnce(ctx, parts.random, qt);
-    let i = m.rowPtr[qt]!;
+    const q0 = qt * bq, q1 = Math.min(Nq, q0 + bq) - 1;
+    randomHits(ctx, parts.random, q0, q1, hit);
+    let i = m.rowPtr[qt]!, pos = 0;
     const iEnd = m.rowPtr[qt + 1]!;
-    for (let p = 0; p < quads.length; p += 4) {
-      const t0 = quads[p]!, t1 = quads[p + 1]!, v = quads[p + 2]!;
-      if (v === F) {
-        // the rest's runs clipped to [t0, t1)
-        while (i < iEnd && m.kt1[i]! <= t0) i++;
-        for (let j = i; j < iEnd && m.kt0[j]! < t1; j++) b.add(Math.max(t0, m.kt0[j]!), Math.min(t1, m.kt1[j]!), m.code[j]!);
+    for (let h = 0; h <= hit.n; h++) {
+      // the rest's runs clipped to [pos, kt) where the draw has nothing
+      const kt = h < hit.n ? hit.tile[h]! : nkt;
+      while (i < iEnd && m.kt1[i]! <= pos) i++;
+      for (let j = i; j < iEnd && m.kt0[j]! < kt; j++) b.add(Math.max(pos, m.kt0[j]!), Math.min(kt, m.kt1[j]!), m.code[j]!);
+      if (h === hit.n) break;
+      pos = kt + 1;
+      while (i < iEnd && m.kt1[i]! <= kt) i++;
+      const restCode = i < iEnd && m.kt0[i]! <= kt ? m.code[i]! : EMPTY;
+      if (restCode === absorbing) { b.add(kt, kt + 1, restCode); continue; }
+      if (restCode === neutral) {
+        // or: X's own tile (the rest had none of it); and: the full tile less X's elements
+        const v = hit.value[h]!, cx = hit.count[h]!;
+        if (isOr) { b.add(kt, kt + 1, v === T ? FULL : PARTIAL); allowed += cx; }
+        else { b.add(kt, kt + 1, v === T ? EMPTY : PARTIAL); allowed -= cx; }
         continue;
       }
-      // a hit: one tile (randomRow emits hit tiles one by one)
-      for (let kt = t0; kt < t1; kt++) {
-        while (i < iEnd && m.kt1[i]! <= kt) i++;
-        const restCode = i < iEnd && m.kt0[i]! <= kt ? m.code[i]! : EMPTY;
-        if (restCode === absorbing) { b.add(kt, kt + 1, restCode); continue; }
-        if (restCode === neutral) {
-          // or: X's own tile (the rest had none of it); and: the full tile less X's elements
-          const cx = quads[p + 3]!;
-          if (isOr) { b.add(kt, kt + 1, v === T ? FULL : PARTIAL); allowed += cx; }
-          else { b.add(kt, kt + 1, v === T ? EMPTY : PARTIAL); allowed -= cx; }
-          continue;
-        }
-        const whole = probeTile(ctx, root, qt, kt), part = probeTile(ctx, parts.rest, qt, kt);
-        b.add(kt, kt + 1, whole.code);
-        allowed += whole.count - part.count;
-        if (!whole.exact || !part.exact) exact = false;
+      // the rest is mixed on the tile: X's elements are whole chosen block cells, so the tile's
+      // count is the rest's plus (or: the cells' area less the rest's count on them) or less
+      // (and: the rest's count on the cells); when a count is not exact, the general machinery
+      const part = probeTile(ctx, parts.rest, qt, kt);
+      const onCells = part.exact ? countOnCells(ctx, parts.random, parts.rest, qt, kt) : undefined;
+      if (onCells !== undefined) {
+        const area = (Math.min(Nq, q0 + bq) - q0) * (Math.min(ctx.Nk, kt * bk + bk) - kt * bk);
+        const delta = isOr ? hit.count[h]! - onCells : -onCells;
+        const c = part.count + delta;
+        b.add(kt, kt + 1, c === 0 ? EMPTY : c === area ? FULL : PARTIAL);
+        allowed += delta;
+        continue;
       }
+      const whole = probeTile(ctx, root, qt, kt);
+      b.add(kt, kt + 1, whole.code);
+      allowed += whole.count - part.count;
+      if (!whole.exact || !part.exact) exact = false;
     }
   }
   const map = b.finish();
   const tiles = countTiles(map);
   const runtime = tiles[4]! > 0;
   return { root, map, tiles, allowed, allowedExact: exact && !runtime, runtime };
+}
+
+/**
+ * Allowed elements of `base` on the chosen block cells of random leaf `random` inside tile
+ * (qt, kt), or undefined when some cell's count is not exact (refinement budget).
+ */
+function countOnCells(ctx: AnalysisContext, random: number, base: number, qt: number, kt: number): number | undefined {
+  const node = ctx.pool.nodes[random]!;
+  if (node.kind !== 'random') return undefined;
+  const idx = ctx.randomIndex(node);
+  const prog = ctx.program(base);
+  const bs = node.block;
+  const [q0, q1] = ctx.qRange(qt), [k0, k1] = ctx.kRange(kt);
+  const kb0 = Math.floor(k0 / bs), kb1 = Math.floor(k1 / bs);
+  let total = 0;
+  for (let qb = Math.floor(q0 / bs); qb <= Math.floor(q1 / bs); qb++) {
+    const chosen = idx.chosen(qb);
+    const [i0, i1] = idx.rangeIn(qb, kb0, kb1);
+    for (let i = i0; i < i1; i++) {
+      const kb = chosen[i]!;
+      const r = refineRect(ctx, prog, Math.max(q0, qb * bs), Math.min(q1, qb * bs + bs - 1), Math.max(k0, kb * bs), Math.min(k1, kb * bs + bs - 1), true);
+      if (!r.exact) return undefined;
+      total += r.count;
+    }
+  }
+  return total;
 }
