@@ -76,7 +76,9 @@ export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; hea
     // Entry points (extern "C", one BwdParams by value; mma.sync, sm_80+):
     //   attnc_bwd_{pre,dkdv,dq}_{bf16,fp16}_d{64,128}; <entry>_smem and <entry>_threads are
     //   __device__ ints. The sm80 forward entries are left out of this module.
+    #ifndef ATTNC_NO_SM80
     #define ATTNC_NO_SM80
+    #endif
     #include "${name}.cuh"
     #include "attnc_bwd.cuh"
   `;

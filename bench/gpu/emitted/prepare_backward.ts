@@ -47,10 +47,10 @@ function irFor(pattern: string, sizes: Partial<Sizes>, set: Record<string, numbe
 }
 
 /** First size choice the pattern accepts (some fix H or Hkv), with and without the small overrides. */
-function irAtSmallSizes(pattern: string, tries: Partial<Sizes>[]): IrProgram | null {
+function irAtSmallSizes(pattern: string, tries: Partial<Sizes>[]): { ir: IrProgram; set: Record<string, number> } | null {
   for (const set of [SMALL[pattern] ?? {}, {}]) for (const t of tries) {
     const ir = irFor(pattern, t, set);
-    if (ir) return ir;
+    if (ir) return { ir, set };
   }
   return null;
 }
@@ -83,15 +83,16 @@ const patterns = readdirSync('patterns').filter((f) => f.endsWith('.attn')).map(
 // --- check cases: every pattern at a small odd length, GQA where the pattern allows it, B = 2
 patterns.forEach((pattern, i) => {
   const base: Partial<Sizes> = pattern === 'chunked_prefill' ? { Nq: 301, Nk: 1100 } : { Nq: 389 };
-  const ir = irAtSmallSizes(pattern, [{ ...base, H: 4, Hkv: 2 }, { ...base, H: 4, Hkv: 1 }, { ...base, H: 4 }, base]);
-  if (!ir) { console.log(`${pattern}: does not compile at the check sizes`); return; }
+  const found = irAtSmallSizes(pattern, [{ ...base, H: 4, Hkv: 2 }, { ...base, H: 4, Hkv: 1 }, { ...base, H: 4 }, base]);
+  if (!found) { console.log(`${pattern}: does not compile at the check sizes`); return; }
+  const { ir, set } = found;
   const dir = join(outRoot, 'check', pattern);
   const meta = emit(ir, 'cuda', dir, { headDims: [64, 128] });
   emit(ir, 'flex', join(dir, `${pattern}_flex`));
   const B = 2, caseSeed = (seed + 7919 * i) >>> 0, s = ir.sizes;
   const inputs = writeInputs(ir, dir, B, caseSeed);
   writeFileSync(join(dir, 'case.json'), JSON.stringify({
-    pattern, module: meta.pattern, B, H: s.H, Hkv: s.Hkv, Nq: s.Nq, Nk: s.Nk, L: s.L, layer: s.L - 1, seed: caseSeed,
+    pattern, module: meta.pattern, B, H: s.H, Hkv: s.Hkv, Nq: s.Nq, Nk: s.Nk, L: s.L, layer: s.L - 1, seed: caseSeed, set,
     headDims: [64, 128], inputs, tile: `${meta.tile.blockM}x${meta.tile.blockN}`, hasScoreMod: meta.constants.HAS_SCORE_MOD === true,
     backward: meta.backward?.supported ?? false, transposed: meta.backward?.transposedKinds ?? [],
   }, null, 1));
