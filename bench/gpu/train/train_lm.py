@@ -73,6 +73,7 @@ class LM(nn.Module):
     def __init__(self, layers, d, heads, seq, kind, module):
         super().__init__()
         self.emb = nn.Embedding(256, d)
+        nn.init.normal_(self.emb.weight, std=0.02)  # tied output layer: unit-variance rows would give logits of std sqrt(d)
         self.pos = nn.Parameter(torch.randn(seq, d) * 0.02)
         self.blocks = nn.ModuleList(Block(d, heads, kind, module) for _ in range(layers))
         self.norm = nn.LayerNorm(d)
