@@ -69,7 +69,7 @@ function rowClassifier(ctx: AnalysisContext, root: number): RowClassifier {
   const prog = ctx.program(root);
   // tiles go to `builder`: the tile map for a whole classification, a one-tile capture for a probe
   let builder: TileSink = { add() {} };
-  let tiles = [0, 0, 0, 0, 0];
+  const tiles = [0, 0, 0, 0, 0];
   let allowed = 0, allowedExact = true, runtime = false;
 
   // --- leaves of the skeleton
@@ -375,7 +375,7 @@ function rowClassifier(ctx: AnalysisContext, root: number): RowClassifier {
   const capture: TileSink = { add(_a, _b, c) { probeCode = c; } };
   const probe = (pt: number, kt: number): TileProbe => {
     builder = capture;
-    tiles = [0, 0, 0, 0, 0];
+    tiles.fill(0); // (a classifier either runs once or only probes)
     allowed = 0; allowedExact = true; runtime = false;
     probeCode = EMPTY;
     setRow(pt);

@@ -57,9 +57,13 @@ export class TileMapBuilder {
 
   finish(): TileMap {
     while (this.row < this.nqt) this.rowPtr[++this.row] = this.n;
+    // views when the arrays are at least half full (no copy of the large maps), else compact copies
+    const n = this.n, fit = 2 * n >= this.kt0.length;
     return {
       nqt: this.nqt, nkt: this.nkt, rowPtr: this.rowPtr,
-      kt0: this.kt0.slice(0, this.n), kt1: this.kt1.slice(0, this.n), code: this.code.slice(0, this.n),
+      kt0: fit ? this.kt0.subarray(0, n) : this.kt0.slice(0, n),
+      kt1: fit ? this.kt1.subarray(0, n) : this.kt1.slice(0, n),
+      code: fit ? this.code.subarray(0, n) : this.code.slice(0, n),
     };
   }
 }
