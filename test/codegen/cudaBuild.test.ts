@@ -97,6 +97,9 @@ describe.skipIf(!haveNvcc)('emitted CUDA builds with nvcc (sm_90a)', () => {
     it(`${f}: builds, sm90 entries 0 spills, 0 stack`, async () => {
       const report = await builds.get(f)!;
       const entries = parsePtxas(report);
+      // patterns with runtime inputs also build the runtime schedule builder (checked below: 0 spills)
+      const meta = JSON.parse(readFileSync(join(root, basename(f, '.attn'), 'metadata.json'), 'utf8')) as { helpers: { kind: string }[] };
+      if (meta.helpers.some((h) => h.kind === 'schedule_build')) expect(entries.map((e) => e.name)).toContain('attnc_schedule_build');
       expect(entries.length).toBeGreaterThanOrEqual(8);
       expect(entries.filter((e) => !isSm80(e.name) && !isBwd(e.name)).length).toBeGreaterThanOrEqual(4);
       const bwd = entries.filter((e) => isBwd(e.name));
