@@ -294,7 +294,20 @@ function rowClassifier(ctx: AnalysisContext, root: number): RowClassifier {
   const emitResidual = (r: number, a: number, b: number) => {
     const n = pool.nodes[r]!;
     if (n.kind === 'const') { emitUniform(a, b, n.value ? T : F); return; }
-    const { ends, vals, cum } = kTileRuns(ctx, r);
+    const { ends, vals, cum, live } = kTileRuns(ctx, r);
+    if (live && b - a > 8) {
+      // counts from prefix sums, and only the runs that are not FALSE visited
+      const nM = live.cumM[b]! - live.cumM[a]!, nT = live.cumT[b]! - live.cumT[a]!, nR = live.cumR[b]! - live.cumR[a]!;
+      tiles[PARTIAL]! += nM; tiles[FULL]! += nT; tiles[PARTIAL_RUNTIME]! += nR;
+      tiles[EMPTY]! += b - a - nM - nT - nR;
+      allowed += rows * (cum[b]! - cum[a]!);
+      if (nR) runtime = true;
+      const { start, end, val } = live;
+      let lo = 0, hi = end.length;
+      while (lo < hi) { const m = (lo + hi) >> 1; if (end[m]! <= a) lo = m + 1; else hi = m; }
+      for (let i = lo; i < end.length && start[i]! < b; i++) builder.add(Math.max(a, start[i]!), Math.min(b, end[i]!), CODE_OF[val[i]!]!);
+      return;
+    }
     let lo = 0, hi = ends.length;
     while (lo < hi) { const m = (lo + hi) >> 1; if (ends[m]! <= a) lo = m + 1; else hi = m; }
     let s = a;

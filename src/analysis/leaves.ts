@@ -19,7 +19,17 @@ export interface Profile {
   cum: Float64Array;
 }
 
-export interface KTileRuns { ends: Int32Array; vals: Uint8Array; cum: Float64Array }
+export interface KTileRuns {
+  ends: Int32Array; vals: Uint8Array;
+  /** cum[t]: allowed keys of tiles 0 .. t-1 (length nkt + 1). */
+  cum: Float64Array;
+  /**
+   * The runs that are not FALSE (start, end, value) and, per tile, how many tiles before it are
+   * MIXED / TRUE / RUNTIME; null when some run is UNKNOWN. A residual copied into many rows is
+   * then emitted without visiting its FALSE runs (S2: one MIXED tile in four).
+   */
+  live: { start: Int32Array; end: Int32Array; val: Uint8Array; cumM: Int32Array; cumT: Int32Array; cumR: Int32Array } | null;
+}
 
 /** Per-tile summary of a one-variable leaf: value and allowed positions along its variable. */
 export interface TileSummary { val: Uint8Array; count: Float64Array }
@@ -126,9 +136,26 @@ export function kTileRuns(ctx: AnalysisContext, id: number): KTileRuns {
     if (vals.length && vals[vals.length - 1] === val[t]) ends[ends.length - 1] = t + 1;
     else { ends.push(t + 1); vals.push(val[t]!); }
   }
-  r = { ends: Int32Array.from(ends), vals: Uint8Array.from(vals), cum };
+  r = { ends: Int32Array.from(ends), vals: Uint8Array.from(vals), cum, live: liveRuns(ends, vals, val) };
   ctx.kTileRuns.set(id, r);
   return r;
+}
+
+function liveRuns(ends: number[], vals: number[], val: Uint8Array): KTileRuns['live'] {
+  if (vals.includes(U)) return null;
+  const start: number[] = [], end: number[] = [], v: number[] = [];
+  for (let i = 0; i < ends.length; i++) {
+    if (vals[i] === F) continue;
+    start.push(i ? ends[i - 1]! : 0); end.push(ends[i]!); v.push(vals[i]!);
+  }
+  const n = val.length;
+  const cumM = new Int32Array(n + 1), cumT = new Int32Array(n + 1), cumR = new Int32Array(n + 1);
+  for (let t = 0; t < n; t++) {
+    cumM[t + 1] = cumM[t]! + (val[t] === M ? 1 : 0);
+    cumT[t + 1] = cumT[t]! + (val[t] === T ? 1 : 0);
+    cumR[t + 1] = cumR[t]! + (val[t] === R ? 1 : 0);
+  }
+  return { start: Int32Array.from(start), end: Int32Array.from(end), val: Uint8Array.from(v), cumM, cumT, cumR };
 }
 
 /** Runs of a two-variable leaf on row qt: quads [t0, t1, value, count or NaN] covering [0, nkt) (cached). */
@@ -140,15 +167,6 @@ export function leafRow(ctx: AnalysisContext, id: number, qt: number): number[] 
   return r;
 }
 
-/**
- * leafRow for the overlay's random rows: a head's draw is read once (not cached), a union of
- * draws twice (the layer's union and its coverage gaps: cached).
- */
-export function leafRowOnce(ctx: AnalysisContext, id: number, qt: number): number[] {
-  const node = ctx.pool.nodes[id]!;
-  if (node.kind === 'random' && node.seeds.length > 1) return leafRow(ctx, id, qt);
-  return ctx.rowRuns.get(id)?.[qt] ?? computeRow(ctx, id, qt);
-}
 
 /** Append run [t0, t1) of value v to row quads, merging with an equal previous run (MIXED tiles stay single). */
 function pushRun(out: number[], t0: number, t1: number, v: number): void {
@@ -279,12 +297,21 @@ function firstTile(g: AffineRowGeom, pred: number, x: number): number {
 
 let hitScratch = new Float64Array(1024), mergeScratch = new Float64Array(1024);
 
-/** A random_blocks leaf on one row: T where every (query block, key block) pair of the tile is chosen. */
-function randomRow(ctx: AnalysisContext, id: number, q0: number, q1: number): number[] {
+/** The tiles a random_blocks leaf hits on one row, in order (randomHits). */
+export interface RandomHits { n: number; tile: Int32Array; value: Uint8Array; count: Float64Array }
+export const newRandomHits = (): RandomHits => ({ n: 0, tile: new Int32Array(256), value: new Uint8Array(256), count: new Float64Array(256) });
+const rowHits = newRandomHits();
+
+/**
+ * The key tiles a random_blocks leaf hits on rows [q0, q1], ascending, with T where every
+ * (query block, key block) pair of the tile is chosen (else M) and the allowed elements, written
+ * into `hits` (reused: valid until the next call with the same object).
+ */
+export function randomHits(ctx: AnalysisContext, id: number, q0: number, q1: number, hits: RandomHits): RandomHits {
   const node = ctx.pool.nodes[id]!;
   if (node.kind !== 'random') throw new Error('not a random_blocks node');
   const idx = ctx.randomIndex(node);
-  const bs = node.block, bk = ctx.tile.bk, nkt = ctx.nkt, Nk = ctx.Nk;
+  const bs = node.block, bk = ctx.tile.bk, Nk = ctx.Nk;
   const qb0 = Math.floor(q0 / bs), qb1 = Math.floor(q1 / bs);
   const nq = qb1 - qb0 + 1;
   // (tile, allowed elements of one chosen block pair in it), packed as tile * 2^24 + elements,
@@ -323,19 +350,38 @@ function randomRow(ctx: AnalysisContext, id: number, q0: number, q1: number): nu
       hitScratch[j + 1] = x;
     }
   }
-  const out: number[] = [];
-  let pos = 0;
+  let n = 0;
   for (let i = 0; i < nHit;) {
     const t = Math.floor(sorted[i]! / 16777216);
     let j = i, count = 0;
     while (j < nHit && Math.floor(sorted[j]! / 16777216) === t) { count += sorted[j]! % 16777216; j++; }
-    if (t > pos) out.push(pos, t, F, NaN);
     // key blocks overlapping tile t
     const kbs = Math.floor((Math.min(Nk, t * bk + bk) - 1) / bs) - Math.floor((t * bk) / bs) + 1;
-    out.push(t, t + 1, j - i === nq * kbs ? T : M, count);
-    pos = t + 1;
+    if (n === hits.tile.length) {
+      const cap = n * 2;
+      const t32 = new Int32Array(cap); t32.set(hits.tile); hits.tile = t32;
+      const v8 = new Uint8Array(cap); v8.set(hits.value); hits.value = v8;
+      const c64 = new Float64Array(cap); c64.set(hits.count); hits.count = c64;
+    }
+    hits.tile[n] = t; hits.value[n] = j - i === nq * kbs ? T : M; hits.count[n] = count;
+    n++;
     i = j;
   }
-  if (pos < nkt) out.push(pos, nkt, F, NaN);
+  hits.n = n;
+  return hits;
+}
+
+/** A random_blocks leaf on one row as run quads (F between the hit tiles). */
+function randomRow(ctx: AnalysisContext, id: number, q0: number, q1: number): number[] {
+  const h = randomHits(ctx, id, q0, q1, rowHits);
+  const out: number[] = [];
+  let pos = 0;
+  for (let i = 0; i < h.n; i++) {
+    const t = h.tile[i]!;
+    if (t > pos) out.push(pos, t, F, NaN);
+    out.push(t, t + 1, h.value[i]!, h.count[i]!);
+    pos = t + 1;
+  }
+  if (pos < ctx.nkt) out.push(pos, ctx.nkt, F, NaN);
   return out;
 }
