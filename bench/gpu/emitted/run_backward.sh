@@ -10,6 +10,8 @@
 #   npx tsx bench/gpu/emitted/prepare_backward.ts
 # Then, on the GPU machine (carry bench/gpu/emitted/build_bwd):
 #   bash bench/gpu/emitted/run_backward.sh [--no-train] [--no-bench]
+# (BWD_BUDGET=SECONDS: budget of the check + timing script, default 290; with --no-train up to
+# about 420 fits one 10-minute call.)
 # Outputs in $OUT (default /tmp/attnc-out), 6 files: gpu.txt, build.log, backward.log,
 # backward.json, train.log, train.json. Plot the training curves afterwards (no GPU needed):
 #   python3 bench/gpu/train/plot_curves.py $OUT/train.json docs/img/train_curves.svg
@@ -54,7 +56,7 @@ for log in "$ROOT"/check/*/*_bwd.ptxas.log; do
 done >> "$OUT/build.log"
 
 # --- check + timing (budget: about 5 minutes)
-python3 bench/gpu/emitted/check_backward.py "$ROOT" --budget 290 $bench_flag > "$OUT/backward.log" 2>&1
+python3 bench/gpu/emitted/check_backward.py "$ROOT" --budget "${BWD_BUDGET:-290}" $bench_flag > "$OUT/backward.log" 2>&1
 check=$?
 grep -E "^(PASS|FAIL)" "$OUT/backward.log" | grep -c PASS | xargs echo "passed cases:"
 grep -E "^FAIL" "$OUT/backward.log" | head -20
