@@ -41,6 +41,7 @@ export const DIAGNOSTIC_KINDS = {
   'score-not-numeric': { code: 'E203', severity: 'error', summary: 'a score expression that is not float or int' },
   'branch-type-mismatch': { code: 'E204', severity: 'error', summary: 'if-then-else branches of different types' },
   'param-type-mismatch': { code: 'E205', severity: 'error', summary: "a param's value does not match its declared type" },
+  'score-not-differentiable': { code: 'W201', severity: 'warning', summary: 'a step function of s (floor, ceil, round, //, %, an index) in the score: no backward kernels' },
   // --- built-in arguments (E3xx)
   'wrong-argument-count': { code: 'E301', severity: 'error', summary: 'a built-in called with too many or too few arguments' },
   'unknown-argument': { code: 'E302', severity: 'error', summary: 'a named argument the built-in does not have' },

@@ -12,6 +12,7 @@ import { callsRule } from './rules/calls.ts';
 import { typesRule } from './rules/types.ts';
 import { indexingRule } from './rules/indexing.ts';
 import { divisionRule } from './rules/division.ts';
+import { differentiableRule } from './rules/differentiable.ts';
 import { tablesRule } from './rules/tables.ts';
 import { inputsRule } from './rules/inputs.ts';
 import { coverageRule } from './rules/coverage.ts';
@@ -30,6 +31,7 @@ export const ALL_RULES: readonly ValidationRule[] = [
   typesRule,
   indexingRule,
   divisionRule,
+  differentiableRule,
   tablesRule,
   inputsRule,
   coverageRule,

@@ -67,7 +67,8 @@ export async function runCompile(file: string, opts: CompileCliOptions): Promise
   });
   const out = writeCompileResult(result, opts.output);
   const m = result.metadata;
-  if (m.backward && !m.backward.supported) process.stderr.write(`${file}: warning: no backward kernels: ${m.backward.reason}; attention() is forward-only\n`);
+  // the front end's W201 already located the step function; this covers any form it misses
+  if (m.backward && !m.backward.supported && !diagnostics.some((d) => d.code === 'W201')) process.stderr.write(`${file}: warning: no backward kernels: ${m.backward.reason}; attention() is forward-only\n`);
   const st = m.statistics;
   process.stdout.write(
     `${m.pattern}: ${target} -> ${out} (${result.files.length + result.assets.length} files)\n` +
