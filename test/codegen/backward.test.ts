@@ -151,7 +151,13 @@ describe('score_mod_grad = d score_mod / d s (finite differences of the referenc
     'max(s, -3.0)', 'min(s, 2.0) + 0.1 * s', 'sqrt(s * s + 1.0)', 'log(1.0 + exp(s / 8.0))',
     'if s > 0.0 then s else 0.5 * s', 's * (h + 1) / 4.0',
   ];
-  for (const form of forms) it(form, () => checkGrad(scoreIr(form), form.length));
+  for (const form of forms) {
+    it(form, () => {
+      checkGrad(scoreIr(form), form.length);
+      const { diagnostics } = compileToIr(`sizes Nq = 256, Nk = Nq, H = 4, L = 1\nmask = causal\nscore = ${form}\n`, { file: 'score.attn' });
+      expect(diagnostics.filter((d) => d.code === 'W201')).toEqual([]);
+    });
+  }
 
   it('additive biases give the constant 1 (no arithmetic in the hook)', () => {
     const grad = lowerPattern(scoreIr('s + 0.25 * (k - q)'), { tile: { blockM: 128, blockN: 64 } }).backward().hooks!.scoreModGrad;
@@ -185,6 +191,9 @@ describe('non-differentiable score modifiers', () => {
   for (const form of ['floor(s)', 's - round(s)', 's + ceil(s / 4.0)']) {
     it(`${form}: no backward kernels, the reason in the metadata`, () => {
       const r = compile(scoreIr(form), { target: 'cuda', tile: { blockM: 128, blockN: 64 } });
+      // the front end locates the same form (W201)
+      const { diagnostics } = compileToIr(`sizes Nq = 256, Nk = Nq, H = 4, L = 1\nmask = causal\nscore = ${form}\n`, { file: 'score.attn' });
+      expect(diagnostics.map((d) => d.code)).toContain('W201');
       expect(r.metadata.backward?.supported).toBe(false);
       expect(r.metadata.backward?.reason).toMatch(/not differentiable in s: (floor|round|ceil)/);
       expect(r.files.some((f) => f.path.endsWith('_bwd.cu'))).toBe(false);
