@@ -5,6 +5,8 @@
 // (or runtime-unknown) reduces to a key-only residual expression whose tile runs are copied (with counts from prefix
 // sums): banded and strided masks cost O(segments + output runs) per row. Other segments are
 // evaluated tile by tile in five-valued logic, and tiles left UNKNOWN are refined by splitting.
+// The same machinery answers single tiles (probeTile) for the random-blocks overlay (overlay.ts),
+// which classifies `rest or random_blocks(...)` masks without going row by row.
 import type { AnalysisContext } from './context.ts';
 import { DEP_K, DEP_Q } from './fold.ts';
 import { isSkeleton } from './interval.ts';
