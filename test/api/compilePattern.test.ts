@@ -8,7 +8,7 @@ describe('compilePattern', () => {
     expect(diagnostics).toEqual([]);
     expect(result).not.toBeNull();
     const paths = result!.files.map((f) => f.path).sort();
-    expect(paths).toEqual(['metadata.json', 'win.cu', 'win.cuh', 'win.py']);
+    expect(paths).toEqual(['metadata.json', 'win.cu', 'win.cuh', 'win.py', 'win_bwd.cu']);
     const st = result!.metadata.statistics!;
     // a window of 1000 keys over 4096 queries: far fewer visited tiles than the causal half
     expect(st.tiles.full + st.tiles.partial).toBeLessThan(st.tiles.total / 3);
@@ -16,6 +16,9 @@ describe('compilePattern', () => {
     const header = result!.files.find((f) => f.path === 'win.cuh')!.contents;
     expect(header).toMatch(/num_key_tiles/);
     expect(header).not.toMatch(/sched_csr/); // affine: closed form, no table
+    // backward hooks: the transposed schedule is closed form too (no sched_t_csr table)
+    expect(header).toMatch(/num_query_tiles/);
+    expect(header).not.toMatch(/sched_t_csr/);
   });
 
   it('returns located diagnostics and no result for bad source', () => {
