@@ -4,6 +4,8 @@
 // keep flags, buckets, index lists, top-k rows with padding and duplicates), ragged sizes and
 // several tile shapes. The built schedule (envelope walk + classifier) then covers exactly the
 // allowed tiles' needs, and for documents and top-k it visits fewer tiles than the envelope.
+// The C++ spelling of the builder's functions (what the CUDA header prints), compiled with g++,
+// builds the same rows as the IR evaluator.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
@@ -17,6 +19,7 @@ import type { IrProgram } from '../../src/ir/schema.ts';
 import { nodeReadFile } from '../../src/node.ts';
 import { bucketIds, exampleInputs, Rng } from '../../src/reference/inputs.ts';
 import { buildRows, randomTopk, staticBuffers, withSummaries, type Buffers } from '../../codegen/lower/runtimeHost.ts';
+import { hasCompiler, hostSource, runHost } from './hostHarness.ts';
 
 const PATTERNS = resolve(import.meta.dirname, '../../patterns');
 const RUNTIME = ['packed_documents', 'document_causal_sliding', 'sparsek', 'seer_attention', 'minference_vertical_slash', 'scfa_qk_drop', 'scfa_hash'];
@@ -125,6 +128,42 @@ describe('runtime tile classifier', () => {
     }
     for (const pattern of ['packed_documents', 'document_causal_sliding', 'sparsek', 'seer_attention', 'minference_vertical_slash']) {
       expect(savings[pattern]!.built, `${pattern}: ${JSON.stringify(savings[pattern])}`).toBeLessThan(savings[pattern]!.envelope);
+    }
+  }, 120_000);
+
+  it.skipIf(!hasCompiler('g++'))('the C++ builder functions (g++) build the same rows as the IR evaluator', () => {
+    for (const pattern of ['packed_documents', 'minference_vertical_slash', 'sparsek', 'scfa_hash']) {
+      const tile = { blockM: 128, blockN: 64 };
+      const ir = irOf(pattern, 700, 2);
+      const p = lowered(ir, tile);
+      const B = 2;
+      const { data, bstride } = randomRuntime(ir, p, B, 777);
+      const rt = p.runtime!;
+      const main = `int main() {
+  const PatternParams P = make_params();
+  for (int b = 0; b < ${B}; ++b) for (int h = 0; h < ${p.sizes.H}; ++h) for (int qt = 0; qt < ${p.numQueryTiles}; ++qt) {
+    const int n = env_num_key_tiles(P, b, 0, h, qt);
+    printf("%d", schedule_row(P, b, h, qt));
+    for (int j = 0; j < n; ++j) {
+      bool full = false;
+      const int kt = env_key_tile(P, b, 0, h, qt, j, full);
+      const int cls = full ? 1 : classify_tile(P, b, 0, h, qt, kt);
+      if (cls != 0) printf(" %d", kt * 2 + (cls == 1 ? 1 : 0));
+    }
+    printf("\\n");
+  }
+  return 0;
+}`;
+      const buffers = p.buffers.filter((b) => b.name in data || b === rt.schedule);
+      const strides = { ...bstride, [rt.schedule.name]: rt.schedule.length };
+      const out = runHost(hostSource([rt.envNumKeyTiles, rt.envKeyTile, rt.classify, rt.scheduleRow], buffers, main, data, strides)).trim().split('\n');
+      const rows = buildRows(p, data, bstride, B, 0);
+      let line = 0;
+      for (let b = 0; b < B; b++) for (let h = 0; h < p.sizes.H; h++) for (let qt = 0; qt < p.numQueryTiles; qt++) {
+        const base = b * rt.schedule.length + (h * p.numQueryTiles + qt) * (1 + rt.maxTiles);
+        const want = [base, ...rows[b]![h]![qt]!.map((e) => e.kt * 2 + (e.full ? 1 : 0))];
+        expect(out[line++]!.split(' ').map(Number), `${pattern} b ${b} h ${h} qt ${qt}`).toEqual(want);
+      }
     }
   }, 120_000);
 });
