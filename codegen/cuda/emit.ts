@@ -108,10 +108,10 @@ export function emitCuda(ir: IrProgram, p: LoweredPattern, opts: CudaEmitOptions
   const backward = emitCudaBackward(p, { dtypes: opts.dtypes, headDims: opts.headDims, patternParams: patternParams(p) });
   kernels.push(...backward.kernels);
   if (p.runtime) {
-    // the runtime schedule builder (attnc_schedule_build.cuh): one thread per (b, h, qt)
+    // the runtime schedule builder (attnc_schedule_build.cuh): one warp per (b, h, qt), 4 per block
     kernels.push({
       name: 'attnc_schedule_build', role: 'schedule', variant: { step: 'schedule_build' },
-      grid: [`ceil(B * H * ${p.numQueryTiles} / 128)`, 1, 1], block: [128, 1, 1], dynamicSmemBytes: 0,
+      grid: [`ceil(B * H * ${p.numQueryTiles} / 4)`, 1, 1], block: [128, 1, 1], dynamicSmemBytes: 0,
       params: [...patternParams(p), ...['B', 'H', 'layer'].map((n): KernelParam => ({ name: n, kind: 'scalar', dtype: 'i32', shape: [], source: 'size' }))],
       file: `${name}.cu`,
     });

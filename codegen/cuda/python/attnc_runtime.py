@@ -421,6 +421,7 @@ CompiledPattern.attention_backward = attention_backward
 INT32_MAX = 2147483647
 INT32_MIN = -2147483648
 SCHEDULE_BUILD_THREADS = 128
+SCHEDULE_BUILD_ROWS = SCHEDULE_BUILD_THREADS // 32  # one warp per (b, h, qt)
 
 
 def tile_minmax(x: torch.Tensor, rows: int, n: int, tile: int) -> torch.Tensor:
@@ -487,7 +488,7 @@ def build_schedule(self: CompiledPattern, B: int, H: int, layer: int = 0, **fiel
     keep_alive: list = []
     params = Params(_pattern_values(self, fields, derived, device, keep_alive), B, H, layer)
     args = (ctypes.c_void_p * 1)(ctypes.cast(ctypes.pointer(params), ctypes.c_void_p))
-    grid = (B * H * num_q_tiles + SCHEDULE_BUILD_THREADS - 1) // SCHEDULE_BUILD_THREADS
+    grid = (B * H * num_q_tiles + SCHEDULE_BUILD_ROWS - 1) // SCHEDULE_BUILD_ROWS
     stream = ctypes.c_void_p(torch.cuda.current_stream(device).cuda_stream)
     _check(_driver().cuLaunchKernel(fn, grid, 1, 1, SCHEDULE_BUILD_THREADS, 1, 1, 0, stream, args, None),
            "cuLaunchKernel(attnc_schedule_build)")

@@ -1,9 +1,10 @@
 // attnc CUDA runtime: the runtime schedule builder (codegen/lower/runtime.ts), launched before
-// attention for patterns whose tiles depend on runtime inputs. One thread per (b, h, qt) walks
-// its row of the static envelope; tiles the envelope marks FULL stay FULL (FULL for every
-// input), the others are classified from the runtime summaries (EMPTY dropped, FULL and PARTIAL
-// kept), and the compact row goes to the schedule buffer: its count, then kt * 2 + full per
-// visited key tile, which the pattern's num_key_tiles / key_tile hooks read.
+// attention for patterns whose tiles depend on runtime inputs. One warp per (b, h, qt) walks
+// its row of the static envelope, 32 tiles at a time (one per lane); tiles the envelope marks
+// FULL stay FULL (FULL for every input), the others are classified from the runtime summaries
+// (EMPTY dropped, FULL and PARTIAL kept), and the kept tiles are compacted in envelope order
+// (ballot + popc) into the schedule buffer: the row's count, then kt * 2 + full per visited
+// key tile, which the pattern's num_key_tiles / key_tile hooks read.
 //
 // The pattern header (namespace attnc) defines, besides the attention hooks:
 //   NUM_Q_TILES, PatternParams,
@@ -12,13 +13,14 @@
 //   int  classify_tile(P, b, l, h, qt, kt)        // 0 EMPTY, 1 FULL, 2 PARTIAL
 //   int  schedule_row(P, b, h, qt)                // index of the row's count
 //   void schedule_store(P, index, value)
-// Launch: grid ceil(B * H * NUM_Q_TILES / SCHEDULE_BUILD_THREADS), SCHEDULE_BUILD_THREADS threads,
+// Launch: grid ceil(B * H * NUM_Q_TILES / SCHEDULE_BUILD_ROWS), SCHEDULE_BUILD_THREADS threads,
 // one ScheduleBuildParams by value, after the summaries (tile min / max, sorted lists) exist.
 #pragma once
 
 namespace attnc {
 
 constexpr int SCHEDULE_BUILD_THREADS = 128;
+constexpr int SCHEDULE_BUILD_ROWS = SCHEDULE_BUILD_THREADS / 32;  // one warp per row
 constexpr int TILE_EMPTY = 0;
 constexpr int TILE_FULL = 1;
 
@@ -27,30 +29,37 @@ struct ScheduleBuildParams {
   int B, H, layer;
 };
 
-__device__ __forceinline__ void build_schedule_row(const PatternParams& P, int b, int l, int h, int qt) {
+__device__ __forceinline__ void build_schedule_row(const PatternParams& P, int b, int l, int h, int qt, int lane) {
   const int base = schedule_row(P, b, h, qt);
   const int n = env_num_key_tiles(P, b, l, h, qt);
   int count = 0;
-  for (int j = 0; j < n; ++j) {
-    bool full = false;
-    const int kt = env_key_tile(P, b, l, h, qt, j, full);
-    const int cls = full ? TILE_FULL : classify_tile(P, b, l, h, qt, kt);
-    if (cls != TILE_EMPTY) {
-      schedule_store(P, base + 1 + count, kt * 2 + (cls == TILE_FULL ? 1 : 0));
-      ++count;
+  for (int j0 = 0; j0 < n; j0 += 32) {
+    const int j = j0 + lane;
+    bool keep = false;
+    int entry = 0;
+    if (j < n) {
+      bool full = false;
+      const int kt = env_key_tile(P, b, l, h, qt, j, full);
+      const int cls = full ? TILE_FULL : classify_tile(P, b, l, h, qt, kt);
+      keep = cls != TILE_EMPTY;
+      entry = kt * 2 + (cls == TILE_FULL ? 1 : 0);
     }
+    const unsigned kept = __ballot_sync(0xffffffffu, keep);
+    if (keep) schedule_store(P, base + 1 + count + __popc(kept & ((1u << lane) - 1u)), entry);
+    count += __popc(kept);
   }
-  schedule_store(P, base, count);
+  if (lane == 0) schedule_store(P, base, count);
 }
 
 }  // namespace attnc
 
 extern "C" __global__ void __launch_bounds__(attnc::SCHEDULE_BUILD_THREADS)
     attnc_schedule_build(const attnc::ScheduleBuildParams p) {
-  const int row = blockIdx.x * attnc::SCHEDULE_BUILD_THREADS + threadIdx.x;
+  // rows are whole warps, so a warp past the last row returns as a whole
+  const int row = blockIdx.x * attnc::SCHEDULE_BUILD_ROWS + threadIdx.x / 32;
   if (row >= p.B * p.H * attnc::NUM_Q_TILES) return;
   const int qt = row % attnc::NUM_Q_TILES;
   const int h = (row / attnc::NUM_Q_TILES) % p.H;
   const int b = row / (attnc::NUM_Q_TILES * p.H);
-  attnc::build_schedule_row(p.pattern, b, p.layer, h, qt);
+  attnc::build_schedule_row(p.pattern, b, p.layer, h, qt, threadIdx.x % 32);
 }
