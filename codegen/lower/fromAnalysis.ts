@@ -158,7 +158,9 @@ export function describeScheduleKinds(a: AnalysedSchedule): string {
     parts.push(`${kind} x${ks.length}${segs} (${formatBytes(ks.reduce((s, k) => s + k.bytes, 0))})`);
   }
   const saved = a.csrBytes - a.scheduleBytes;
-  return `${parts.join(', ')}; tables ${formatBytes(a.scheduleBytes)}, ${formatBytes(saved)} saved vs all-CSR ${formatBytes(a.csrBytes)}`;
+  const runtime = a.kinds.filter((k) => k.analysisKind === 'runtime').length;
+  const built = runtime ? `; ${runtime} class(es) narrowed on the device before attention (runtime schedule over that envelope)` : '';
+  return `${parts.join(', ')}; tables ${formatBytes(a.scheduleBytes)}, ${formatBytes(saved)} saved vs all-CSR ${formatBytes(a.csrBytes)}${built}`;
 }
 
 export function formatBytes(n: number): string {
