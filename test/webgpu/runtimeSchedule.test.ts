@@ -51,6 +51,27 @@ describe('runtime schedules on lavapipe', () => {
   beforeAll(async () => { session = await openNodeGpu({ adapter: testAdapter() }); });
   afterAll(() => { session?.device.destroy(); session = undefined; });
 
+  it('runtime and static rules mixed over layers and heads (the builder runs per layer)', async () => {
+    const source = [
+      'sizes Nq = 101, Nk = Nq, H = 3, Hkv = 3, L = 2',
+      'input doc: int[Nk]',
+      'input cols: int[H, 5]',
+      'mask {',
+      '  layers 1 heads 0: causal and window(20)',
+      '  layers 0: causal and doc[q] == doc[k]',
+      '  otherwise: causal and (k in cols[h] or window(8))',
+      '}',
+    ].join('\n');
+    const seed = freshSeed();
+    const ir = compileToIr(source, { file: 'mixed.attn' }).ir!;
+    const compiled = compileForRun(ir, 64).wgsl;
+    expect(compiled.metadata.statistics!.scheduleKinds).toContain('runtime');
+    const r = await runPattern(session!, ir, { sources, check: true, seed, batch: 2, inputs: exampleInputs(ir, ir.sizes, seed + 1, 2) });
+    expect(r.layers).toEqual([0, 1]);
+    const bad = r.check!.layers.map((l) => `layer ${l.layer}: bad ${l.bad} ${l.firstBad.join(' | ')}`).join('; ');
+    expect(r.check!.pass, `seed ${seed}: ${bad}`).toBe(true);
+  }, 300_000);
+
   for (const c of CASES) {
     it(`${c.pattern}: device summaries and schedule equal the host's; attention matches the reference (N=${c.N}, B=2)`, async () => {
       const seed = c.pattern === 'scfa_hash' && !process.env.ATTNC_TEST_SEED ? LSH_SEED : freshSeed();
