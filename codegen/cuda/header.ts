@@ -4,6 +4,7 @@
 // differentiable; it ends by including the forward kernel skeleton.
 import type { LoweredPattern } from '../lower/pattern.ts';
 import { cppSyntax } from '../lower/print/cpp.ts';
+import { splitMaskByRow } from '../lower/maskRow.ts';
 import { printFunction } from '../lower/print/printer.ts';
 import { code, commentText } from '../lower/text.ts';
 
@@ -63,6 +64,37 @@ function runtimeScheduleHooks(p: LoweredPattern, syn: ReturnType<typeof cppSynta
   ].join('\n');
 }
 
+/**
+ * The mask split into a per-row part and a per-element part (codegen/lower/maskRow.ts), with
+ * the struct the forward skeleton keeps per query row (softmax.cuh RowMasks); empty when the
+ * mask has nothing row-only worth hoisting.
+ */
+function maskRowHooks(p: LoweredPattern, syn: ReturnType<typeof cppSyntax>): string {
+  const split = splitMaskByRow(p.hooks.mask);
+  if (!split) return '';
+  const ctype = (t: string) => (t === 'float' ? 'float' : t === 'bool' ? 'bool' : 'int');
+  const names = split.fields.map((f) => `r.${f.name}`).join(', ');
+  return [
+    '// The mask split for the forward skeleton: mask_row once per query row of the CTA (its',
+    '// row-only loads), mask_at per element; mask_at(mask_row(q), k) == mask(q, k).',
+    printFunction(split.row, syn),
+    '',
+    printFunction(split.at, syn),
+    '',
+    `struct MaskRow { ${split.fields.map((f) => `${ctype(f.type)} ${f.name};`).join(' ')} };`,
+    '__device__ __forceinline__ MaskRow mask_row(const PatternParams& P, int b, int l, int h, int q) {',
+    `  MaskRow r;`,
+    `  mask_row_impl(P, b, l, h, q, ${names});`,
+    '  return r;',
+    '}',
+    '__device__ __forceinline__ bool mask_at(const PatternParams& P, const MaskRow& r, int b, int l, int h, int q, int k) {',
+    `  return mask_at_impl(P, b, l, h, q, k, ${names});`,
+    '}',
+    '#define ATTNC_MASK_ROW 1',
+    '',
+  ].join('\n');
+}
+
 export function emitCudaHeader(p: LoweredPattern, opts: HeaderOptions): string {
   const syn = cppSyntax({ paramsVar: 'P', qualifiers: '__device__ __forceinline__', paramsDecl: 'const PatternParams& P', ldg: true });
   const fields = patternParamFields(p);
@@ -107,6 +139,7 @@ export function emitCudaHeader(p: LoweredPattern, opts: HeaderOptions): string {
 
     ${hooks.join('\n\n')}
 
+    ${maskRowHooks(p, syn)}
     ${bwdHooks}
 
     ${runtimeScheduleHooks(p, syn)}

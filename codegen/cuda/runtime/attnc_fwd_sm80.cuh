@@ -42,6 +42,7 @@ __device__ __forceinline__ void fwd_sm80(const FwdTensors& t, const PatternParam
   const int b = blockIdx.z, l = t.layer;
   const int hk = h / (t.H / t.Hkv);
   const int q0 = qt * BM;
+  const RowMasks rm = row_masks(t, pp, b, h, q0 + warp * 16 + g);
 
   const uint16_t* qg = reinterpret_cast<const uint16_t*>(t.q) + b * t.q_sb + h * t.q_sh;
   const uint16_t* kg = reinterpret_cast<const uint16_t*>(t.k) + b * t.k_sb + hk * t.k_sh;
@@ -99,7 +100,7 @@ __device__ __forceinline__ void fwd_sm80(const FwdTensors& t, const PatternParam
       bool full;
       const int kt = key_tile(pp, b, l, h, qt, j, full);
       const int k0 = kt * BN;
-      float factor = prepare_scores<NC>(s, t, pp, b, h, q0 + warp * 16 + g, k0, k0 + 2 * tq, full);
+      float factor = prepare_scores<NC>(s, t, pp, rm, b, h, q0 + warp * 16 + g, k0, k0 + 2 * tq, full);
       float alpha[2];
       st.step<NC>(s, factor, alpha);
       rescale_rows<DC>(o, alpha);

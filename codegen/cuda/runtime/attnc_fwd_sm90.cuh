@@ -109,12 +109,13 @@ __device__ __forceinline__ void fwd_sm90(const FwdTensors& t, const PatternParam
     }
   };
   const int q_row = q0 + wg * 64 + warp_in_wg * 16 + g;
+  const RowMasks rm = row_masks(t, pp, b, h, q_row);
   // Masks, softmax-updates and converts one tile of scores in s to the P fragments.
   auto softmax_tile = [&](float (&s)[NC * 4], int j, SoftmaxState& st, float (&alpha)[2]) {
     bool full;
     int kt = key_tile(pp, b, l, h, qt, j, full);
     int k0 = kt * BN;
-    float factor = prepare_scores<NC>(s, t, pp, b, h, q_row, k0, k0 + 2 * tq, full);
+    float factor = prepare_scores<NC>(s, t, pp, rm, b, h, q_row, k0, k0 + 2 * tq, full);
     st.step<NC>(s, factor, alpha);
   };
   auto to_p = [&](const float (&s)[NC * 4], uint32_t (&p)[PS][4]) {

@@ -17,6 +17,25 @@ __device__ __forceinline__ float fast_exp2(float x) {
   return y;
 }
 
+// Row values of the mask for the two query rows (g, g + 8) a lane holds, computed once per
+// CTA (the rows are fixed for its whole key-tile loop): the pattern header's mask_row, when
+// its mask has row-only loads (ATTNC_MASK_ROW), else nothing.
+struct RowMasks {
+#ifdef ATTNC_MASK_ROW
+  MaskRow r[2];
+#endif
+};
+
+__device__ __forceinline__ RowMasks row_masks(const FwdTensors& t, const PatternParams& pp, int b, int h,
+                                              int q_row) {
+  RowMasks m;
+#ifdef ATTNC_MASK_ROW
+  m.r[0] = mask_row(pp, b, t.layer, h, min(q_row, t.Nq - 1));
+  m.r[1] = mask_row(pp, b, t.layer, h, min(q_row + 8, t.Nq - 1));
+#endif
+  return m;
+}
+
 // Turns raw q.k accumulators of one key tile into log2-domain logits in place:
 // applies score_mod (if the pattern has one), the element mask on PARTIAL tiles and the
 // bounds check on ragged tiles. Returns the factor the softmax still has to apply
@@ -25,7 +44,7 @@ __device__ __forceinline__ float fast_exp2(float x) {
 //   k_col = k0 + 2t: key position of this lane's first column.
 template <int NC>
 __device__ __forceinline__ float prepare_scores(float (&s)[NC * 4], const FwdTensors& t,
-                                                const PatternParams& pp, int b, int h,
+                                                const PatternParams& pp, const RowMasks& rm, int b, int h,
                                                 int q_row, int k0, int k_col, bool full) {
   const int l = t.layer;
   float factor = t.scale_log2;
@@ -41,7 +60,7 @@ __device__ __forceinline__ float prepare_scores(float (&s)[NC * 4], const FwdTen
     factor = 1.0f;
   }
   // Key bounds only matter on the ragged last key tile; query rows past Nq are computed
-  // but never stored, so they need no check except to keep mask() in range.
+  // but never stored, so they need no check except to keep the mask in range.
   const bool ragged = k0 + NC * 8 > t.Nk;
   if (!full || ragged) {
 #pragma unroll
@@ -51,7 +70,11 @@ __device__ __forceinline__ float prepare_scores(float (&s)[NC * 4], const FwdTen
         int q = q_row + (e >> 1) * 8;
         int k = k_col + i * 8 + (e & 1);
         bool ok = k < t.Nk;
+#ifdef ATTNC_MASK_ROW
+        if (!full) ok = ok && q < t.Nq && mask_at(pp, rm.r[e >> 1], b, l, h, q, k);
+#else
         if (!full) ok = ok && q < t.Nq && mask(pp, b, l, h, q, k);
+#endif
         if (!ok) s[4 * i + e] = neg_inf();
       }
   }
