@@ -83,7 +83,7 @@ def main():
     ap.add_argument("--budget", type=float, default=400.0)
     ap.add_argument("--sizes", default="16384,32768,65536,8192")
     ap.add_argument("--flex-max-n", type=int, default=32768)
-    ap.add_argument("--patterns", default="", help="comma-separated subset")
+    ap.add_argument("--patterns", default="", help="comma-separated subset, timed in this order")
     args = ap.parse_args()
     from torch.nn.attention import SDPBackend, sdpa_kernel
     from torch.nn.attention.flex_attention import create_block_mask, flex_attention
@@ -96,9 +96,10 @@ def main():
     rows = []
     dirs = [d for d in os.listdir(args.root) if not d.endswith("_flex")]
     order = {int(s): i for i, s in enumerate(args.sizes.split(","))}
-    only = set(filter(None, args.patterns.split(",")))
+    only = [p for p in args.patterns.split(",") if p]
     dirs = [d for d in dirs if not only or d.rsplit("_", 1)[0] in only]
-    dirs = sorted((d for d in dirs if int(d.rsplit("_", 1)[1]) in order), key=lambda d: (order[int(d.rsplit("_", 1)[1])], d))
+    rank = lambda d: only.index(d.rsplit("_", 1)[0]) if only else 0
+    dirs = sorted((d for d in dirs if int(d.rsplit("_", 1)[1]) in order), key=lambda d: (order[int(d.rsplit("_", 1)[1])], rank(d), d))
     for name in dirs:
         if time.time() - T0 > args.budget:
             log(f"budget reached, skipping {name}")

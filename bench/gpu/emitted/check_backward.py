@@ -187,6 +187,8 @@ def time_case(d, flex, device):
 
     with torch.no_grad():
         r["attnc_fwd_ms"] = bench(lambda: mod.attention(q, k, v))
+        r["flex_fwd_ms"] = bench(lambda: flex(q, k, v, block_mask=bm, enable_gqa=H != Hkv))
+        r["fwd_speedup_vs_flex"] = r["flex_fwd_ms"] / r["attnc_fwd_ms"]
     r["attnc_fwd_bwd_ms"] = bench(attnc_fb)
     t = time.time()
     flex_fb()
@@ -242,14 +244,14 @@ def main():
     if out:
         json.dump({"gpu": torch.cuda.get_device_name(), "torch": torch.__version__, "check": checks, "timing": timings},
                   open(os.path.join(out, "backward.json"), "w"), indent=1)
-    print(f"\n{'pattern':16s} {'N':>6s} {'tile':7s} {'transposed':12s} {'attnc fwd':>9s} {'attnc f+b':>9s} {'bwd':>7s} "
+    print(f"\n{'pattern':16s} {'N':>6s} {'tile':7s} {'transposed':12s} {'attnc fwd':>9s} {'flex fwd':>9s} {'attnc f+b':>9s} {'bwd':>7s} "
           f"{'flex f+b':>9s} {'x flex':>7s} {'TFLOP/s':>8s}")
     for r in timings:
         if "attnc_fwd_bwd_ms" not in r:
             print(f"{r['pattern']:16s} {r.get('error', r.get('skipped', ''))[:90]}")
             continue
         tf = r.get("attnc_tflops")
-        print(f"{r['pattern']:16s} {r['N']:6d} {r['tile']:7s} {r['transposed']:12s} {r['attnc_fwd_ms']:9.3f} {r['attnc_fwd_bwd_ms']:9.3f} "
+        print(f"{r['pattern']:16s} {r['N']:6d} {r['tile']:7s} {r['transposed']:12s} {r['attnc_fwd_ms']:9.3f} {r.get('flex_fwd_ms', float('nan')):9.3f} {r['attnc_fwd_bwd_ms']:9.3f} "
               f"{r['attnc_bwd_ms']:7.3f} {r['flex_fwd_bwd_ms']:9.3f} {r['speedup_vs_flex']:7.2f} {(f'{tf:8.0f}' if tf else '       -')}")
     print(f"\nBACKWARD CHECK {len(checks) - fails}/{len(checks)} passed (rel err <= {TOL} on dQ, dK, dV, no NaN, dQ = 0 on empty rows)")
     return 1 if fails else 0

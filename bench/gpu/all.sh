@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Everything on the GPU machine in one call (at most about 9 minutes on an H100): build every emitted
+# module in parallel, check the forward of every pattern (static and runtime-scheduled) and the
+# backward against float64 PyTorch, time the forward against FlexAttention and SDPA, time
+# tile-shape variants, and train a small causal LM (dense vs attnc patterns). Each step has
+# its own time limit, so one slow step cannot take the others' results with it.
+#
+# Prepare on a machine with Node (no GPU needed):
+#   npx tsx bench/gpu/emitted/prepare.ts && npx tsx bench/gpu/emitted/prepare_backward.ts
+# then run here, carrying bench/gpu/emitted/build and bench/gpu/emitted/build_bwd:
+#   bash bench/gpu/all.sh
+# Outputs in $OUT: all.log and the JSON of each step (emitted_check, emitted_bench, backward,
+# train, variants). Limits (seconds) via the environment: BWD_S, FWD_BENCH_S, TRAIN_S; FWD_SIZES
+# (default 16384) and FWD_PATTERNS select the forward timing cases.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+export PYTHONUNBUFFERED=1
+OUT="${OUT:-/tmp/attnc-out}"; mkdir -p "$OUT"
+exec > >(tee -a "$OUT/all.log") 2>&1
+t0=$(date +%s)
+stamp() { echo "== [$(( $(date +%s) - t0 )) s] $*"; }
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv,noheader
+python3 -c "import torch; print('torch', torch.__version__)"
+
+stamp "build (sm_90a, parallel)"
+build_one() {
+  cu="$1"; dir="$(dirname "$cu")"; name="$(basename "$cu" .cu)"
+  if (cd "$dir" && nvcc -cubin -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -DATTNC_NO_SM80 -I runtime \
+        -Xptxas -v "$name.cu" -o "$name.cubin" > "$name.ptxas.log" 2>&1); then
+    echo "built $dir/$name.cubin"
+  else
+    echo "FAILED $dir/$name.cu"; tail -12 "$dir/$name.ptxas.log"
+  fi
+}
+export -f build_one
+sizes_re=$(echo "${FWD_SIZES:-16384}" | sed 's/,/|/g')
+{ find bench/gpu/emitted/build/check bench/gpu/emitted/build/exp -name '*.cu' -not -name '*_bwd.cu' 2>/dev/null
+  find bench/gpu/emitted/build/bench -name '*.cu' -not -name '*_bwd.cu' | grep -E "_(${sizes_re})/"
+  find bench/gpu/emitted/build_bwd -name '*.cu'; } | tr '\n' '\0' \
+  | xargs -0 -n1 -P "$(nproc)" bash -c 'build_one "$0"' > /tmp/attnc-build.log 2>&1
+echo "cubins: $(grep -c '^built' /tmp/attnc-build.log) built, $(grep -c '^FAILED' /tmp/attnc-build.log) failed"
+grep -A12 '^FAILED' /tmp/attnc-build.log | head -40
+echo "spilling entries: $(cat $(find bench/gpu/emitted -name '*.ptxas.log') | grep -c -E '[1-9][0-9]* bytes spill stores')"
+
+stamp "forward check (every pattern, float64 reference)"
+timeout 150 python3 bench/gpu/emitted/check_emitted.py bench/gpu/emitted/build/check 2>&1 | grep -E "^(PASS|FAIL|EMITTED)|Error|error" | head -60
+fwd=${PIPESTATUS[0]}
+
+stamp "backward check (dQ, dK, dV vs float64 autograd), then forward and forward+backward timing vs Flex at 16k"
+timeout "${BWD_S:-250}" python3 bench/gpu/emitted/check_backward.py bench/gpu/emitted/build_bwd --budget "$(( ${BWD_S:-250} - 15 ))" 2>&1 \
+  | grep -v -i warn | grep -E "^(PASS|FAIL|pattern|BACKWARD)|^[a-z_0-9]+ +[0-9]|rror|budget" | head -80
+bwd=${PIPESTATUS[0]}
+
+stamp "forward timing vs FlexAttention / SDPA (runtime patterns and dense causal first)"
+timeout "${FWD_BENCH_S:-130}" python3 bench/gpu/emitted/bench_emitted.py bench/gpu/emitted/build/bench \
+  --budget "$(( ${FWD_BENCH_S:-130} - 30 ))" --sizes "${FWD_SIZES:-16384}" --patterns "${FWD_PATTERNS:-causal,packed_documents,sparsek,sliding_window,bigbird,s2_attention,moa}" 2>&1 \
+  | grep -v -i warn | grep -E "^\[|^pattern|^[a-z_0-9]+ +[0-9]" | cut -c1-400
+
+if [ -d bench/gpu/emitted/build/exp ]; then
+  stamp "tile-shape variants"
+  for d in bench/gpu/emitted/build/exp/*/; do
+    c=$(ls "$d"*.cubin 2>/dev/null | head -1)
+    [ -n "$c" ] && timeout 40 python3 bench/gpu/emitted/variants.py "$d" "$(basename "$d")=$c" 2>&1 | grep '^{'
+  done > "$OUT/variants.json"
+  cat "$OUT/variants.json"
+fi
+
+stamp "training (dense SDPA vs attnc patterns)"
+timeout "${TRAIN_S:-130}" python3 bench/gpu/train/train_lm.py --modules bench/gpu/emitted/build_bwd/train --budget "$(( ${TRAIN_S:-130} - 20 ))" 2>&1 | grep -v -i warn | tail -12
+stamp "done: forward check rc=$fwd, backward check rc=$bwd; outputs: $(ls "$OUT" | tr '\n' ' ')"
+exit $(( fwd != 0 || bwd != 0 ))
