@@ -16,6 +16,7 @@ import type { SummaryRegistry } from './runtimeSummaries.ts';
 import { commentText } from './text.ts';
 
 export const TILE_EMPTY = 0, TILE_FULL = 1, TILE_PARTIAL = 2;
+const INT_MAX = 2147483647, INT_MIN = -2147483648;
 
 /** An abstract value over a tile: exact (independent of q and k), an int range, a bool pair. */
 type AVal =
@@ -78,6 +79,15 @@ class TileClassifier {
   }
 
   private range(lo: LExpr, hi: LExpr): AVal { return { kind: 'range', lo: this.bind(lo), hi: this.bind(hi) }; }
+
+  /**
+   * [lo, hi] unless the int32 arithmetic that produced it can wrap around somewhere in the
+   * tile (`over`), then every int: the kernels wrap, so a wrapped bound would be unsound.
+   */
+  private wrapping(over: LExpr, lo: LExpr, hi: LExpr): AVal {
+    const o = this.bind(over);
+    return this.range(select(o, int(INT_MIN), lo), select(o, int(INT_MAX), hi));
+  }
   private bool(t: LExpr, f: LExpr): AVal { return { kind: 'bool', t: this.bind(t), f: this.bind(f) }; }
 
   private asRange(v: AVal): { lo: LExpr; hi: LExpr } | null {
@@ -169,23 +179,31 @@ class TileClassifier {
     }
     const x = this.asRange(a[0]!);
     if (!x) return { kind: 'unknown' };
-    if (o === 'neg') return this.range(mk('neg', 'int', x.hi), mk('neg', 'int', x.lo));
+    if (o === 'neg') return this.wrapping(cmp('eq', x.lo, int(INT_MIN)), mk('neg', 'int', x.hi), mk('neg', 'int', x.lo));
     if (o === 'abs') {
       const lo = select(cmp('le', int(0), x.lo), x.lo, select(cmp('le', x.hi, int(0)), mk('neg', 'int', x.hi), int(0)));
-      return this.range(lo, max(mk('neg', 'int', x.lo), x.hi));
+      return this.wrapping(cmp('eq', x.lo, int(INT_MIN)), lo, max(mk('neg', 'int', x.lo), x.hi));
     }
     const y = this.asRange(a[1]!);
     if (!y) return { kind: 'unknown' };
     const constant = (v: AVal) => (v.kind === 'point' && v.e.kind === 'lit' ? (v.e.value as number) : null);
     switch (o) {
-      case 'add': return this.range(add(x.lo, y.lo), add(x.hi, y.hi));
-      case 'sub': return this.range(sub(x.lo, y.hi), sub(x.hi, y.lo));
+      case 'add': {
+        const over = or(and(cmp('lt', int(0), y.hi), cmp('lt', sub(int(INT_MAX), y.hi), x.hi)), and(cmp('lt', y.lo, int(0)), cmp('lt', x.lo, sub(int(INT_MIN), y.lo))));
+        return this.wrapping(over, add(x.lo, y.lo), add(x.hi, y.hi));
+      }
+      case 'sub': {
+        const over = or(and(cmp('lt', y.lo, int(0)), cmp('lt', add(int(INT_MAX), y.lo), x.hi)), and(cmp('lt', int(0), y.hi), cmp('lt', x.lo, add(int(INT_MIN), y.hi))));
+        return this.wrapping(over, sub(x.lo, y.hi), sub(x.hi, y.lo));
+      }
       case 'min': return this.range(min(x.lo, y.lo), min(x.hi, y.hi));
       case 'max': return this.range(max(x.lo, y.lo), max(x.hi, y.hi));
       case 'mul': {
         const [r, c] = constant(a[1]!) !== null ? [x, constant(a[1]!)!] : constant(a[0]!) !== null ? [y, constant(a[0]!)!] : [null, 0];
         if (!r) return { kind: 'unknown' };
-        return c >= 0 ? this.range(mul(r.lo, int(c)), mul(r.hi, int(c))) : this.range(mul(r.hi, int(c)), mul(r.lo, int(c)));
+        const limit = Math.floor(INT_MAX / Math.max(1, Math.abs(c)));
+        const over = or(cmp('lt', int(limit), r.hi), cmp('lt', r.lo, int(-limit)));
+        return c >= 0 ? this.wrapping(over, mul(r.lo, int(c)), mul(r.hi, int(c))) : this.wrapping(over, mul(r.hi, int(c)), mul(r.lo, int(c)));
       }
       case 'floordiv': case 'mod': {
         const d = constant(a[1]!);
@@ -243,7 +261,8 @@ class TileClassifier {
     const name = this.fresh();
     this.stmts.push({ kind: 'count_sorted', name, buffer: list.name, base: this.bind(base), count, lo, hi });
     const c = ref(name, 'int');
-    return { t: cmp('lt', int(0), c), f: cmp('lt', c, add(sub(hi, lo), int(1))) };
+    // not all of [lo, hi] listed: c < hi - lo + 1, as lo + c <= hi (a wrapped lo + c errs to "not all")
+    return { t: cmp('lt', int(0), c), f: cmp('le', add(lo, c), hi) };
   }
 
   private member(n: Extract<IrNode, { kind: 'member' }>): AVal {

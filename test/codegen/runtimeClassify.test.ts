@@ -99,6 +99,43 @@ describe('runtime tile classifier', () => {
     }, 120_000);
   }
 
+  it('sound when int32 arithmetic on runtime values wraps around (extreme input values)', () => {
+    const source = [
+      'sizes Nq = 90, Nk = Nq, H = 2, Hkv = 2, L = 1',
+      'input x: int[Nk]',
+      'input y: int[H, 8]',
+      'mask = causal and (x[q] + x[k] >= 0 or (x[k] - q) in y[h] or abs(x[q]) * 3 < 1000 or -x[k] > 5)',
+    ].join('\n');
+    const ir = compileToIr(source, { file: 'extreme.attn' }).ir!;
+    fc.assert(fc.property(fc.integer({ min: 0, max: TILES.length - 1 }), fc.integer({ min: 0, max: 2 ** 30 }), (ti, seed) => {
+      const tile = TILES[ti]!;
+      const p = lowered(ir, tile);
+      expect(p.runtime, 'a runtime schedule').toBeDefined();
+      const rng = new Rng(seed);
+      const extreme = () => (rng.next() < 0.5 ? rng.int(-2147483648, 2147483647) : rng.int(-50, 50));
+      const data: Buffers = staticBuffers(p);
+      const bstride: Record<string, number> = {};
+      for (const b of p.buffers) {
+        if (b.source.kind !== 'input') continue;
+        data[b.name] = Int32Array.from({ length: b.length }, () => (b.source.kind === 'input' && b.source.userName === 'y' ? rng.int(-5, 100) : extreme()));
+        bstride[b.name] = 0;
+      }
+      const s = withSummaries(p, data, bstride, 1);
+      const ctx = { params: Object.fromEntries(Object.entries(s.bstride).map(([k, v]) => [`${k}_bstride`, v])), buffers: s.data };
+      for (let h = 0; h < 2; h++) for (let qt = 0; qt < p.numQueryTiles; qt++) for (let kt = 0; kt < p.numKeyTiles; kt++) {
+        const cls = callFunction(p.runtime!.classify, { b: 0, l: 0, h, qt, kt }, ctx).value as number;
+        let allowed = 0, masked = 0;
+        for (let q = qt * tile.blockM; q < Math.min(90, (qt + 1) * tile.blockM); q++) {
+          for (let k = kt * tile.blockN; k < Math.min(90, (kt + 1) * tile.blockN); k++) {
+            if (callFunction(p.hooks.mask, { b: 0, l: 0, h, q, k }, ctx).value) allowed++; else masked++;
+          }
+        }
+        if (cls === TILE_EMPTY) expect(allowed, `EMPTY: h ${h} (${qt}, ${kt}) seed ${seed}`).toBe(0);
+        if (cls === TILE_FULL) expect(masked, `FULL: h ${h} (${qt}, ${kt}) seed ${seed}`).toBe(0);
+      }
+    }), { numRuns: 8 });
+  }, 120_000);
+
   it('the built schedule covers every allowed tile, FULL only where all allowed; documents and top-k beat the envelope', () => {
     const savings: Record<string, { built: number; envelope: number }> = {};
     for (const pattern of RUNTIME) {
