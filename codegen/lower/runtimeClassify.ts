@@ -88,6 +88,7 @@ class TileClassifier {
     const o = this.bind(over);
     return this.range(select(o, int(INT_MIN), lo), select(o, int(INT_MAX), hi));
   }
+
   private bool(t: LExpr, f: LExpr): AVal { return { kind: 'bool', t: this.bind(t), f: this.bind(f) }; }
 
   private asRange(v: AVal): { lo: LExpr; hi: LExpr } | null {
