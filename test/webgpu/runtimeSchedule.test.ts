@@ -72,6 +72,15 @@ describe('runtime schedules on lavapipe', () => {
     expect(r.check!.pass, `seed ${seed}: ${bad}`).toBe(true);
   }, 300_000);
 
+  it('packed_documents at D=128 (tile 16x8): one input summarised per query tile and per key tile', async () => {
+    const seed = freshSeed();
+    const ir = irOf('packed_documents', 77);
+    const r = await runPattern(session!, ir, { sources, check: true, dim: 128, seed, batch: 2, inputs: exampleInputs(ir, ir.sizes, seed + 1, 2) });
+    expect(r.tile).toEqual({ blockM: 16, blockN: 8 });
+    expect(r.helpers.filter((x) => x.startsWith('tile_minmax'))).toHaveLength(2);
+    expect(r.check!.pass, `seed ${seed}: ${r.check!.layers.map((l) => l.firstBad.join(' | ')).join('; ')}`).toBe(true);
+  }, 300_000);
+
   for (const c of CASES) {
     it(`${c.pattern}: device summaries and schedule equal the host's; attention matches the reference (N=${c.N}, B=2)`, async () => {
       const seed = c.pattern === 'scfa_hash' && !process.env.ATTNC_TEST_SEED ? LSH_SEED : freshSeed();
