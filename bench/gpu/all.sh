@@ -60,7 +60,7 @@ if [ -d bench/gpu/emitted/build/exp ]; then
   stamp "tile-shape variants"
   for d in bench/gpu/emitted/build/exp/*/; do
     c=$(ls "$d"*.cubin 2>/dev/null | head -1)
-    [ -n "$c" ] && timeout 40 python3 bench/gpu/emitted/variants.py "$d" "$(basename "$d")=$c" 2>&1 | grep '^{'
+    [ -n "$c" ] && timeout "${VARIANT_S:-40}" python3 bench/gpu/emitted/variants.py "$d" "$(basename "$d")=$c" 2>&1 | grep '^{'
   done > "$OUT/variants.json"
   cat "$OUT/variants.json"
 fi
