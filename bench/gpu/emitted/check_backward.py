@@ -224,7 +224,7 @@ def main():
     bench_root = os.path.join(args.root, "bench")
     if not args.no_bench and os.path.isdir(bench_root):
         from torch.nn.attention.flex_attention import flex_attention
-        import torch._dynamo
+        import torch._dynamo as _dynamo
         torch._dynamo.config.recompile_limit = 64
         flex = torch.compile(flex_attention, dynamic=False)
         for name in sorted(d for d in os.listdir(bench_root) if not d.endswith("_flex")):
