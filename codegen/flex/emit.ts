@@ -57,6 +57,8 @@ export function emitFlex(ir: IrProgram, p: LoweredPattern, opts: { sourceSummary
     block_mask(B, H, Nq, Nk, device, layer=0, q=None, k=None, **inputs) -> BlockMask
     Runtime inputs are tensors shaped [B or 1, *shape]; lsh inputs and top-k selections need q, k.
     """
+    import math
+
     import numpy as np
     import torch
 

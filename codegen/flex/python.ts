@@ -49,57 +49,79 @@ export function pyStmts(stmts: LStmt[], buf: (name: string) => string): string[]
   });
 }
 
-export const PY_HELPERS = `def _t(x):
-    return x if isinstance(x, torch.Tensor) else torch.tensor(x)
+export const PY_HELPERS = `# Python numbers stay Python numbers: a tensor made inside mask_mod (torch.tensor) becomes a
+# constant that FlexAttention's kernel lowering cannot take.
+def _is_t(x):
+    return isinstance(x, torch.Tensor)
+
+
+def _t(x):
+    return x if _is_t(x) else torch.tensor(x)
 
 
 def _f(x):
-    return _t(x).to(torch.float32)
+    return x.to(torch.float32) if _is_t(x) else float(x)
 
 
 def _toint(x):
-    return x.to(torch.int32)
+    return x.to(torch.int32) if _is_t(x) else int(x)
 
 
 def _floordiv(a, b):
-    b = _t(b)
+    if not _is_t(b):
+        return 0 * a if b == 0 else (torch.div(a, b, rounding_mode="floor") if _is_t(a) else a // b)
     return torch.where(b == 0, 0, torch.div(_t(a), torch.where(b == 0, 1, b), rounding_mode="floor"))
 
 
 def _floormod(a, b):
-    b = _t(b)
+    if not _is_t(b):
+        return 0 * a if b == 0 else (torch.remainder(a, b) if _is_t(a) else a % b)
     return torch.where(b == 0, 0, torch.remainder(_t(a), torch.where(b == 0, 1, b)))
 
 
 def _floordivf(a, b):
     b = _f(b)
+    if not _is_t(b):
+        return 0.0 * _f(a) if b == 0 else torch.floor(_t(_f(a)) / b)
     return torch.where(b == 0, 0.0, torch.floor(_f(a) / torch.where(b == 0, 1.0, b)))
 
 
 def _floormodf(a, b):
     a, b = _f(a), _f(b)
+    if not _is_t(b):
+        return 0.0 * a if b == 0 else a - b * torch.floor(_t(a) / b)
     return torch.where(b == 0, 0.0, a - b * torch.floor(a / torch.where(b == 0, 1.0, b)))
 
 
 def _min(a, b):
-    return torch.minimum(_t(a), _t(b))
+    if _is_t(a) and _is_t(b):
+        return torch.minimum(a, b)
+    if _is_t(a) or _is_t(b):
+        return torch.clamp(a, max=b) if _is_t(a) else torch.clamp(b, max=a)
+    return min(a, b)
 
 
 def _max(a, b):
-    return torch.maximum(_t(a), _t(b))
+    if _is_t(a) and _is_t(b):
+        return torch.maximum(a, b)
+    if _is_t(a) or _is_t(b):
+        return torch.clamp(a, min=b) if _is_t(a) else torch.clamp(b, min=a)
+    return max(a, b)
 
 
 def _round(x):
     x = _f(x)
+    if not _is_t(x):
+        return int(math.copysign(math.floor(abs(x) + 0.5), x))
     return _toint(torch.sign(x) * torch.floor(torch.abs(x) + 0.5))
 
 
 def _not(x):
-    return torch.logical_not(_t(x))
+    return torch.logical_not(x) if _is_t(x) else not x
 
 
 def _ld(buf, i):
-    return buf[_t(i).long()]
+    return buf[i.long()] if _is_t(i) else buf[int(i)]
 
 
 def _member(buf, base, count, v):
@@ -108,7 +130,7 @@ def _member(buf, base, count, v):
         # reduction over an extra dimension
         hit = None
         for i in range(count):
-            e = _ld(buf, _t(base) + i)
+            e = _ld(buf, base + i)
             m = (e == v) & (e >= 0)
             hit = m if hit is None else hit | m
         return hit if hit is not None else torch.zeros_like(_t(v), dtype=torch.bool)
