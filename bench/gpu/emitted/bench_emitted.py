@@ -11,7 +11,6 @@ top-k): attnc's timing includes its helper step (selection, schedule build) per 
 excludes its block mask, a comparison biased towards Flex.
 """
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -20,41 +19,14 @@ import traceback
 
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpu_common import bench, eager_block_mask, load_module  # noqa: E402
+
 T0 = time.time()
 
 
 def log(*a):
     print(f"[{time.time() - T0:6.1f}s]", *a, flush=True)
-
-
-def load_module(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    # registered before running it: torch.compile (dynamo) re-imports the mask_mod's module
-    # by name when it traces it
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def bench(fn):
-    from triton.testing import do_bench
-    return do_bench(fn, warmup=25, rep=100, return_mode="median")
-
-
-def eager_block_mask(mask_mod, H, N, device, budget_bytes=8e9):
-    """create_block_mask(mask_mod, 1, H, N, N) built from head chunks of at most budget_bytes
-    of int64 intermediates, concatenated into one BlockMask with the same mask_mod."""
-    from torch.nn.attention.flex_attention import BlockMask, create_block_mask
-    hc = max(1, int(budget_bytes // (8 * N * N)))
-    parts = []
-    for h0 in range(0, H, hc):
-        n = min(hc, H - h0)
-        parts.append(create_block_mask(lambda b, hh, qi, ki, h0=h0: mask_mod(b, hh + h0, qi, ki),
-                                       1, n, N, N, device=device, BLOCK_SIZE=128))
-    cat = lambda name: None if getattr(parts[0], name) is None else torch.cat([getattr(p, name) for p in parts], dim=1)
-    return BlockMask.from_kv_blocks(cat("kv_num_blocks"), cat("kv_indices"), cat("full_kv_num_blocks"),
-                                    cat("full_kv_indices"), BLOCK_SIZE=128, mask_mod=mask_mod, seq_lengths=(N, N))
 
 
 def runtime_inputs(meta, N, device):

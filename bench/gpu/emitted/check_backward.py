@@ -1,5 +1,5 @@
 """Checks and times the BACKWARD pass of the emitted attnc modules (prepared by
-bench/gpu/emitted/prepare_backward.ts; run through bench/gpu/emitted/run_backward.sh).
+bench/gpu/emitted/prepare_backward.ts; run by bench/gpu/all.sh).
 
   python3 bench/gpu/emitted/check_backward.py [build_bwd] [--budget SECONDS] [--no-bench]
 
@@ -18,7 +18,6 @@ time); one compiled flex.
 Medians of triton.testing.do_bench. JSON to $OUT/backward.json.
 """
 import argparse
-import importlib.util
 import json
 import math
 import os
@@ -29,20 +28,15 @@ import traceback
 import numpy as np
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpu_common import bench as _bench, eager_block_mask, load_module  # noqa: E402
+
 T0 = time.time()
 TOL = 2e-2
 
 
 def log(*a):
     print(f"[{time.time() - T0:6.1f}s]", *a, flush=True)
-
-
-def load_module(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod  # dynamo re-imports the mask_mod's module by name
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def case_inputs(d, case, device):
@@ -142,24 +136,7 @@ def check_case(d, device):
 
 
 def bench(fn):
-    from triton.testing import do_bench
-    return do_bench(fn, warmup=10, rep=60, return_mode="median")
-
-
-def eager_block_mask(mask_mod, H, N, device, budget_bytes=8e9):
-    """create_block_mask(mask_mod, 1, H, N, N), eager, a few heads at a time, concatenated (as in
-    bench_emitted.py: _compile=True spent minutes per pattern compiling; eager over all heads
-    materialises H*N*N int64 intermediates)."""
-    from torch.nn.attention.flex_attention import BlockMask, create_block_mask
-    hc = max(1, int(budget_bytes // (8 * N * N)))
-    parts = []
-    for h0 in range(0, H, hc):
-        n = min(hc, H - h0)
-        parts.append(create_block_mask(lambda b, hh, qi, ki, h0=h0: mask_mod(b, hh + h0, qi, ki),
-                                       1, n, N, N, device=device, BLOCK_SIZE=128))
-    cat = lambda name: None if getattr(parts[0], name) is None else torch.cat([getattr(p, name) for p in parts], dim=1)
-    return BlockMask.from_kv_blocks(cat("kv_num_blocks"), cat("kv_indices"), cat("full_kv_num_blocks"),
-                                    cat("full_kv_indices"), BLOCK_SIZE=128, mask_mod=mask_mod, seq_lengths=(N, N))
+    return _bench(fn, warmup=10, rep=60)
 
 
 def time_case(d, flex, device):
@@ -259,3 +236,4 @@ def main():
 
 if __name__ == "__main__":
     sys.exit(main())
+

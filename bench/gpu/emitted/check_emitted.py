@@ -9,7 +9,6 @@ Patterns with runtime inputs also have their runtime schedule (built on the GPU 
 summary helpers and attnc_schedule_build) compared with the one prepare.ts computed from the
 same inputs (`exact`), or checked for shape when it depends on device top-k / lsh selections.
 """
-import importlib.util
 import json
 import math
 import os
@@ -19,15 +18,11 @@ import traceback
 import numpy as np
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpu_common import load_module  # noqa: E402
+
 TOL = {"bf16": 2e-2, "fp16": 5e-3}
 DT = {"bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-def load_module(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def tensor16(path, shape, dtype, device):

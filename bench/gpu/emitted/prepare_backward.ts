@@ -3,7 +3,7 @@
 // <pattern>_bwd.cu) and to FlexAttention (the float64 reference builds its mask and score
 // modifier from the flex module's mask_mod / score_mod, vectorised over the whole grid), and
 // writes the runtime inputs. The GPU machine builds the cubins and runs
-// bench/gpu/emitted/check_backward.py (one command: bench/gpu/emitted/run_backward.sh).
+// bench/gpu/emitted/check_backward.py (run on the GPU machine by bench/gpu/all.sh).
 //
 //   npx tsx bench/gpu/emitted/prepare_backward.ts [--out bench/gpu/emitted/build_bwd] [--only a,b] [--seed N]
 //

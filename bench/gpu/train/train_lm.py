@@ -14,7 +14,6 @@ extra steps after the run. JSON to $OUT/train.json; bench/gpu/train/plot_curves.
 """
 import argparse
 import glob
-import importlib.util
 import json
 import math
 import os
@@ -22,8 +21,12 @@ import sys
 import time
 
 import torch
+
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "emitted"))
+from gpu_common import load_module  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../.."))
 T0 = time.time()
@@ -85,12 +88,6 @@ class LM(nn.Module):
         return self.norm(x) @ self.emb.weight.t()
 
 
-def load_module(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def run(kind, module, data, args, device, budget_s):
