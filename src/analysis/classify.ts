@@ -105,6 +105,21 @@ function rowClassifier(ctx: AnalysisContext, root: number): RowClassifier {
   // a runtime-valued leaf is replaced by an opaque runtime atom: the residual stays key-only
   const runtimeAtom = pool.intern({ kind: 'input', name: '$runtime', type: 'bool', args: [] });
 
+  /** The mask rebuilt (hash-consed) with every leaf in `slot` replaced by leaf(slot index, id). */
+  const substitute = (leaf: (s: number, id: number) => number): number => {
+    const memo = new Map<number, number>();
+    const sub = (id: number): number => {
+      const s = slot.get(id);
+      if (s !== undefined) return leaf(s, id);
+      const n = pool.nodes[id]!;
+      if (n.kind !== 'op') return id;
+      let m = memo.get(id);
+      if (m === undefined) { m = pool.op(n.op, n.type, n.args.map(sub)); memo.set(id, m); }
+      return m;
+    };
+    return sub(root);
+  };
+
   /** The mask with the current TRUE / FALSE values of row and query leaves substituted. */
   const residual = (): number => {
     let key: number | string = 0;
@@ -112,18 +127,7 @@ function rowClassifier(ctx: AnalysisContext, root: number): RowClassifier {
     else { key = ''; for (let i = 0; i < nAssign; i++) key += cur[i] === T ? '1' : cur[i] === R ? '2' : '0'; }
     let r = residuals.get(key);
     if (r !== undefined) return r;
-    const memo = new Map<number, number>();
-    const sub = (id: number): number => {
-      const s = slot.get(id);
-      if (s !== undefined && s < nAssign) return cur[s] === R ? runtimeAtom : pool.bool(cur[s] === T);
-      if (s !== undefined) return id;
-      const n = pool.nodes[id]!;
-      if (n.kind !== 'op') return id;
-      let m = memo.get(id);
-      if (m === undefined) { m = pool.op(n.op, n.type, n.args.map(sub)); memo.set(id, m); }
-      return m;
-    };
-    r = sub(root);
+    r = substitute((s, id) => (s < nAssign ? (cur[s] === R ? runtimeAtom : pool.bool(cur[s] === T)) : id));
     residuals.set(key, r);
     return r;
   };
@@ -212,17 +216,7 @@ function rowClassifier(ctx: AnalysisContext, root: number): RowClassifier {
     for (let i = 0; i < cur.length; i++) key += cur[i] === T ? '1' : cur[i] === F ? '0' : 'x';
     let r = pieceResiduals.get(key);
     if (r !== undefined) return r;
-    const memo = new Map<number, number>();
-    const sub = (id: number): number => {
-      const s = slot.get(id);
-      if (s !== undefined) return cur[s] === T ? pool.bool(true) : cur[s] === F ? pool.bool(false) : id;
-      const n = pool.nodes[id]!;
-      if (n.kind !== 'op') return id;
-      let m = memo.get(id);
-      if (m === undefined) { m = pool.op(n.op, n.type, n.args.map(sub)); memo.set(id, m); }
-      return m;
-    };
-    r = sub(root);
+    r = substitute((s, id) => (cur[s] === T ? pool.bool(true) : cur[s] === F ? pool.bool(false) : id));
     pieceResiduals.set(key, r);
     return r;
   };
