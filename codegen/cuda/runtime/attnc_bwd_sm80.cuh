@@ -139,26 +139,6 @@ __device__ __forceinline__ void bwd_pre(const BwdTensors& t, const PatternParams
   if (c == 0 && q < t.Nq) t.delta[((long long)b * t.H + h) * t.Nq + q] = sum;
 }
 
-// load_tile_async (common.cuh) with a rolled loop: the dK/dV kernel issues Q/dO tiles with
-// 128 threads when BLOCK_N = 64, and the fully unrolled copy's addresses cost registers there.
-template <int ROWS, int D, int NTHREADS>
-__device__ __forceinline__ void load_tile_async_rolled(uint32_t smem_tile, const uint16_t* base,
-                                                       long long stride, int row0, int n_valid, int tid) {
-  constexpr int CHUNKS_PER_ROW = D / 8;
-  constexpr int TOTAL = ROWS * CHUNKS_PER_ROW;
-  static_assert(TOTAL % NTHREADS == 0, "tile must split evenly over threads");
-#pragma unroll 1
-  for (int i = 0; i < TOTAL / NTHREADS; ++i) {
-    int c = tid + i * NTHREADS;
-    int row = c / CHUNKS_PER_ROW;
-    int chunk = c % CHUNKS_PER_ROW;
-    int grow = row0 + row;
-    bool valid = grow < n_valid;
-    const uint16_t* src = valid ? base + (long long)grow * stride + chunk * 8 : base;
-    cp_async_16(smem_tile + tile_offset<ROWS>(row, chunk), src, valid);
-  }
-}
-
 // Writes a warp's 16 x D fp32 accumulator (C layout) times `mul` to a [N, D] slice, rows
 // row0 + g (+8); rows >= n_valid are skipped.
 template <typename Elem, int D>
@@ -237,8 +217,8 @@ __device__ __forceinline__ void bwd_dkdv_sm80(const BwdTensors& t, const Pattern
     const int qt = query_tile(pp, b, l, h, kt, j, f);
     const uint16_t* qg = reinterpret_cast<const uint16_t*>(t.q) + b * t.q_sb + h * t.q_sh;
     const uint16_t* dg = reinterpret_cast<const uint16_t*>(t.dout) + b * t.do_sb + h * t.do_sh;
-    load_tile_async_rolled<BM, D, NT>(sQ(stage), qg, t.q_sn, qt * BM, t.Nq, tid);
-    load_tile_async_rolled<BM, D, NT>(sdO(stage), dg, t.do_sn, qt * BM, t.Nq, tid);
+    load_tile_async<BM, D, NT, true>(sQ(stage), qg, t.q_sn, qt * BM, t.Nq, tid);
+    load_tile_async<BM, D, NT, true>(sdO(stage), dg, t.do_sn, qt * BM, t.Nq, tid);
     cp_async_commit();
     for (int r = tid; r < BM; r += NT) {
       int q = qt * BM + r;

@@ -129,16 +129,17 @@ __device__ __forceinline__ uint32_t tile_offset(int row, int chunk /* 16B chunk 
 }
 
 // Async copy of rows [row0, row0 + ROWS) of a [N, D] slice (row stride `stride`
-// elements) into a swizzled tile; rows >= n_valid are zero-filled.
-template <int ROWS, int D, int NTHREADS>
+// elements) into a swizzled tile; rows >= n_valid are zero-filled. ROLLED keeps the loop
+// rolled (the backward's dK/dV kernel issues Q/dO tiles with 128 threads at BLOCK_N = 64,
+// where the fully unrolled copy's addresses cost registers).
+template <int ROWS, int D, int NTHREADS, bool ROLLED = false>
 __device__ __forceinline__ void load_tile_async(uint32_t smem_tile, const uint16_t* base,
                                                 long long stride, int row0, int n_valid,
                                                 int tid) {
   constexpr int CHUNKS_PER_ROW = D / 8;
   constexpr int TOTAL = ROWS * CHUNKS_PER_ROW;
   static_assert(TOTAL % NTHREADS == 0, "tile must split evenly over threads");
-#pragma unroll
-  for (int i = 0; i < TOTAL / NTHREADS; ++i) {
+  auto copy = [&](int i) {
     int c = tid + i * NTHREADS;
     int row = c / CHUNKS_PER_ROW;
     int chunk = c % CHUNKS_PER_ROW;
@@ -146,6 +147,13 @@ __device__ __forceinline__ void load_tile_async(uint32_t smem_tile, const uint16
     bool valid = grow < n_valid;
     const uint16_t* src = valid ? base + (long long)grow * stride + chunk * 8 : base;
     cp_async_16(smem_tile + tile_offset<ROWS>(row, chunk), src, valid);
+  };
+  if constexpr (ROLLED) {
+#pragma unroll 1
+    for (int i = 0; i < TOTAL / NTHREADS; ++i) copy(i);
+  } else {
+#pragma unroll
+    for (int i = 0; i < TOTAL / NTHREADS; ++i) copy(i);
   }
 }
 
