@@ -6,33 +6,19 @@
 // round-robin rounds (`--runs` timed runs each per round), so load that drifts on a shared
 // machine hits every kernel alike.
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import { chooseVariant } from '../codegen/wgsl/runtime/attention_fwd.ts';
-import { loadAttentionSkeleton, loadPatternHelpers } from '../codegen/wgsl/runtime/load.ts';
 import { compileToIr } from '../src/api.ts';
 import { nodeReadFile } from '../src/node.ts';
 import { randomQkv } from '../src/reference/inputs.ts';
-import { withNodeGpu, type NodeAdapter } from '../src/webgpu/node.ts';
+import { withNodeGpu } from '../src/webgpu/node.ts';
 import { buildPatternPlan } from '../src/webgpu/pattern.ts';
 import { runPlan } from '../src/webgpu/run.ts';
 import { compileForRun } from '../src/webgpu/runPattern.ts';
+import { median, parseBenchArgs, PATTERNS, wgslSources } from './wgslBenchSetup.ts';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    n: { type: 'string', default: '4096' },
-    heads: { type: 'string', default: '1' },
-    dim: { type: 'string', default: '64' },
-    runs: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '3' },
-    adapter: { type: 'string', default: 'software' },
-  },
-});
-const N = Number(values.n), H = Number(values.heads), D = Number(values.dim), runs = Number(values.runs), rounds = Number(values.rounds);
-const names = positionals.length ? positionals : ['sliding_window', 's2_attention', 'bigbird', 'streaming_llm'];
-const PATTERNS = resolve(import.meta.dirname, '../patterns');
-const sources = { attention: loadAttentionSkeleton(), helpers: loadPatternHelpers() };
+const { N, H, D, runs, rounds, adapter, names } = parseBenchArgs(['sliding_window', 's2_attention', 'bigbird', 'streaming_llm']);
+const sources = wgslSources();
 
 function load(name: string) {
   const file = join(PATTERNS, `${name}.attn`);
@@ -41,13 +27,12 @@ function load(name: string) {
   return compileForRun(ir, D);
 }
 
-await withNodeGpu({ adapter: values.adapter as NodeAdapter }, async (session) => {
+await withNodeGpu({ adapter }, async (session) => {
   const variant = chooseVariant(session.capabilities, 'f32');
   console.log(`adapter: ${session.adapterName} (${session.adapterKind}); B=1 H=${H} N=${N} D=${D} f32, ` +
     `${variant.subgroups ? 'subgroup' : 'workgroup'} row reduction; ${rounds} round-robin rounds of ${runs} timed runs`);
   const qkv = randomQkv({ Nq: N, Nk: N, H, Hkv: H }, D, 1, 1);
   const q = Float32Array.from(qkv.q), k = Float32Array.from(qkv.k), v = Float32Array.from(qkv.v);
-  const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2; };
   const kernels = [{ name: 'causal', c: load('causal'), ms: [] as number[] }, ...names.map((name) => ({ name, c: load(name), ms: [] as number[] }))];
   let method = '';
   for (let round = 0; round < rounds; round++) {

@@ -7,35 +7,21 @@
 // round-robin rounds. The runtime plan's time includes its helper passes. Prints a markdown
 // table with visited tiles (the built schedule read back) against the envelope's.
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import { compile } from '../codegen/index.ts';
 import { scheduleFromAnalysis } from '../codegen/lower/fromAnalysis.ts';
 import { chooseVariant, defaultBlockN } from '../codegen/wgsl/runtime/attention_fwd.ts';
-import { loadAttentionSkeleton, loadPatternHelpers } from '../codegen/wgsl/runtime/load.ts';
 import { compileToIr } from '../src/api.ts';
 import type { IrProgram } from '../src/ir/schema.ts';
 import { nodeReadFile } from '../src/node.ts';
 import { exampleInputs, randomQkv } from '../src/reference/inputs.ts';
-import { withNodeGpu, type NodeAdapter } from '../src/webgpu/node.ts';
+import { withNodeGpu } from '../src/webgpu/node.ts';
 import { buildPatternPlan, decodePatternOutputs, type EmittedWgsl } from '../src/webgpu/pattern.ts';
 import { runPlan } from '../src/webgpu/run.ts';
+import { median, parseBenchArgs, PATTERNS, wgslSources } from './wgslBenchSetup.ts';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    n: { type: 'string', default: '4096' },
-    heads: { type: 'string', default: '1' },
-    dim: { type: 'string', default: '64' },
-    runs: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '3' },
-    adapter: { type: 'string', default: 'software' },
-  },
-});
-const N = Number(values.n), H = Number(values.heads), D = Number(values.dim), runs = Number(values.runs), rounds = Number(values.rounds);
-const names = positionals.length ? positionals : ['sparsek', 'seer_attention', 'packed_documents', 'document_causal_sliding', 'minference_vertical_slash'];
-const PATTERNS = resolve(import.meta.dirname, '../patterns');
-const sources = { attention: loadAttentionSkeleton(), helpers: loadPatternHelpers() };
+const { N, H, D, runs, rounds, adapter, names } = parseBenchArgs(['sparsek', 'seer_attention', 'packed_documents', 'document_causal_sliding', 'minference_vertical_slash']);
+const sources = wgslSources();
 /** Settings at the benchmark length: MInference's lists scaled from 128K to N. */
 const SET: Record<string, Record<string, number>> = { minference_vertical_slash: { vertical: 32, slash: 64 } };
 
@@ -58,12 +44,11 @@ function compileWith(ir: IrProgram, envelopeOnly: boolean): { wgsl: EmittedWgsl;
   return { wgsl, envelopeTiles: a.statistics.tiles.full + a.statistics.tiles.partial };
 }
 
-await withNodeGpu({ adapter: values.adapter as NodeAdapter }, async (session) => {
+await withNodeGpu({ adapter }, async (session) => {
   const variant = chooseVariant(session.capabilities, 'f32');
   console.log(`adapter: ${session.adapterName} (${session.adapterKind}); B=1 H=${H} N=${N} D=${D} f32; ${rounds} round-robin rounds of ${runs} timed runs`);
   const qkv = randomQkv({ Nq: N, Nk: N, H, Hkv: H }, D, 1, 1);
   const q = Float32Array.from(qkv.q), k = Float32Array.from(qkv.k), v = Float32Array.from(qkv.v);
-  const median = (xs: number[]) => { const s = [...xs].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
   const rows: string[] = [];
   let method = '';
   for (const name of names) {
