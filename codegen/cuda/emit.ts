@@ -2,7 +2,8 @@
 // (the skeleton's attnc_fwd.cuh defines the extern "C" entry points of every dtype / head-dim
 // variant), little-endian binary tables, the launch metadata and the Python loader module.
 import type { IrProgram } from '../../src/ir/schema.ts';
-import { callFunction } from '../lower/eval.ts';
+import { segmentRanges } from '../../src/analysis/closedForm.ts';
+import type { ClosedFormSchedule } from '../../src/analysis/schema.ts';
 import type { LoweredPattern } from '../lower/pattern.ts';
 import { code } from '../lower/text.ts';
 import type { EmittedFile } from '../files.ts';
@@ -39,14 +40,23 @@ export const CUDA_PYTHON_ASSETS = [
  * BigBird, whose global rows at both ends visit every key tile.
  */
 export function queryTileOrder(p: LoweredPattern): QueryTileOrder {
-  const ctx = { params: {}, buffers: Object.fromEntries(p.buffers.map((b) => [b.name, b.source.kind === 'table' || b.source.kind === 'random_blocks' ? b.source.data : []])) };
-  if (p.schedule.classes.some((c) => c.kind === 'runtime')) return { kind: 'reverse' };
-  const { L, H } = p.sizes;
-  const work = Array.from({ length: p.numQueryTiles }, (_, qt) => {
-    let w = 0;
-    for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) w += callFunction(p.hooks.numKeyTiles, { b: 0, l, h, qt }, ctx).value as number;
-    return w;
-  });
+  const { classes, classOf, numQueryTiles, numKeyTiles } = p.schedule;
+  if (classes.some((c) => c.kind === 'runtime')) return { kind: 'reverse' };
+  // visited key tiles per query tile, summed over every (l, h): per class, times its pairs
+  const pairs = new Map<number, number>();
+  for (const c of classOf) pairs.set(c, (pairs.get(c) ?? 0) + 1);
+  const work = new Array<number>(numQueryTiles).fill(0);
+  for (const [id, n] of pairs) {
+    const c = classes[id]!;
+    const closed: ClosedFormSchedule | null = c.kind === 'closed_form'
+      ? { kind: 'closed_form', orientation: 'by_query', rows: numQueryTiles, cols: numKeyTiles, segments: c.segments.map(({ full, ...g }) => ({ ...g, kind: full ? 'FULL' : 'PARTIAL' })) }
+      : null;
+    for (let qt = 0; qt < numQueryTiles; qt++) {
+      const count = closed ? segmentRanges(closed, qt).reduce((sum, r) => sum + Math.max(0, Math.ceil((r.b - r.a) / r.step)), 0)
+        : c.kind === 'csr' ? (c.rows[qt]?.length ?? 0) : numKeyTiles;
+      work[qt]! += n * count;
+    }
+  }
   const nonDecreasing = work.every((w, i) => i === 0 || w >= work[i - 1]!);
   const nonIncreasing = work.every((w, i) => i === 0 || w <= work[i - 1]!);
   if (nonDecreasing && !nonIncreasing) return { kind: 'reverse' };
