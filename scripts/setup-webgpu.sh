@@ -49,7 +49,10 @@ fi
 
 # 3. Verify: loader library, lavapipe ICD, and a Mesa version that is new enough.
 fail() { echo "setup-webgpu: $*" >&2; exit 1; }
-ldconfig -p | grep -q 'libvulkan\.so\.1' || fail "the Vulkan loader (libvulkan.so.1) is not installed"
+# (the cache read whole first: `ldconfig -p | grep -q` fails under pipefail whenever grep quits
+# before ldconfig has written everything, and ldconfig dies of SIGPIPE)
+loader_cache=$(ldconfig -p)
+grep -q 'libvulkan\.so\.1' <<<"$loader_cache" || fail "the Vulkan loader (libvulkan.so.1) is not installed"
 icd=$(ls /usr/share/vulkan/icd.d/lvp_icd*.json 2>/dev/null | head -n 1 || true)
 [ -n "$icd" ] || fail "no lavapipe ICD under /usr/share/vulkan/icd.d"
 mesa_version=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers)
