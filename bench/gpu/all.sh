@@ -11,7 +11,8 @@
 #   bash bench/gpu/all.sh
 # Outputs in $OUT: all.log and the JSON of each step (emitted_check, emitted_bench, backward,
 # train, variants). Limits (seconds) via the environment: BWD_S, FWD_BENCH_S, TRAIN_S; FWD_SIZES
-# (default 16384) and FWD_PATTERNS select the forward timing cases.
+# (default 16384) and FWD_PATTERNS select the forward timing cases; STEPS (default
+# build,fwd,bwd,bench,variants,train; bwdprof and ncu on request) selects the steps, e.g. STEPS=build,bwd.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export PYTHONUNBUFFERED=1
@@ -19,9 +20,12 @@ OUT="${OUT:-/tmp/attnc-out}"; mkdir -p "$OUT"
 exec > >(tee -a "$OUT/all.log") 2>&1
 t0=$(date +%s)
 stamp() { echo "== [$(( $(date +%s) - t0 )) s] $*"; }
+want() { [[ ",${STEPS:-build,fwd,bwd,bench,variants,train}," == *",$1,"* ]]; }
+fwd=0; bwd=0
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv,noheader
 python3 -c "import torch; print('torch', torch.__version__)"
 
+if want build; then
 stamp "build (sm_90a, parallel)"
 build_one() {
   cu="$1"; dir="$(dirname "$cu")"; name="$(basename "$cu" .cu)"
@@ -41,22 +45,43 @@ sizes_re=$(echo "${FWD_SIZES:-16384}" | sed 's/,/|/g')
 echo "cubins: $(grep -c '^built' /tmp/attnc-build.log) built, $(grep -c '^FAILED' /tmp/attnc-build.log) failed"
 grep -A12 '^FAILED' /tmp/attnc-build.log | head -40
 echo "spilling entries: $(cat $(find bench/gpu/emitted -name '*.ptxas.log') | grep -c -E '[1-9][0-9]* bytes spill stores')"
+fi
 
+if want fwd; then
 stamp "forward check (every pattern, float64 reference)"
 timeout 150 python3 bench/gpu/emitted/check_emitted.py bench/gpu/emitted/build/check 2>&1 | grep -E "^(PASS|FAIL|EMITTED)|Error|error" | head -60
 fwd=${PIPESTATUS[0]}
+fi
 
+if want bwd; then
 stamp "backward check (dQ, dK, dV vs float64 autograd), then forward and forward+backward timing vs Flex at 16k"
 timeout "${BWD_S:-250}" python3 bench/gpu/emitted/check_backward.py bench/gpu/emitted/build_bwd --budget "$(( ${BWD_S:-250} - 15 ))" 2>&1 \
   | grep -v -i warn | grep -E "^(PASS|FAIL|pattern|BACKWARD)|^[a-z_0-9]+ +[0-9]|rror|budget" | head -80
 bwd=${PIPESTATUS[0]}
+fi
 
+if want bwdprof; then
+stamp "backward profile: dQ by bulk reduce-add vs atomics, and with the dQ addition / product switched off"
+timeout "${BWDPROF_S:-120}" python3 bench/gpu/emitted/bwd_profile.py bench/gpu/emitted/build_bwd/bench/{causal,s2_attention}_16384 2>&1 | grep -E '^\{|rror' | tee "$OUT/bwd_profile.json"
+fi
+
+if want ncu; then
+stamp "Nsight Compute: forward and dK/dV kernels of causal 16k (what limits them)"
+timeout "${NCU_S:-150}" ncu --kernel-name regex:'attnc_(fwd|bwd_dkdv)_bf16' --launch-count 2 \
+  --section SpeedOfLight --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis --section Occupancy \
+  --section WarpStateStats --section LaunchStats python3 bench/gpu/emitted/ncu_driver.py bench/gpu/emitted/build_bwd/bench/causal_16384 \
+  > "$OUT/ncu_causal.txt" 2>&1
+grep -E "attnc_|Duration|Throughput|Pipe|Issue|Stall|Occupancy|Registers|Eligible|Warp Cycles|Bank" "$OUT/ncu_causal.txt" | head -90
+fi
+
+if want bench; then
 stamp "forward timing vs FlexAttention / SDPA (runtime patterns and dense causal first)"
 timeout "${FWD_BENCH_S:-130}" python3 bench/gpu/emitted/bench_emitted.py bench/gpu/emitted/build/bench \
   --budget "$(( ${FWD_BENCH_S:-130} - 30 ))" --sizes "${FWD_SIZES:-16384}" --patterns "${FWD_PATTERNS:-causal,packed_documents,sparsek,sliding_window,bigbird,s2_attention,moa}" 2>&1 \
   | grep -v -i warn | grep -E "^\[|^pattern|^[a-z_0-9]+ +[0-9]" | cut -c1-400
+fi
 
-if [ -d bench/gpu/emitted/build/exp ]; then
+if want variants && [ -d bench/gpu/emitted/build/exp ]; then
   stamp "tile-shape variants"
   for d in bench/gpu/emitted/build/exp/*/; do
     c=$(ls "$d"*.cubin 2>/dev/null | head -1)
@@ -65,7 +90,9 @@ if [ -d bench/gpu/emitted/build/exp ]; then
   cat "$OUT/variants.json"
 fi
 
+if want train; then
 stamp "training (dense SDPA vs attnc patterns)"
 timeout "${TRAIN_S:-130}" python3 bench/gpu/train/train_lm.py --modules bench/gpu/emitted/build_bwd/train --budget "$(( ${TRAIN_S:-130} - 20 ))" 2>&1 | grep -v -i warn | tail -12
+fi
 stamp "done: forward check rc=$fwd, backward check rc=$bwd; outputs: $(ls "$OUT" | tr '\n' ' ')"
 exit $(( fwd != 0 || bwd != 0 ))

@@ -10,12 +10,16 @@ import type { BackwardInfo, Kernel, KernelParam, Table } from '../metadata/schem
 
 type Dtype = 'bf16' | 'fp16';
 
-/** Mirrors BwdDkdvConfig / BwdDqConfig / BwdPreConfig in attnc_bwd_sm80.cuh. */
+/** Mirrors BwdPreConfig (attnc_bwd_sm80.cuh), Sm90BwdConfig and Sm90DqConvertConfig (attnc_bwd_sm90.cuh):
+ * the sm_90a build of the backward translation unit. */
 export function backwardLaunch(pass: 'pre' | 'dkdv' | 'dq', D: number, blockN: number): { grid: [string, string, string]; threads: number; smem: number } {
   switch (pass) {
     case 'pre': return { grid: [`ceil(Nq / ${2048 / D})`, 'H', 'B'], threads: 256, smem: 0 };
-    case 'dkdv': return { grid: [`ceil(Nk / ${blockN})`, 'Hkv', 'B'], threads: 2 * blockN, smem: 1024 + 2 * blockN * D * 2 + 2 * (512 * D + 1024) };
-    case 'dq': return { grid: ['ceil(Nq / 128)', 'H', 'B'], threads: 256, smem: 1024 + 512 * D + 8 * blockN * D };
+    case 'dkdv': {
+      const stages = blockN === 128 ? 3 : 2, dsBuffers = blockN === 128 ? 2 : 1, staging = blockN === 128 ? 2 * 64 * 64 * 4 : 0;
+      return { grid: [`ceil(Nk / ${blockN})`, 'Hkv', 'B'], threads: 2 * blockN, smem: 1024 + 2 * blockN * D * 2 + stages * (2 * 64 * D * 2 + 512) + dsBuffers * blockN * 128 + staging + 128 };
+    }
+    case 'dq': return { grid: ['ceil(Nq / 128)', 'H', 'B'], threads: 256, smem: 0 };
   }
 }
 
@@ -39,6 +43,9 @@ function bwdTensorParams(D: number, dtype: Dtype): KernelParam[] {
     ...['B', 'H', 'Hkv', 'Nq', 'Nk', 'layer'].map((n): KernelParam => ({ name: n, kind: 'scalar', dtype: 'i32', shape: [], source: 'size' })),
     { name: 'scale', kind: 'scalar', dtype: 'f32', shape: [], source: 'constant' },
     { name: 'scale_log2', kind: 'scalar', dtype: 'f32', shape: [], source: 'constant' },
+    // fp32 scratch in 64 x 64 tiles (attnc_bwd_sm80.cuh, dq_tile_offset): zeroed by pre, summed
+    // into by dkdv (bulk reduce-adds or atomics), read by dq
+    { name: 'dq_accum', kind: 'tensor', dtype: 'f32', shape: ['B', 'H', 'ceil(Nq / 64) * 64', D], source: 'dq_accum' },
   ];
 }
 
@@ -63,6 +70,7 @@ export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; hea
   const notes = [
     'runtime inputs, tables and top-k selections get no gradient: a runtime selection is straight-through (the selected key set is a constant of the backward pass)',
     'dk and dv are summed over each GQA group (shape [B, Hkv, Nk, D]); lse is not differentiable',
+    'sm_90a: dkdv also sums dQ into the fp32 dq_accum scratch (TMA bulk reduce-adds at 128-key tiles, vector atomics at 64; pre zeroes it, dq converts it), so dq is not bitwise deterministic run to run; built for another arch, the module recomputes dQ in the dq pass (mma.sync, no accumulator; attnc_bwd_dq_accum = 0)',
   ];
   if (!bwd.hooks) {
     return { files: [], tables: [], kernels: [], info: { supported: false, reason: bwd.unsupported ?? 'unsupported', saved, launchOrder: [], transposedKinds: [], notes } };
@@ -73,9 +81,10 @@ export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; hea
   const tu = code`
     // attnc backward translation unit for pattern "${name}" (generated). Build:
     //   nvcc -cubin -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -I runtime ${file} -o ${cubin}
-    // Entry points (extern "C", one BwdParams by value; mma.sync, sm_80+):
+    // Entry points (extern "C", one BwdParams by value; wgmma on sm_90a, mma.sync elsewhere):
     //   attnc_bwd_{pre,dkdv,dq}_{bf16,fp16}_d{64,128}; <entry>_smem and <entry>_threads are
-    //   __device__ ints. The sm80 forward entries are left out of this module.
+    //   __device__ ints, attnc_bwd_dq_accum says whether dq_accum is used. The sm80 forward
+    //   entries are left out of this module.
     #ifndef ATTNC_NO_SM80
     #define ATTNC_NO_SM80
     #endif
@@ -97,7 +106,7 @@ export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; hea
         const entry = `attnc_bwd_${pass}_${dtype}_d${D}`;
         const l = backwardLaunch(pass, D, p.tile.blockN);
         kernels.push({
-          name: entry, role: 'backward', variant: { dtype, headDim: D, arch: 'sm80', pass },
+          name: entry, role: 'backward', variant: { dtype, headDim: D, arch: 'sm90a', pass },
           grid: l.grid, block: [l.threads, 1, 1], dynamicSmemBytes: l.smem, smemSymbol: `${entry}_smem`,
           params: [...bwdTensorParams(D, dtype), ...opts.patternParams], file,
         });

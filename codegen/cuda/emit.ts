@@ -26,7 +26,7 @@ export interface CudaEmitOptions {
 /** Skeleton files the output directory needs (copied by the caller from the repository). */
 export const CUDA_RUNTIME_ASSETS = [
   'attnc_fwd.cuh', 'attnc_fwd_sm80.cuh', 'attnc_fwd_sm90.cuh', 'common.cuh', 'epilogue.cuh',
-  'mma_sm80.cuh', 'softmax.cuh', 'wgmma_sm90.cuh', 'helpers/attnc_expr.cuh', 'attnc_bwd.cuh', 'attnc_bwd_sm80.cuh', 'attnc_schedule_build.cuh',
+  'mma_sm80.cuh', 'softmax.cuh', 'wgmma_sm90.cuh', 'helpers/attnc_expr.cuh', 'attnc_bwd.cuh', 'attnc_bwd_sm80.cuh', 'attnc_bwd_sm90.cuh', 'attnc_schedule_build.cuh',
 ].map((f) => ({ path: `runtime/${f}`, source: `codegen/cuda/runtime/${f}` }));
 export const CUDA_PYTHON_ASSETS = [
   { path: 'attnc_runtime.py', source: 'codegen/cuda/python/attnc_runtime.py' },

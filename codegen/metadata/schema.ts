@@ -21,7 +21,7 @@ export const KernelParam = z.object({
   shape: z.array(Formula).describe('Tensor shape (empty for scalars)'),
   strides: z.array(Formula).optional().describe('Element strides; row-major contiguous when absent'),
   /** What the host binds to it. */
-  source: z.enum(['q', 'k', 'v', 'out', 'lse', 'table', 'input', 'helper', 'size', 'constant', 'dout', 'delta', 'dq', 'dk', 'dv']),
+  source: z.enum(['q', 'k', 'v', 'out', 'lse', 'table', 'input', 'helper', 'size', 'constant', 'dout', 'delta', 'dq', 'dk', 'dv', 'dq_accum']),
   /** For tables / inputs / helper outputs: the `tables[].name` / `inputs[].name` / buffer name. */
   ref: z.string().optional(),
 });

@@ -286,7 +286,7 @@ class BwdTensors(ctypes.Structure):
                [(f"{t}_s{d}", ctypes.c_longlong) for t in ("q", "k", "v", "o", "do", "dq", "dk", "dv")
                 for d in ("b", "h", "n")] + \
                [(n, ctypes.c_int) for n in ("B", "H", "Hkv", "Nq", "Nk", "layer")] + \
-               [("scale", ctypes.c_float), ("scale_log2", ctypes.c_float)]
+               [("scale", ctypes.c_float), ("scale_log2", ctypes.c_float), ("dq_accum", ctypes.c_void_p)]
 
 
 def compile_backward(header: str, include_dirs: list[str], arch: str = "sm_90a") -> bytes:
@@ -376,18 +376,22 @@ def attention_backward(self: CompiledPattern, q, k, v, out, lse, dout, scale=Non
     delta = torch.empty((B, H, Nq), dtype=torch.float32, device=device)
     scale = 1.0 / math.sqrt(D) if scale is None else float(scale)
 
-    _bwd_module(self, device)
+    mod = _bwd_module(self, device)
+    # sm_90a modules sum dQ into an fp32 accumulator (zeroed by pre, converted by dq)
+    dq_accum = torch.empty((B, H, (Nq + 63) // 64 * 64, D), dtype=torch.float32, device=device) \
+        if mod.read_int("attnc_bwd_dq_accum") else None
     ty = {torch.bfloat16: "bf16", torch.float16: "fp16"}[q.dtype]
     t = BwdTensors(q.data_ptr(), k.data_ptr(), v.data_ptr(), out.data_ptr(), dout.data_ptr(),
                    lse.data_ptr(), delta.data_ptr(), dq.data_ptr(), dk.data_ptr(), dv.data_ptr(),
                    *q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *out.stride()[:3], *dout.stride()[:3],
                    *dq.stride()[:3], *dk.stride()[:3], *dv.stride()[:3],
-                   B, H, Hkv, Nq, Nk, layer, scale, scale * LOG2E)
+                   B, H, Hkv, Nq, Nk, layer, scale, scale * LOG2E,
+                   dq_accum.data_ptr() if dq_accum is not None else None)
+    keep_alive: list = [dq_accum]
     num_q_tiles = (Nq + BLOCK_M - 1) // BLOCK_M
     num_k_tiles = (Nk + self.block_n - 1) // self.block_n
     derived = {"Nq": Nq, "Nk": Nk, "H": H, "Hkv": Hkv, "L": self.num_layers,
                "num_q_tiles": num_q_tiles, "num_k_tiles": num_k_tiles}
-    keep_alive: list = []
     BwdParams = getattr(self, "_BwdParams", None)
     if BwdParams is None:
         BwdParams = self._BwdParams = type("BwdParams", (ctypes.Structure,),

@@ -48,6 +48,10 @@ struct BwdTensors {
   int layer;
   float scale;
   float scale_log2;
+  // fp32, ceil(Nq/64)*64 rows x D per (b, h) in 64 x 64 tiles (dq_tile_offset below): the sm_90a
+  // path's dQ accumulator (zeroed by pre, summed into by dkdv, converted by dq); null / unused
+  // on the mma.sync path.
+  float* dq_accum;
 };
 
 struct BwdParams {
@@ -104,6 +108,21 @@ __device__ __forceinline__ float bwd_element(float& acc, float dp, float lse2, f
   return p * (dp - delta);
 }
 
+// The fp32 dQ accumulator (BwdTensors::dq_accum) is stored in tiles of 64 query rows x 64
+// head-dim columns, each 16 KB contiguous: [B, H, ceil(Nq/64), D/64, 64, 64], so that one
+// bulk reduce-add carries a warpgroup's partial tile. Inside a tile, the 16-byte chunk c of
+// row r sits at chunk c ^ (r % 8) (bank-conflict-free fragment stores into the staging tile).
+// dq_swizzle: element offset of (row, col) inside a tile; dq_tile_offset: the tile of
+// (b, h, query chunk starting at q0, column slice).
+__device__ __forceinline__ int dq_swizzle(int row, int col) {
+  return row * 64 + ((((col >> 2) & 7) ^ (row & 7)) | (col >> 2 & 8)) * 4 + (col & 3);
+}
+template <int D>
+__device__ __forceinline__ long long dq_tile_offset(const BwdTensors& t, int b, int h, int q0, int slice) {
+  const long long chunks = (t.Nq + 63) / 64;
+  return (((long long)b * t.H + h) * chunks + q0 / 64) * (D * 64) + slice * 64 * 64;
+}
+
 // ---------------------------------------------------------------------------
 // pre: delta = rowsum(dO * O). D/8 threads per row, 16 bytes each.
 // ---------------------------------------------------------------------------
@@ -137,6 +156,11 @@ __device__ __forceinline__ void bwd_pre(const BwdTensors& t, const PatternParams
 #pragma unroll
   for (int off = TPR / 2; off > 0; off >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, off);
   if (c == 0 && q < t.Nq) t.delta[((long long)b * t.H + h) * t.Nq + q] = sum;
+  if (t.dq_accum != nullptr && q < t.Nq) {  // zero this thread's 8 columns of the dQ accumulator
+    float* tile = t.dq_accum + dq_tile_offset<D>(t, b, h, q & ~63, c / 8);
+    *reinterpret_cast<float4*>(tile + dq_swizzle(q & 63, c * 8 % 64)) = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    *reinterpret_cast<float4*>(tile + dq_swizzle(q & 63, c * 8 % 64 + 4)) = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+  }
 }
 
 // Writes a warp's 16 x D fp32 accumulator (C layout) times `mul` to a [N, D] slice, rows

@@ -1,0 +1,50 @@
+"""Where the sm_90a backward's time goes: times the emitted backward of one pattern (16k, B = 1,
+H = 16, D = 128, bf16) as built, and rebuilt with variants of the dK/dV kernel: dQ added with
+vector atomics instead of bulk reduce-adds (correct too); no dQ addition; no dQ product. The
+last two are wrong on purpose and only split the time (all three launches: pre, dkdv, dq).
+
+  python3 bench/gpu/emitted/bwd_profile.py build_bwd/bench/causal_16384 [more dirs]
+"""
+import json
+import os
+import subprocess
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpu_common import bench, load_module  # noqa: E402
+
+VARIANTS = {"full": [], "dq_atomics": ["-DATTNC_BWD_DQ_BULK=0"], "no_dq_add": ["-DATTNC_BWD_DQ_ATOMICS=0"],
+            "no_dq": ["-DATTNC_BWD_DQ_MMA=0"]}
+
+
+def build(d, module, flags, tag):
+    out = os.path.join(d, f"{module}_bwd.{tag}.cubin")
+    subprocess.run(["nvcc", "-cubin", "-gencode=arch=compute_90a,code=sm_90a", "-O3", "-std=c++17", "-DATTNC_NO_SM80",
+                    *flags, "-I", "runtime", f"{module}_bwd.cu", "-o", os.path.basename(out)], cwd=d, check=True)
+    return out
+
+
+def main():
+    device = torch.device("cuda")
+    for d in sys.argv[1:]:
+        case = json.load(open(os.path.join(d, "case.json")))
+        mod = load_module(os.path.join(d, case["module"] + ".py"), "attnc_prof_" + case["pattern"])
+        N, H, Hkv, D = case["N"], case["H"], case["Hkv"], 128
+        mk = lambda *s: torch.randn(*s, device=device, dtype=torch.bfloat16).requires_grad_()
+        q, k, v = mk(1, H, N, D), mk(1, Hkv, N, D), mk(1, Hkv, N, D)
+        dout = torch.randn(1, H, N, D, device=device, dtype=torch.bfloat16)
+        out, _ = mod.attention(q, k, v)  # through the module's autograd (it binds the tables)
+        pat = mod._pattern(device)
+        from attnc_runtime import _Module
+        row = {"pattern": case["pattern"], "N": N}
+        for tag, flags in VARIANTS.items():
+            with open(build(d, case["module"], flags, tag), "rb") as f:
+                pat._bwd_mod, pat._bwd_kernels = _Module(f.read()), {}
+            row[tag + "_ms"] = round(bench(lambda: torch.autograd.grad(out, (q, k, v), dout, retain_graph=True)), 3)
+        print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,424 @@
+// attnc CUDA runtime: the Hopper backward pass (sm_90a, wgmma).
+// Same three launches as the mma.sync path (attnc_bwd_sm80.cuh), with a different split of
+// the work:
+//   pre : delta[q] = sum_d dO[q,d] * O[q,d], and zeroes the fp32 dQ accumulator
+//   dkdv: one CTA per (key tile kt, KV head hk, b), BN/64 warpgroups of 64 keys each. K/V stay
+//         in shared memory; the work items are 64-row query chunks of the TRANSPOSED schedule
+//         (every query head of the GQA group), streamed through a cp.async + mbarrier ring of
+//         STAGES chunks (Q, dO, LSE, delta). Per chunk and warpgroup (rows = its 64 keys):
+//           S^T  = K Q^T            wgmma m64n64k16, A = K, B = Q from swizzled smem
+//           dP^T = V dO^T           the same with V, dO
+//           P^T  = exp2(S^T*scale*log2e - LSE*log2e), mask()/score_mod() on PARTIAL tiles only
+//           dS^T = P^T * (dP^T - delta) * score_mod_grad
+//           dV  += P^T dO           wgmma m64n{D}k16, A = P^T from registers, B = dO (MN-major)
+//           dK  += dS^T Q           the same with dS^T, Q
+//           dQ  += dS K             dS^T goes to smem (bf16), read back transposed as the A
+//                                   operand; the 64 x D partial is added to the fp32
+//                                   accumulator with vector atomics
+//         This is FlashAttention-2's algorithm with five matmuls per tile pair (the mma.sync path
+//         recomputes S and dP in a separate dQ pass: seven). dK, dV are written once.
+//   dq  : dq = scale * accumulator, converted to the element type (one CTA per 128 query rows).
+// dQ summed with atomics is not bitwise deterministic run to run (the order of the additions
+// varies); dK and dV are.
+#pragma once
+
+#include "attnc_bwd_sm80.cuh"
+#include "wgmma_sm90.cuh"
+
+namespace attnc {
+
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL) || !defined(__CUDA_ARCH__)
+
+// Profiling switches (bench/gpu/emitted/bwd_profile.py builds variants with them off; both on
+// is the only correct setting): the dQ product and its atomics.
+#ifndef ATTNC_BWD_DQ_MMA
+#define ATTNC_BWD_DQ_MMA 1
+#endif
+#ifndef ATTNC_BWD_DQ_ATOMICS
+#define ATTNC_BWD_DQ_ATOMICS 1
+#endif
+
+// d (+)= A^T[smem, MN-major] * B[smem, MN-major], m64n64k16: the dQ product, where A = dS is
+// stored key-major (the transpose of what wgmma's A wants) and B = K is stored key-major too.
+template <typename Elem> struct WgmmaTT;
+#define ATTNC_WGMMA_TT(ELEM, PTX_TYPE)                                                                      \
+  template <> struct WgmmaTT<ELEM> {                                                                        \
+    static __device__ __forceinline__ void ss(float (&d)[32], uint64_t desc_a, uint64_t desc_b, int scale_d) { \
+      asm volatile(                                                                                         \
+          "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"                                                      \
+          "wgmma.mma_async.sync.aligned.m64n64k16.f32." PTX_TYPE "." PTX_TYPE " "                           \
+          "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, "    \
+          "%20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, %32, %33, p, 1, 1, 1, 1;\n}\n"      \
+          : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), \
+            "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]),        \
+            "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]),      \
+            "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]),      \
+            "+f"(d[29]), "+f"(d[30]), "+f"(d[31])                                                          \
+          : "l"(desc_a), "l"(desc_b), "r"(scale_d));                                                        \
+    }                                                                                                       \
+  };
+ATTNC_WGMMA_TT(__nv_bfloat16, "bf16")
+ATTNC_WGMMA_TT(__half, "f16")
+#undef ATTNC_WGMMA_TT
+
+#ifndef ATTNC_BWD_DQ_BULK
+#define ATTNC_BWD_DQ_BULK 1
+#endif
+
+// TMA bulk reduce-add of `bytes` contiguous fp32 from shared memory into global memory
+// (sm_90), and the waits on this thread's bulk groups.
+__device__ __forceinline__ void bulk_reduce_add_f32(float* dst, uint32_t src, int bytes) {
+  asm volatile("cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32 [%0], [%1], %2;\n"
+               ::"l"(dst), "r"(src), "r"(bytes) : "memory");
+  asm volatile("cp.async.bulk.commit_group;\n" ::: "memory");
+}
+__device__ __forceinline__ void bulk_wait_read() {
+  asm volatile("cp.async.bulk.wait_group.read 0;\n" ::: "memory");
+}
+__device__ __forceinline__ void bulk_wait_all() { asm volatile("cp.async.bulk.wait_group 0;\n" ::: "memory"); }
+
+// 4-byte async copy (LSE and delta rows); zero-filled when !valid.
+__device__ __forceinline__ void cp_async_4(uint32_t dst, const void* src, bool valid) {
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 4 : 0));
+}
+
+template <int D, int BN> struct Sm90BwdConfig {
+  static constexpr int NWG = BN / 64;              // warpgroups, 64 keys each
+  static constexpr int NTHREADS = 128 * NWG;
+  static constexpr int QC = 64;                    // query rows per work item
+  static constexpr int STAGES = BN == 128 ? 3 : 2;
+  // With two warpgroups at D = 128 each computes one 64-column half of dQ over all BN keys
+  // (one atomic per element and tile pair); otherwise each warpgroup adds its own keys' part.
+  static constexpr bool SHARED_DQ = NWG == 2 && D == 128;
+  static constexpr int DS_BUFFERS = NWG == 2 ? 2 : 1;  // dS^T double-buffered across items
+  // Two warpgroups hand their dQ partials to the TMA unit (a 16 KB bulk reduce-add per
+  // warpgroup and item, from a staging tile); one warpgroup (BN = 64) adds with vector
+  // atomics instead, which keeps its CTA small enough for two per SM.
+  static constexpr bool DQ_BULK = NWG == 2 && ATTNC_BWD_DQ_BULK;
+  static constexpr int KV_BYTES = BN * D * 2;
+  static constexpr int QC_BYTES = QC * D * 2;
+  static constexpr int STAGE_BYTES = 2 * QC_BYTES;  // Q, dO (1024-byte multiples: swizzle atoms)
+  static constexpr int DS_BYTES = BN * QC * 2;
+  static constexpr int STAGING_BYTES = DQ_BULK ? NWG * QC * 64 * 4 : 0;
+  static constexpr int LSE_BYTES = STAGES * 2 * QC * 4;  // LSE and delta per stage
+  static constexpr int BARRIER_BYTES = 128;
+  static constexpr int SMEM_BYTES = 1024 + 2 * KV_BYTES + STAGES * STAGE_BYTES + DS_BUFFERS * DS_BYTES +
+                                    STAGING_BYTES + LSE_BYTES + BARRIER_BYTES;
+  static_assert(SMEM_BYTES <= 232448, "exceeds the 227 KB of shared memory per block");
+};
+
+// One work item of a dK/dV CTA: query head hi of the GQA group, the j-th query tile of the
+// transposed schedule, and which 64-row half of that 128-row tile.
+struct BwdItem {
+  int hi, j, n, half;
+};
+
+template <typename Elem, int D, int BN>
+__device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const PatternParams& pp) {
+  using Cfg = Sm90BwdConfig<D, BN>;
+  constexpr int QC = Cfg::QC, NT = Cfg::NTHREADS, S = Cfg::STAGES;
+  constexpr int KS = D / 16;   // k-steps of S^T, dP^T (over the head dim)
+  constexpr int QS = QC / 16;  // k-steps of dV, dK (over the chunk's queries)
+  static_assert(D == 64 || D == 128, "head dim");
+  static_assert(BN == 64 || BN == 128, "key tile");
+
+  extern __shared__ uint8_t smem_raw[];
+  const uint32_t base = (smem_u32(smem_raw) + 1023u) & ~1023u;
+  const uint32_t sK = base, sV = base + Cfg::KV_BYTES;
+  auto sQ = [&](int st) { return base + 2 * Cfg::KV_BYTES + st * Cfg::STAGE_BYTES; };
+  auto sdO = [&](int st) { return sQ(st) + Cfg::QC_BYTES; };
+  auto sDS = [&](int buf) { return base + 2 * Cfg::KV_BYTES + S * Cfg::STAGE_BYTES + buf * Cfg::DS_BYTES; };
+  auto sLse = [&](int st) { return sDS(Cfg::DS_BUFFERS) + Cfg::STAGING_BYTES + st * 2 * QC * 4; };  // lse, delta
+  const uint32_t bars = sLse(S);
+  const uint32_t bar_kv = bars;
+  auto full = [&](int st) { return bars + 8 + 8 * st; };
+  auto empty = [&](int st) { return bars + 8 + 8 * S + 8 * st; };
+
+  const int tid = threadIdx.x, wg = tid >> 7, warp_in_wg = (tid >> 5) & 3;
+  const int lane = tid & 31, g = lane >> 2, tq = lane & 3;
+  const int kt = blockIdx.x, hk = blockIdx.y, b = blockIdx.z, l = t.layer;
+  const int G = t.H / t.Hkv, h0 = hk * G;
+  const int k0 = kt * BN;
+  const bool ragged_k = k0 + BN > t.Nk;
+  const uint32_t sStage = sDS(Cfg::DS_BUFFERS) + wg * (Cfg::STAGING_BYTES / Cfg::NWG);  // this warpgroup's
+
+  if (tid == 0) {
+    mbarrier_init(bar_kv, NT);
+    for (int st = 0; st < S; ++st) {
+      mbarrier_init(full(st), NT);
+      mbarrier_init(empty(st), NT);
+    }
+  }
+  __syncthreads();
+
+  const uint16_t* kg = reinterpret_cast<const uint16_t*>(t.k) + b * t.k_sb + hk * t.k_sh;
+  const uint16_t* vg = reinterpret_cast<const uint16_t*>(t.v) + b * t.v_sb + hk * t.v_sh;
+
+  auto first = [&](BwdItem& it) {
+    it.hi = 0;
+    it.j = 0;
+    it.half = 0;
+    it.n = num_query_tiles(pp, b, l, h0, kt);
+    while (it.j >= it.n && it.hi < G) {
+      ++it.hi;
+      it.n = it.hi < G ? num_query_tiles(pp, b, l, h0 + it.hi, kt) : 0;
+    }
+  };
+  auto advance = [&](BwdItem& it) {
+    if (it.half == 0) {
+      it.half = 1;
+      return;
+    }
+    it.half = 0;
+    ++it.j;
+    while (it.j >= it.n && it.hi < G) {
+      ++it.hi;
+      it.j = 0;
+      it.n = it.hi < G ? num_query_tiles(pp, b, l, h0 + it.hi, kt) : 0;
+    }
+  };
+  auto chunk_row0 = [&](const BwdItem& it, bool& full_tile) {
+    const int qt = query_tile(pp, b, l, h0 + it.hi, kt, it.j, full_tile);
+    return qt * BLOCK_M + it.half * QC;
+  };
+
+  // Loads item `it` (the n-th issued) into stage n % S once every thread is done with the
+  // item that used it before.
+  auto issue = [&](const BwdItem& it, int n) {
+    const int st = n % S;
+    if (n >= S) mbarrier_wait(empty(st), (n / S - 1) & 1);
+    const int h = h0 + it.hi;
+    bool f;
+    const int q0 = chunk_row0(it, f);
+    const uint16_t* qg = reinterpret_cast<const uint16_t*>(t.q) + b * t.q_sb + h * t.q_sh;
+    const uint16_t* dg = reinterpret_cast<const uint16_t*>(t.dout) + b * t.do_sb + h * t.do_sh;
+    load_tile_async<QC, D, NT, true>(sQ(st), qg, t.q_sn, q0, t.Nq, tid);
+    load_tile_async<QC, D, NT, true>(sdO(st), dg, t.do_sn, q0, t.Nq, tid);
+    if (tid < 2 * QC) {
+      const int r = tid % QC, q = q0 + r;
+      const float* src = (tid < QC ? t.lse : t.delta) + ((long long)b * t.H + h) * t.Nq;
+      cp_async_4(sLse(st) + 4 * tid, q < t.Nq ? src + q : src, q < t.Nq);
+    }
+    cp_async_mbarrier_arrive(full(st));
+  };
+
+  float dk[D / 2], dv[D / 2];
+#pragma unroll
+  for (int i = 0; i < D / 2; ++i) dk[i] = dv[i] = 0.0f;
+
+  BwdItem cons, prod;
+  first(cons);
+  prod = cons;
+  const bool any = cons.hi < G;
+  if (any) {
+    load_tile_async<BN, D, NT>(sK, kg, t.k_sn, k0, t.Nk, tid);
+    load_tile_async<BN, D, NT>(sV, vg, t.v_sn, k0, t.Nk, tid);
+    cp_async_mbarrier_arrive(bar_kv);
+  }
+  int issued = 0;
+  for (; issued < S - 1 && prod.hi < G; ++issued, advance(prod)) issue(prod, issued);
+  if (any) mbarrier_wait(bar_kv, 0);
+
+  const int key_row = k0 + wg * 64 + warp_in_wg * 16 + g;  // this lane's keys key_row, key_row + 8
+  float* dq_acc = t.dq_accum;
+  (void)sStage;
+
+#pragma unroll 1
+  for (int n = 0; cons.hi < G; ++n, advance(cons)) {
+    if (prod.hi < G) {
+      issue(prod, issued);
+      ++issued;
+      advance(prod);
+    }
+    const int st = n % S;
+    mbarrier_wait(full(st), (n / S) & 1);
+    fence_proxy_async();
+
+    const int h = h0 + cons.hi;
+    bool full_tile;
+    const int q0 = chunk_row0(cons, full_tile);
+    const bool check = !full_tile || ragged_k;
+
+    // S^T and dP^T of this warpgroup's 64 keys x the chunk's 64 queries.
+    float s[32], dp[32];
+#pragma unroll
+    for (int i = 0; i < 32; ++i) s[i] = dp[i] = 0.0f;
+    fence_operands(s);
+    fence_operands(dp);
+    wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < KS; ++kk) {
+      const uint32_t koff = (kk >> 2) * (BN * 128) + wg * 64 * 128 + (kk & 3) * 32;
+      const uint32_t qoff = (kk >> 2) * (QC * 128) + (kk & 3) * 32;
+      Wgmma<Elem, 64>::ss(s, make_smem_desc(sK + koff, 16, 1024), make_smem_desc(sQ(st) + qoff, 16, 1024), kk > 0);
+    }
+#pragma unroll
+    for (int kk = 0; kk < KS; ++kk) {
+      const uint32_t koff = (kk >> 2) * (BN * 128) + wg * 64 * 128 + (kk & 3) * 32;
+      const uint32_t qoff = (kk >> 2) * (QC * 128) + (kk & 3) * 32;
+      Wgmma<Elem, 64>::ss(dp, make_smem_desc(sV + koff, 16, 1024), make_smem_desc(sdO(st) + qoff, 16, 1024), kk > 0);
+    }
+    wgmma_commit();
+    wgmma_wait<0>();
+    fence_operands(s);
+    fence_operands(dp);
+
+    // Elementwise: s -> P^T, dp -> dS^T. Element (i, e): key key_row + 8*(e>>1), query column
+    // 8i + 2tq + (e&1) of the chunk.
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+#pragma unroll
+      for (int e1 = 0; e1 < 2; ++e1) {
+        const int col = 8 * i + 2 * tq + e1, q = q0 + col;
+        float lse, dl;
+        asm volatile("ld.shared.f32 %0, [%1];\n" : "=f"(lse) : "r"(sLse(st) + 4 * col));
+        asm volatile("ld.shared.f32 %0, [%1];\n" : "=f"(dl) : "r"(sLse(st) + 4 * (QC + col)));
+        // rows past Nq and rows with no allowed key (LSE = -inf) give P = 0
+        const float l2 = (q >= t.Nq || lse == neg_inf()) ? pos_inf() : lse * LOG2E;
+#pragma unroll
+        for (int e0 = 0; e0 < 2; ++e0) {
+          const int e = 2 * e0 + e1;
+          dp[4 * i + e] = bwd_element(s[4 * i + e], dp[4 * i + e], l2, dl, t, pp, b, h, q, key_row + 8 * e0,
+                                      check, full_tile);
+        }
+      }
+    }
+    uint32_t pa[QS][4], sa[QS][4];
+#pragma unroll
+    for (int kk = 0; kk < QS; ++kk)
+#pragma unroll
+      for (int r = 0; r < 4; ++r) {
+        pa[kk][r] = ElemTraits<Elem>::pack2(s[8 * kk + 2 * r], s[8 * kk + 2 * r + 1]);
+        sa[kk][r] = ElemTraits<Elem>::pack2(dp[8 * kk + 2 * r], dp[8 * kk + 2 * r + 1]);
+      }
+
+    // dV += P^T dO, dK += dS^T Q (B operands MN-major: the chunk's rows are the k dimension).
+    fence_operands(dv);
+    fence_operands(dk);
+    fence_operands(pa);
+    fence_operands(sa);
+    wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < QS; ++kk) Wgmma<Elem, D>::rs(dv, pa[kk], make_smem_desc(sdO(st) + kk * 16 * 128, QC * 128, 1024));
+#pragma unroll
+    for (int kk = 0; kk < QS; ++kk) Wgmma<Elem, D>::rs(dk, sa[kk], make_smem_desc(sQ(st) + kk * 16 * 128, QC * 128, 1024));
+    wgmma_commit();
+
+    // dS^T to shared memory (rows = keys, 64 query columns = one 128-byte swizzled row).
+    // sa[kk][r]: row g + 8*(r&1), 16-byte chunk 2kk + (r>>1), columns 2tq, 2tq+1 of it.
+    const uint32_t ds = sDS(n % Cfg::DS_BUFFERS);
+    if constexpr (Cfg::DS_BUFFERS == 1) named_barrier(1 + wg, 128);  // the previous item's dQ reads are done
+    const int ds_row = wg * 64 + warp_in_wg * 16 + g;
+#pragma unroll
+    for (int kk = 0; kk < QS; ++kk)
+#pragma unroll
+      for (int r = 0; r < 4; ++r)
+        asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(ds + tile_offset<BN>(ds_row + 8 * (r & 1), 2 * kk + (r >> 1)) + 4 * tq),
+                     "r"(sa[kk][r])
+                     : "memory");
+    fence_proxy_async();
+    if constexpr (Cfg::SHARED_DQ) named_barrier(3, NT);
+    else named_barrier(1 + wg, 128);
+
+    // dQ partial (64 queries x 64 head-dim columns per slice) = dS K, then atomics.
+    constexpr int DQ_KSTEPS = Cfg::SHARED_DQ ? BN / 16 : 4;
+    auto dq_slice = [&](int slice, int key0) {
+      float acc[32];
+#pragma unroll
+      for (int i = 0; i < 32; ++i) acc[i] = 0.0f;
+      fence_operands(acc);
+      wgmma_fence();
+#pragma unroll
+      for (int kk = 0; kk < DQ_KSTEPS; ++kk) {
+        const uint32_t row = key0 + kk * 16;
+        WgmmaTT<Elem>::ss(acc, make_smem_desc(ds + row * 128, BN * 128, 1024),
+                          make_smem_desc(sK + slice * (BN * 128) + row * 128, BN * 128, 1024), kk > 0);
+      }
+      wgmma_commit();
+      wgmma_wait<0>();
+      fence_operands(acc);
+      if (!ATTNC_BWD_DQ_ATOMICS || dq_acc == nullptr) return;
+      float* tile = dq_acc + dq_tile_offset<D>(t, b, h, q0, slice);
+      if constexpr (Cfg::DQ_BULK) {
+        // staging tile (the accumulator's own swizzled layout), then one bulk reduce-add
+        const uint32_t issuer = wg * 128;
+        if (tid == issuer) bulk_wait_read();  // the previous item's reduce has read the staging tile
+        named_barrier(1 + wg, 128);
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+          const int row = warp_in_wg * 16 + g + 8 * r;
+#pragma unroll
+          for (int i = 0; i < 8; ++i)
+            asm volatile("st.shared.v2.f32 [%0], {%1, %2};\n" ::"r"(sStage + 4 * dq_swizzle(row, 8 * i + 2 * tq)),
+                         "f"(acc[4 * i + 2 * r]), "f"(acc[4 * i + 2 * r + 1])
+                         : "memory");
+        }
+        fence_proxy_async();
+        named_barrier(1 + wg, 128);
+        if (tid == issuer) bulk_reduce_add_f32(tile, sStage, QC * 64 * 4);
+      } else {
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+          const int row = warp_in_wg * 16 + g + 8 * r;
+          if (q0 + row < t.Nq) {
+#pragma unroll
+            for (int i = 0; i < 8; ++i)
+              atomicAdd(reinterpret_cast<float2*>(tile + dq_swizzle(row, 8 * i + 2 * tq)),
+                        make_float2(acc[4 * i + 2 * r], acc[4 * i + 2 * r + 1]));
+          }
+        }
+      }
+    };
+    if constexpr (!ATTNC_BWD_DQ_MMA) {
+    } else if constexpr (Cfg::SHARED_DQ) {
+      dq_slice(wg, 0);
+    } else {
+#pragma unroll 1
+      for (int slice = 0; slice < D / 64; ++slice) dq_slice(slice, wg * 64);
+    }
+    fence_operands(dv);
+    fence_operands(dk);
+    mbarrier_arrive(empty(st));  // Q, dO, LSE, delta of this stage are no longer read
+  }
+
+  if constexpr (Cfg::DQ_BULK) {
+    if (tid == wg * 128) bulk_wait_all();  // the reduces have landed before the CTA retires
+  }
+  Elem* dkg = reinterpret_cast<Elem*>(t.dk) + b * t.dk_sb + hk * t.dk_sh;
+  Elem* dvg = reinterpret_cast<Elem*>(t.dv) + b * t.dv_sb + hk * t.dv_sh;
+  store_rows<Elem, D>(dkg, t.dk_sn, k0 + wg * 64 + warp_in_wg * 16, t.Nk, dk, t.scale);
+  store_rows<Elem, D>(dvg, t.dv_sn, k0 + wg * 64 + warp_in_wg * 16, t.Nk, dv, 1.0f);
+}
+
+// dq = scale * accumulator in the element type: one CTA per 128 query rows, 8 columns per
+// thread and step.
+template <int D, int BN> struct Sm90DqConvertConfig {
+  static constexpr int NTHREADS = 256;
+  static constexpr int SMEM_BYTES = 0;
+};
+
+template <typename Elem, int D, int BN>
+__device__ __forceinline__ void bwd_dq_convert(const BwdTensors& t, const PatternParams&) {
+  constexpr int CPR = D / 8;  // 8-column groups per row
+  const int h = blockIdx.y, b = blockIdx.z;
+  const int row0 = blockIdx.x * BLOCK_M;
+  Elem* out = reinterpret_cast<Elem*>(t.dq) + b * t.dq_sb + h * t.dq_sh;
+#pragma unroll 4
+  for (int i = threadIdx.x; i < BLOCK_M * CPR; i += 256) {
+    const int q = row0 + i / CPR, c = (i % CPR) * 8;
+    if (q >= t.Nq) break;
+    const float* tile = t.dq_accum + dq_tile_offset<D>(t, b, h, q & ~63, c / 64);
+    const float4 a = *reinterpret_cast<const float4*>(tile + dq_swizzle(q & 63, c % 64));
+    const float4 z = *reinterpret_cast<const float4*>(tile + dq_swizzle(q & 63, c % 64 + 4));
+    uint4 v;
+    v.x = ElemTraits<Elem>::pack2(a.x * t.scale, a.y * t.scale);
+    v.y = ElemTraits<Elem>::pack2(a.z * t.scale, a.w * t.scale);
+    v.z = ElemTraits<Elem>::pack2(z.x * t.scale, z.y * t.scale);
+    v.w = ElemTraits<Elem>::pack2(z.z * t.scale, z.w * t.scale);
+    *reinterpret_cast<uint4*>(out + (long long)q * t.dq_sn + c) = v;
+  }
+}
+
+#endif  // sm_90a
+
+}  // namespace attnc
