@@ -1,7 +1,8 @@
 """Where the sm_90a backward's time goes: times the emitted backward of one pattern (16k, B = 1,
 H = 16, D = 128, bf16) as built, and rebuilt with variants of the dK/dV kernel: dQ added with
-vector atomics instead of bulk reduce-adds (correct too); no dQ addition; no dQ product. The
-last two are wrong on purpose and only split the time (all three launches: pre, dkdv, dq).
+vector atomics instead of bulk reduce-adds; each warpgroup adding its own keys' dQ part
+(no CTA-wide barrier, twice the reduce traffic); no dQ addition (wrong on purpose, only splits
+the time). All three launches (pre, dkdv, dq) are timed.
 
   python3 bench/gpu/emitted/bwd_profile.py build_bwd/bench/causal_16384 [more dirs]
 """
@@ -15,8 +16,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpu_common import bench, load_module  # noqa: E402
 
-VARIANTS = {"full": [], "dq_atomics": ["-DATTNC_BWD_DQ_BULK=0"], "no_dq_add": ["-DATTNC_BWD_DQ_ATOMICS=0"],
-            "no_dq": ["-DATTNC_BWD_DQ_MMA=0"]}
+VARIANTS = {"full": [], "dq_atomics": ["-DATTNC_BWD_DQ_BULK=0"],
+            "dq_own_keys": ["-DATTNC_BWD_SHARED_DQ=0"], "no_dq_add": ["-DATTNC_BWD_DQ_ATOMICS=0"]}
 
 
 def build(d, module, flags, tag):

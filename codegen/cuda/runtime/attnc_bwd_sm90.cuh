@@ -13,8 +13,10 @@
 //           dV  += P^T dO           wgmma m64n{D}k16, A = P^T from registers, B = dO (MN-major)
 //           dK  += dS^T Q           the same with dS^T, Q
 //           dQ  += dS K             dS^T goes to smem (bf16), read back transposed as the A
-//                                   operand; the 64 x D partial is added to the fp32
-//                                   accumulator with vector atomics
+//                                   operand. At 128-key tiles each warpgroup computes one
+//                                   64-column half of dQ over all 128 keys and hands it to
+//                                   the TMA unit (one 16 KB bulk reduce-add into the fp32
+//                                   accumulator); at 64-key tiles it adds with float2 atomics
 //         This is FlashAttention-2's algorithm with five matmuls per tile pair (the mma.sync path
 //         recomputes S and dP in a separate dQ pass: seven). dK, dV are written once.
 //   dq  : dq = scale * accumulator, converted to the element type (one CTA per 128 query rows).
@@ -30,7 +32,9 @@ namespace attnc {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL) || !defined(__CUDA_ARCH__)
 
 // Profiling switches (bench/gpu/emitted/bwd_profile.py builds variants with them off; both on
-// is the only correct setting): the dQ product and its atomics.
+// is the only correct setting): the dQ product and its addition to the accumulator. The
+// other two (ATTNC_BWD_DQ_BULK, ATTNC_BWD_SHARED_DQ below) pick between correct variants; the
+// defaults measured fastest (docs/performance.md, "Backward").
 #ifndef ATTNC_BWD_DQ_MMA
 #define ATTNC_BWD_DQ_MMA 1
 #endif
@@ -64,6 +68,9 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_DQ_BULK
 #define ATTNC_BWD_DQ_BULK 1
 #endif
+#ifndef ATTNC_BWD_SHARED_DQ
+#define ATTNC_BWD_SHARED_DQ 1
+#endif
 
 // TMA bulk reduce-add of `bytes` contiguous fp32 from shared memory into global memory
 // (sm_90), and the waits on this thread's bulk groups.
@@ -89,7 +96,7 @@ template <int D, int BN> struct Sm90BwdConfig {
   static constexpr int STAGES = BN == 128 ? 3 : 2;
   // With two warpgroups at D = 128 each computes one 64-column half of dQ over all BN keys
   // (one atomic per element and tile pair); otherwise each warpgroup adds its own keys' part.
-  static constexpr bool SHARED_DQ = NWG == 2 && D == 128;
+  static constexpr bool SHARED_DQ = NWG == 2 && D == 128 && ATTNC_BWD_SHARED_DQ;
   static constexpr int DS_BUFFERS = NWG == 2 ? 2 : 1;  // dS^T double-buffered across items
   // Two warpgroups hand their dQ partials to the TMA unit (a 16 KB bulk reduce-add per
   // warpgroup and item, from a staging tile); one warpgroup (BN = 64) adds with vector
