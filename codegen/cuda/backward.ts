@@ -90,6 +90,7 @@ export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; hea
     #endif
     #include "${name}.cuh"
     #include "attnc_bwd.cuh"
+    ${bwd.runtime ? '#include "attnc_schedule_build.cuh"  // extern "C" attnc_schedule_build_t (transposed runtime schedule, before dkdv)' : ''}
   `;
   const tables: Table[] = [];
   const files: EmittedFile[] = [{ path: file, contents: tu }];
@@ -113,7 +114,21 @@ export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; hea
       }
     }
   }
-  const kinds = bwd.schedule!.classes.map((c) => (c.kind === 'closed_form' ? 'closed_form' : c.kind === 'csr' ? 'csr' : 'dense') as 'closed_form' | 'csr' | 'dense');
-  if (bwd.denseClasses.length) notes.push('runtime-scheduled classes: dK/dV visit every query tile of the static envelope as PARTIAL (the mask decides), dQ uses the forward schedule');
-  return { files, tables, kernels, info: { supported: true, saved, launchOrder: [...BWD_PASSES], file, cubin, transposedKinds: kinds, notes } };
+  const kinds = bwd.schedule!.classes.map((c) => c.kind);
+  if (bwd.runtime) notes.push('runtime-scheduled classes: attnc_schedule_build_t builds the transposed schedule (buffer sched_t_rt) before dkdv from the forward\'s runtime summaries and selections, exactly the transpose of the forward\'s runtime schedule; dQ uses the forward schedule');
+  const rt = bwd.runtime;
+  if (rt) {
+    // the transposed runtime schedule builder: one warp per (b, h, kt), 4 per block, before dkdv
+    kernels.push({
+      name: 'attnc_schedule_build_t', role: 'schedule', variant: { step: 'schedule_build_t' },
+      grid: [`ceil(B * H * ${p.numKeyTiles} / 4)`, 1, 1], block: [128, 1, 1], dynamicSmemBytes: 0,
+      params: [...opts.patternParams, ...['B', 'H', 'layer'].map((n): KernelParam => ({ name: n, kind: 'scalar', dtype: 'i32', shape: [], source: 'size' }))],
+      file,
+    });
+  }
+  const runtimeSchedule = rt ? { kernel: 'attnc_schedule_build_t', buffer: rt.buffer.name, shape: rt.buffer.shape, maxTiles: rt.maxTiles } : undefined;
+  return {
+    files, tables, kernels,
+    info: { supported: true, saved, launchOrder: [...(rt ? ['schedule_t' as const] : []), ...BWD_PASSES], file, cubin, transposedKinds: kinds, notes, runtimeSchedule },
+  };
 }

@@ -31,12 +31,14 @@ export interface HeaderOptions {
 export function patternParamFields(p: LoweredPattern): { name: string; ctype: 'const int*' | 'const float*' | 'int' }[] {
   return [
     ...[...p.buffers, ...p.backward().tables].map((b) => ({ name: b.name, ctype: b.elem === 'float' ? ('const float*' as const) : ('const int*' as const) })),
-    ...p.scalars.map((name) => ({ name, ctype: 'int' as const })),
+    ...[...p.scalars, ...p.backward().tables.filter((b) => b.batched).map((b) => `${b.name}_bstride`)].map((name) => ({ name, ctype: 'int' as const })),
   ];
 }
 
 function bufferComment(p: LoweredPattern, name: string): string {
-  if (p.backward().tables.some((x) => x.name === name)) return 'backward: transposed schedule (offsets per key tile, then qt * 2 + full)';
+  const bt = p.backward().tables.find((x) => x.name === name);
+  if (bt?.source.kind === 'runtime_schedule') return `backward: transposed runtime schedule per (h, kt): count, then ${bt.source.maxTiles} x (qt * 2 + full), written by attnc_schedule_build_t [B, ${bt.shape.join(', ')}]`;
+  if (bt) return 'backward: transposed schedule (offsets per key tile, then qt * 2 + full)';
   const b = p.buffers.find((x) => x.name === name);
   if (!b) return 'batch stride in elements (0: broadcast over the batch)';
   const what = b.source.kind === 'table' ? `table ${commentText(b.source.userName, 40)}`
@@ -60,6 +62,23 @@ function runtimeScheduleHooks(p: LoweredPattern, syn: ReturnType<typeof cppSynta
     '',
     '// The schedule buffer is read-only to attention; the builder (run before it) writes it.',
     `__device__ __forceinline__ void schedule_store(const PatternParams& P, int index, int value) { const_cast<int*>(P.${rt.schedule.name})[index] = value; }`,
+    '',
+  ].join('\n');
+}
+
+/** The transposed schedule builder's functions (attnc_schedule_build.cuh, attnc_schedule_build_t). */
+function transposedRuntimeHooks(p: LoweredPattern, syn: ReturnType<typeof cppSyntax>): string {
+  const rt = p.backward().runtime;
+  if (!rt) return '';
+  return [
+    '// Transposed runtime schedule (built before the backward by attnc_schedule_build_t): the',
+    '// transposed static envelope walk and where a key tile\'s row goes; the tiles are classified',
+    '// by the same classify_tile as the forward schedule.',
+    [rt.envNumQueryTiles, rt.envQueryTile, rt.scheduleRow].map((f) => printFunction(f, syn)).join('\n\n'),
+    '',
+    `__device__ __forceinline__ void schedule_t_store(const PatternParams& P, int index, int value) { const_cast<int*>(P.${rt.buffer.name})[index] = value; }`,
+    `constexpr int SCHEDULE_T_MAX_TILES = ${rt.maxTiles};`,
+    '#define ATTNC_TRANSPOSED_RUNTIME_SCHEDULE 1',
     '',
   ].join('\n');
 }
@@ -143,6 +162,7 @@ export function emitCudaHeader(p: LoweredPattern, opts: HeaderOptions): string {
     ${bwdHooks}
 
     ${runtimeScheduleHooks(p, syn)}
+    ${transposedRuntimeHooks(p, syn)}
     }  // namespace attnc
 
     #include "attnc_fwd.cuh"

@@ -5,14 +5,19 @@ import type { IrProgram } from '../../src/ir/schema.ts';
 import type { BufferRegistry } from './buffers.ts';
 import type { LBuffer, LFunction } from './ir.ts';
 import type { ScheduleInput } from './schedule.ts';
-import { lowerTransposedSchedule, transposeSchedule } from './scheduleTransposed.ts';
+import { lowerTransposedSchedule, transposeSchedule, type TransposedRuntimeHooks } from './scheduleTransposed.ts';
 import { lowerScoreGradHook, NotDifferentiableError } from './scoreGrad.ts';
 
 export interface LoweredBackward {
   /** Null when the pattern cannot be differentiated (see `unsupported`). */
   hooks: { numQueryTiles: LFunction; queryTile: LFunction; scoreModGrad: LFunction } | null;
-  /** Static tables read by the backward hooks only (the transposed CSR), in parameter order. */
+  /**
+   * Buffers read by the backward hooks only, in parameter order: the transposed CSR (static) and,
+   * with runtime classes, the transposed runtime schedule (built before the backward).
+   */
   tables: LBuffer[];
+  /** With runtime classes: the transposed schedule builder's functions and buffer. */
+  runtime?: TransposedRuntimeHooks;
   /** Transposed schedule input (rows = key tiles) and the classes made dense. */
   schedule: ScheduleInput | null;
   denseClasses: number[];
@@ -33,7 +38,8 @@ export function lowerBackward(ir: IrProgram, registry: BufferRegistry, schedule:
   const lowered = lowerTransposedSchedule(transposed, forwardBuffers);
   return {
     hooks: { numQueryTiles: lowered.numQueryTiles, queryTile: lowered.queryTile, scoreModGrad },
-    tables: lowered.tables,
+    tables: lowered.runtime ? [...lowered.tables, lowered.runtime.buffer] : lowered.tables,
+    runtime: lowered.runtime,
     schedule: transposed.input,
     denseClasses: [...transposed.dense.keys()],
     unsupported: null,

@@ -82,3 +82,49 @@ export function scheduleBuffer(p: LoweredPattern, rows: BuiltRow[][][][]): Int32
   })));
   return out;
 }
+
+export interface BuiltColumn { qt: number; full: boolean }
+
+/**
+ * The transposed builder's rows for `layer` (the backward's attnc_schedule_build_t): per (b, h, kt)
+ * the query tiles kept, from the lowered transposed envelope walk and the forward's classifier.
+ */
+export function buildTransposedRows(p: LoweredPattern, data: Buffers, bstride: Record<string, number>, B: number, layer: number): BuiltColumn[][][][] {
+  const rt = p.runtime!, bt = p.backward().runtime!;
+  const buffers: Buffers = { ...data };
+  for (const b of p.backward().tables) if (b.source.kind === 'table') buffers[b.name] = b.source.data; // the transposed envelope's CSR
+  const ctx = { params: Object.fromEntries(Object.entries(bstride).map(([k, v]) => [`${k}_bstride`, v])), buffers };
+  const rows: BuiltColumn[][][][] = [];
+  for (let b = 0; b < B; b++) {
+    rows.push([]);
+    for (let h = 0; h < p.sizes.H; h++) {
+      rows[b]!.push([]);
+      for (let kt = 0; kt < p.numKeyTiles; kt++) {
+        const args = { b, l: layer, h, kt };
+        const n = callFunction(bt.envNumQueryTiles, args, ctx).value as number;
+        const row: BuiltColumn[] = [];
+        for (let j = 0; j < n; j++) {
+          const t = callFunction(bt.envQueryTile, { ...args, j }, ctx);
+          const qt = t.value as number;
+          const cls = t.outs.get('full') ? TILE_FULL : (callFunction(rt.classify, { b, l: layer, h, qt, kt }, ctx).value as number);
+          if (cls !== TILE_EMPTY) row.push({ qt, full: cls === TILE_FULL });
+        }
+        rows[b]![h]!.push(row);
+      }
+    }
+  }
+  return rows;
+}
+
+/** The transposed runtime schedule buffer (sched_t_rt) holding `rows` (B entries). */
+export function transposedScheduleBuffer(p: LoweredPattern, rows: BuiltColumn[][][][]): Int32Array {
+  const bt = p.backward().runtime!;
+  const stride = 1 + bt.maxTiles;
+  const out = new Int32Array(rows.length * bt.buffer.length).fill(-7);
+  rows.forEach((perHead, b) => perHead.forEach((perKt, h) => perKt.forEach((row, kt) => {
+    const base = b * bt.buffer.length + (h * p.numKeyTiles + kt) * stride;
+    out[base] = row.length;
+    row.forEach((e, i) => { out[base + 1 + i] = e.qt * 2 + (e.full ? 1 : 0); });
+  })));
+  return out;
+}

@@ -3,21 +3,23 @@
 // Each class's forward tile map is read from its schedule with the semantics the forward hooks
 // implement (closed-form segments, CSR rows), so the result is exactly the transpose of what
 // `key_tile` visits, FULL flags included (test/codegen/backward.test.ts checks it against the
-// lowered hooks); runtime-scheduled classes use their static envelope (sound for every input:
-// the mask hook decides inside PARTIAL tiles). Each class then gets the analysis' by_key
-// schedule of the transposed map (closed form when one fits and verifies, else CSR) and the
-// same lowering as the forward hooks, rows and columns swapped.
+// lowered hooks). Each class then gets the analysis' by_key schedule of the transposed map
+// (closed form when one fits and verifies, else CSR) and the same lowering as the forward hooks,
+// rows and columns swapped. Runtime-scheduled classes stay runtime: their transposed schedule is
+// built on the device before the backward (attnc_schedule_build.cuh, attnc_schedule_build_t) by
+// walking the transposed static envelope and keeping the tiles the forward's tile classifier
+// keeps, so it is exactly the transpose of the schedule the forward built for the same inputs.
 import { segmentRanges } from '../../src/analysis/closedForm.ts';
 import type { ClosedFormSchedule } from '../../src/analysis/schema.ts';
 import { chooseSchedule } from '../../src/analysis/schedule.ts';
 import { transposeTileMap, TileMapBuilder, type TileMap } from '../../src/analysis/tilemap.ts';
 import type { LBuffer, LExpr, LFunction, LStmt } from './ir.ts';
-import { lowerSchedule, type ClassSchedule, type ScheduleInput } from './schedule.ts';
+import { lowerSchedule, RUNTIME_SCHEDULE_BUFFER, type ClassSchedule, type ScheduleInput, type StaticClassSchedule } from './schedule.ts';
 
 /** Transposed schedule input: rows are key tiles, columns query tiles (same classes and dispatch). */
 export interface TransposedSchedule {
   input: ScheduleInput;
-  /** Why a class fell back to the dense transposed schedule (runtime schedules), by class. */
+  /** Runtime classes whose static envelope is dense (no static information), by class. */
   dense: Map<number, string>;
 }
 
@@ -74,21 +76,39 @@ function staticPart(c: ClassSchedule): ClassSchedule | null {
   return (c as unknown as { envelope?: ClassSchedule }).envelope ?? null;
 }
 
+/** The longest row of a tile map (tiles, not runs). */
+function longestRow(t: TileMap): number {
+  let most = 0;
+  for (let r = 0; r < t.nqt; r++) {
+    let n = 0;
+    for (let i = t.rowPtr[r]!; i < t.rowPtr[r + 1]!; i++) n += t.kt1[i]! - t.kt0[i]!;
+    most = Math.max(most, n);
+  }
+  return most;
+}
+
 /**
- * The transposed schedule of every class of the forward schedule. Runtime classes without a
- * static envelope get the dense transposed schedule (every query tile, PARTIAL).
+ * The transposed schedule of every class of the forward schedule. A runtime class becomes a
+ * runtime class over the transposed envelope (every query tile, PARTIAL, when the forward
+ * envelope is dense), with `maxTiles` its longest row.
  */
 export function transposeSchedule(fwd: ScheduleInput): TransposedSchedule {
   const dense = new Map<number, string>();
-  const cache = new Map<ClassSchedule, ClassSchedule>();
+  const cache = new Map<StaticClassSchedule, { schedule: ClassSchedule; longest: number }>();
   const classes: ClassSchedule[] = fwd.classes.map((c, i) => {
     if (!fwd.classOf.includes(i)) return { kind: 'closed_form', segments: [] };
     const s = staticPart(c);
-    if (!s) dense.set(i, 'runtime schedule without a static envelope: every query tile');
-    if (!s || s.kind === 'dense') return { kind: 'dense' };
-    let t = cache.get(s);
-    if (!t) cache.set(s, t = transposedClass(transposeTileMap(classMap(s, fwd.numQueryTiles, fwd.numKeyTiles))));
-    return t;
+    if (!s || s.kind === 'dense') {
+      if (c.kind === 'runtime') dense.set(i, 'runtime schedule with a dense envelope: the builder walks every query tile');
+      return c.kind === 'runtime' ? { kind: 'runtime', envelope: { kind: 'dense' }, maxTiles: fwd.numQueryTiles } : { kind: 'dense' };
+    }
+    let t = cache.get(s as StaticClassSchedule);
+    if (!t) {
+      const map = transposeTileMap(classMap(s, fwd.numQueryTiles, fwd.numKeyTiles));
+      cache.set(s as StaticClassSchedule, t = { schedule: transposedClass(map), longest: longestRow(map) });
+    }
+    if (c.kind !== 'runtime') return t.schedule;
+    return { kind: 'runtime', envelope: t.schedule as StaticClassSchedule, maxTiles: t.longest };
   });
   return {
     input: { numQueryTiles: fwd.numKeyTiles, numKeyTiles: fwd.numQueryTiles, classOf: fwd.classOf, H: fwd.H, classes },
@@ -99,11 +119,14 @@ export function transposeSchedule(fwd: ScheduleInput): TransposedSchedule {
 // --- renaming the forward schedule lowering into the backward hooks
 
 const RENAME_REF: Record<string, string> = { qt: 'kt' };
-const RENAME_BUFFER: Record<string, string> = { sched_csr: 'sched_t_csr' };
+export const TRANSPOSED_RUNTIME_SCHEDULE_BUFFER = 'sched_t_rt';
+const RENAME_BUFFER: Record<string, string> = { sched_csr: 'sched_t_csr', [RUNTIME_SCHEDULE_BUFFER]: TRANSPOSED_RUNTIME_SCHEDULE_BUFFER };
+const RENAME_PARAM: Record<string, string> = { [`${RUNTIME_SCHEDULE_BUFFER}_bstride`]: `${TRANSPOSED_RUNTIME_SCHEDULE_BUFFER}_bstride` };
 
 function renameExpr(e: LExpr): LExpr {
   switch (e.kind) {
     case 'ref': return RENAME_REF[e.name] ? { ...e, name: RENAME_REF[e.name]! } : e;
+    case 'param': return RENAME_PARAM[e.name] ? { ...e, name: RENAME_PARAM[e.name]! } : e;
     case 'op': return { ...e, args: e.args.map(renameExpr) };
     case 'load': return { ...e, buffer: RENAME_BUFFER[e.buffer] ?? e.buffer, index: renameExpr(e.index) };
     default: return e;
@@ -130,6 +153,19 @@ export interface LoweredTransposedSchedule {
   queryTile: LFunction;
   /** Static tables the backward hooks read beyond the forward ones (the transposed CSR). */
   tables: LBuffer[];
+  /** With runtime classes: what the transposed schedule builder needs (rows = key tiles). */
+  runtime?: TransposedRuntimeHooks;
+}
+
+export interface TransposedRuntimeHooks {
+  /** `env_num_query_tiles(b, l, h, kt)` / `env_query_tile(b, l, h, kt, j, out full)`: the transposed envelope. */
+  envNumQueryTiles: LFunction;
+  envQueryTile: LFunction;
+  /** `schedule_t_row(b, h, kt)`: index of the row's count in `buffer`. */
+  scheduleRow: LFunction;
+  /** `sched_t_rt`: per batch entry [H][numKeyTiles][1 + maxTiles] (count, then qt * 2 + full). */
+  buffer: LBuffer;
+  maxTiles: number;
 }
 
 /** `num_query_tiles(b, l, h, kt)` / `query_tile(b, l, h, kt, j, out full)`. */
@@ -139,9 +175,17 @@ export function lowerTransposedSchedule(t: TransposedSchedule, forwardTables: LB
   const tables = lowered.tables
     .map((b) => ({ ...b, name: RENAME_BUFFER[b.name] ?? b.name, source: b.source.kind === 'table' && b.name === 'sched_csr' ? { ...b.source, userName: 'transposed schedule' } : b.source }))
     .filter((b) => !have.has(b.name)); // the (l, h) dispatch table is the forward one
+  const rt = lowered.runtime;
   return {
     numQueryTiles: renameFunction(lowered.numKeyTiles, 'num_query_tiles'),
     queryTile: renameFunction(lowered.keyTile, 'query_tile'),
     tables,
+    runtime: rt && {
+      envNumQueryTiles: renameFunction(rt.envNumKeyTiles, 'env_num_query_tiles'),
+      envQueryTile: renameFunction(rt.envKeyTile, 'env_query_tile'),
+      scheduleRow: renameFunction(rt.scheduleRow, 'schedule_t_row'),
+      buffer: { ...rt.buffer, name: TRANSPOSED_RUNTIME_SCHEDULE_BUFFER },
+      maxTiles: rt.maxTiles,
+    },
   };
 }

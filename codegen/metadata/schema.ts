@@ -148,13 +148,22 @@ export const BackwardInfo = z.object({
   reason: z.string().optional(),
   /** Tensors the forward keeps for the backward pass (the autograd context). */
   saved: z.array(z.object({ name: z.enum(['q', 'k', 'v', 'out', 'lse']), dtype: z.string(), shape: z.array(Formula) })),
-  /** Backward kernels (`kernels[]` with role backward) in launch order, by pass. */
-  launchOrder: z.array(z.enum(['pre', 'dkdv', 'dq'])),
+  /**
+   * Backward kernels (`kernels[]` with role backward) in launch order, by pass; `schedule_t` (runtime
+   * patterns) is attnc_schedule_build_t, which writes runtimeSchedule.buffer before dkdv.
+   */
+  launchOrder: z.array(z.enum(['schedule_t', 'pre', 'dkdv', 'dq'])),
+  /**
+   * Runtime-scheduled patterns: the transposed schedule built on the device before dkdv, per batch
+   * entry [H][num key tiles][1 + maxTiles] int32 (count, then qt * 2 + full), from the forward's
+   * runtime summaries and selections (the same pattern fields as the forward).
+   */
+  runtimeSchedule: z.object({ kernel: z.string(), buffer: z.string(), shape: z.array(z.number().int()), maxTiles: z.number().int() }).optional(),
   /** Translation unit of the backward entries and the cubin the loader looks for. */
   file: z.string().optional(),
   cubin: z.string().optional(),
   /** Schedule kind of each class's transposed schedule (dense: runtime-scheduled classes). */
-  transposedKinds: z.array(z.enum(['closed_form', 'csr', 'dense'])).default([]),
+  transposedKinds: z.array(z.enum(['closed_form', 'csr', 'dense', 'runtime'])).default([]),
   /** Gradients that are not propagated (runtime selections are straight-through). */
   notes: z.array(z.string()).default([]),
 });

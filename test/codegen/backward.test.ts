@@ -2,7 +2,10 @@
 // (1) for every shipped pattern at random sizes and tiles, the lowered transposed schedule
 //     (num_query_tiles / query_tile) lists exactly the transpose of the lowered forward schedule
 //     (num_key_tiles / key_tile), FULL flags included, for every (l, h); and it is sound against
-//     the reference mask (every allowed element in a listed tile, FULL tiles entirely allowed);
+//     the reference mask (every allowed element in a listed tile, FULL tiles entirely allowed).
+//     Runtime-scheduled patterns: both schedules built on the host for random runtime inputs
+//     (codegen/lower/runtimeHost.ts: the forward builder and the backward's transposed builder),
+//     read back through the hooks; their soundness is the classifier's (runtimeClassify.test.ts);
 // (2) score_mod_grad agrees with central finite differences of the reference evaluator's
 //     float64 score modifier, for the shipped score modifiers and random differentiable ones;
 // (3) step functions of s are refused (no backward kernels, a reason in the metadata).
@@ -20,6 +23,8 @@ import type { IrProgram, Sizes } from '../../src/ir/schema.ts';
 import { nodeReadFile } from '../../src/node.ts';
 import { exampleInputs, randomQkv } from '../../src/reference/inputs.ts';
 import { evalMask } from '../../src/reference/mask.ts';
+import { buildRows, buildTransposedRows, scheduleBuffer, transposedScheduleBuffer } from '../../codegen/lower/runtimeHost.ts';
+import { randomRuntime } from './runtimeData.ts';
 
 const PATTERNS = resolve(import.meta.dirname, '../../patterns');
 const NAMES = readdirSync(PATTERNS).filter((f) => f.endsWith('.attn')).map((f) => basename(f, '.attn')).sort();
@@ -65,8 +70,6 @@ function transposedTiles(p: LoweredPattern, l: number, h: number, ctx: { params:
   return out;
 }
 
-const runtimeClass = (p: LoweredPattern, l: number, h: number) => p.schedule.classes[p.schedule.classOf[l * p.sizes.H + h]!]!.kind === 'runtime';
-
 describe('transposed schedule = transpose of the forward schedule (property, every pattern)', () => {
   const tiles: Tile[] = [{ blockM: 128, blockN: 64 }, { blockM: 128, blockN: 128 }, { blockM: 64, blockN: 64 }, { blockM: 32, blockN: 16 }];
   for (const pattern of NAMES) {
@@ -81,15 +84,28 @@ describe('transposed schedule = transpose of the forward schedule (property, eve
           const p = lowerPattern(ir, { tile, schedule: analysed?.schedule });
           const bwd = p.backward();
           expect(bwd.unsupported).toBeNull();
-          const ctx = { params: {}, buffers: staticBuffers([...p.buffers, ...bwd.tables]) };
+          const ctx = { params: {} as Record<string, number>, buffers: staticBuffers([...p.buffers, ...bwd.tables]) };
           const { L, H } = p.sizes;
+          if (p.runtime) {
+            const { data, bstride } = randomRuntime(ir, p, 1, seed);
+            const rt = p.runtime, bt = bwd.runtime!;
+            Object.assign(ctx.buffers, data);
+            for (let l = 0; l < L; l++) {
+              // one layer's schedules at a time (the buffers hold one layer, as on the device)
+              ctx.buffers[rt.schedule.name] = scheduleBuffer(p, buildRows(p, data, bstride, 1, l));
+              ctx.buffers[bt.buffer.name] = transposedScheduleBuffer(p, buildTransposedRows(p, data, bstride, 1, l));
+              ctx.params = Object.fromEntries(Object.entries({ ...bstride, [rt.schedule.name]: rt.schedule.length, [bt.buffer.name]: bt.buffer.length }).map(([k, v]) => [`${k}_bstride`, v]));
+              for (let h = 0; h < H; h++) expect(transposedTiles(p, l, h, ctx), `l=${l} h=${h}`).toEqual(forwardTiles(p, l, h, ctx));
+            }
+            return;
+          }
           const qkv = randomQkv(ir.sizes, 16, 1, seed);
           const mask = evalMask(ir, { sizes: ir.sizes, inputs: exampleInputs(ir, ir.sizes, seed), qk: { q: qkv.q, k: qkv.k, D: 16, B: 1 } });
           for (let l = 0; l < L; l++) {
             for (let h = 0; h < H; h++) {
               const back = transposedTiles(p, l, h, ctx);
-              if (!runtimeClass(p, l, h)) expect(back, `l=${l} h=${h}`).toEqual(forwardTiles(p, l, h, ctx));
-              // soundness against the reference mask (runtime classes: for one random input)
+              expect(back, `l=${l} h=${h}`).toEqual(forwardTiles(p, l, h, ctx));
+              // soundness against the reference mask
               const allow = mask.element(l, h, 0);
               for (let q = 0; q < ir.sizes.Nq; q += 7) {
                 for (let k = 0; k < ir.sizes.Nk; k += 5) {

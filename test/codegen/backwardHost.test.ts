@@ -1,6 +1,7 @@
 // The backward hooks as PRINTED C++ (the text of the CUDA header), compiled with g++ as host code:
-// num_query_tiles / query_tile list exactly the transpose of num_key_tiles / key_tile (the
-// static envelope's walk for runtime patterns), and score_mod_grad returns what the lowered
+// num_query_tiles / query_tile list exactly the transpose of num_key_tiles / key_tile (for
+// runtime patterns: the transposed envelope walk env_num_query_tiles / env_query_tile of the
+// backward's schedule builder against the forward envelope walk), and score_mod_grad returns what the lowered
 // function returns in the IR interpreter. Complements test/codegen/backward.test.ts, which runs
 // the lowered functions themselves.
 import { readFileSync } from 'node:fs';
@@ -33,6 +34,8 @@ describe.skipIf(!hasCompiler('g++'))('printed backward hooks (g++)', () => {
       const p = lowerPattern(ir!, { tile: c.tile, schedule: scheduleFromAnalysis(ir!, ir!.sizes, c.tile)!.schedule });
       const bwd = p.backward().hooks!;
       const [count, tileFn] = p.runtime ? [p.runtime.envNumKeyTiles, p.runtime.envKeyTile] : [p.hooks.numKeyTiles, p.hooks.keyTile];
+      const brt = p.backward().runtime;
+      const [bcount, btile] = brt ? [brt.envNumQueryTiles, brt.envQueryTile] : [bwd.numQueryTiles, bwd.queryTile];
       const { L, H } = p.sizes;
       const samples = Array.from({ length: 40 }, (_, i) => ({ s: Math.fround((i - 20) * 1.37 + 0.11), h: i % H, q: (i * 37) % p.sizes.Nq, k: (i * 11) % p.sizes.Nk }));
       const main = `int main() {
@@ -43,8 +46,8 @@ describe.skipIf(!hasCompiler('g++'))('printed backward hooks (g++)', () => {
       for (int j = 0; j < n; ++j) { bool full = false; const int kt = ${tileFn.name}(P, 0, l, h, qt, j, full); printf("F %d %d %d %d %d\\n", l, h, qt, kt, full ? 1 : 0); }
     }
     for (int kt = 0; kt < ${p.numKeyTiles}; ++kt) {
-      const int n = num_query_tiles(P, 0, l, h, kt);
-      for (int j = 0; j < n; ++j) { bool full = false; const int qt = query_tile(P, 0, l, h, kt, j, full); printf("B %d %d %d %d %d\\n", l, h, qt, kt, full ? 1 : 0); }
+      const int n = ${bcount.name}(P, 0, l, h, kt);
+      for (int j = 0; j < n; ++j) { bool full = false; const int qt = ${btile.name}(P, 0, l, h, kt, j, full); printf("B %d %d %d %d %d\\n", l, h, qt, kt, full ? 1 : 0); }
     }
   }
   const float s[] = {${samples.map((x) => cppFloat(x.s)).join(', ')}};
@@ -52,7 +55,7 @@ describe.skipIf(!hasCompiler('g++'))('printed backward hooks (g++)', () => {
   for (int i = 0; i < ${samples.length}; ++i) printf("G %.9g\\n", score_mod_grad(P, s[i], 0, ${L - 1}, hq[i][0], hq[i][1], hq[i][2]));
   return 0;
 }`;
-      const fns = [count, tileFn, bwd.numQueryTiles, bwd.queryTile, bwd.scoreModGrad];
+      const fns = [count, tileFn, bcount, btile, bwd.scoreModGrad];
       const out = runHost(hostSource(fns, [...p.buffers, ...p.backward().tables], main)).trim().split('\n');
       const fwd = out.filter((x) => x.startsWith('F ')).map((x) => x.slice(2)).sort();
       const back = out.filter((x) => x.startsWith('B ')).map((x) => x.slice(2)).sort();

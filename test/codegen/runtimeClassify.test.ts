@@ -5,7 +5,9 @@
 // several tile shapes. The built schedule (envelope walk + classifier) then covers exactly the
 // allowed tiles' needs, and for documents and top-k it visits fewer tiles than the envelope.
 // The C++ spelling of the builder's functions (what the CUDA header prints), compiled with g++,
-// builds the same rows as the IR evaluator.
+// builds the same rows as the IR evaluator. The backward's transposed builder (transposed
+// envelope walk + the same classifier) builds exactly the transpose of the forward schedule,
+// and the backward hooks read it back (IR evaluator and g++).
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
@@ -17,9 +19,10 @@ import { TILE_EMPTY, TILE_FULL } from '../../codegen/lower/runtimeClassify.ts';
 import { compileToIr } from '../../src/api.ts';
 import type { IrProgram } from '../../src/ir/schema.ts';
 import { nodeReadFile } from '../../src/node.ts';
-import { bucketIds, exampleInputs, Rng } from '../../src/reference/inputs.ts';
-import { buildRows, randomTopk, staticBuffers, withSummaries, type Buffers } from '../../codegen/lower/runtimeHost.ts';
+import { Rng } from '../../src/reference/inputs.ts';
+import { buildRows, buildTransposedRows, scheduleBuffer, staticBuffers, transposedScheduleBuffer, withSummaries, type Buffers } from '../../codegen/lower/runtimeHost.ts';
 import { hasCompiler, hostSource, runHost } from './hostHarness.ts';
+import { randomRuntime } from './runtimeData.ts';
 
 const PATTERNS = resolve(import.meta.dirname, '../../patterns');
 const RUNTIME = ['packed_documents', 'document_causal_sliding', 'sparsek', 'seer_attention', 'minference_vertical_slash', 'scfa_qk_drop', 'scfa_hash'];
@@ -36,25 +39,6 @@ function irOf(pattern: string, N: number, H: number): IrProgram {
   const { ir, diagnostics } = compileToIr(readFileSync(file, 'utf8'), { file, readFile: nodeReadFile, sizes: { Nq: N, Nk: N, H, Hkv: H }, set: SETTINGS[pattern] ?? {} });
   if (!ir) throw new Error(diagnostics.map((d) => d.message).join('; '));
   return ir;
-}
-
-/** Every runtime buffer filled at random: given inputs, lsh buckets, top-k rows (B entries). */
-function randomRuntime(ir: IrProgram, p: LoweredPattern, B: number, seed: number): { data: Buffers; bstride: Record<string, number> } {
-  const rng = new Rng(seed);
-  const given = exampleInputs(ir, p.sizes, seed, B);
-  const data: Buffers = staticBuffers(p);
-  const bstride: Record<string, number> = {};
-  for (const b of p.buffers) {
-    if (b.source.kind === 'input') {
-      const name = b.source.userName;
-      data[b.name] = given[name] ?? bucketIds(B * b.length, 4, rng); // lsh inputs: small bucket ids
-      bstride[b.name] = b.length;
-    } else if (b.source.kind === 'topk_blocks') {
-      data[b.name] = randomTopk(b, B, rng, Math.ceil(p.sizes.Nk / b.source.block), b.source.causal);
-      bstride[b.name] = b.length;
-    }
-  }
-  return withSummaries(p, data, bstride, B);
 }
 
 function lowered(ir: IrProgram, tile: Tile): LoweredPattern {
@@ -165,6 +149,87 @@ describe('runtime tile classifier', () => {
     }
     for (const pattern of ['packed_documents', 'document_causal_sliding', 'sparsek', 'seer_attention', 'minference_vertical_slash']) {
       expect(savings[pattern]!.built, `${pattern}: ${JSON.stringify(savings[pattern])}`).toBeLessThan(savings[pattern]!.envelope);
+    }
+  }, 120_000);
+
+  it('the transposed builder (backward) lists exactly the transpose of the forward schedule, read back by the backward hooks', () => {
+    fc.assert(fc.property(
+      fc.constantFrom(...RUNTIME), fc.integer({ min: 20, max: 300 }), fc.integer({ min: 0, max: TILES.length - 1 }), fc.integer({ min: 0, max: 2 ** 30 }),
+      (pattern, N, ti, seed) => {
+        const tile = TILES[ti]!;
+        const ir = irOf(pattern, N, 2);
+        const p = lowered(ir, tile);
+        const bt = p.backward().runtime!;
+        expect(bt, `${pattern}: a transposed runtime schedule`).toBeDefined();
+        const B = 2;
+        const { data, bstride } = randomRuntime(ir, p, B, seed);
+        const fwd = buildRows(p, data, bstride, B, 0);
+        const back = buildTransposedRows(p, data, bstride, B, 0);
+        // through the hooks: num_key_tiles / key_tile over sched_rt, num_query_tiles / query_tile over sched_t_rt
+        const rt = p.runtime!;
+        const buffers = { ...data, [rt.schedule.name]: scheduleBuffer(p, fwd), [bt.buffer.name]: transposedScheduleBuffer(p, back) };
+        const strides = { ...bstride, [rt.schedule.name]: rt.schedule.length, [bt.buffer.name]: bt.buffer.length };
+        const ctx = { params: Object.fromEntries(Object.entries(strides).map(([k, v]) => [`${k}_bstride`, v])), buffers };
+        const hooks = p.backward().hooks!;
+        for (let b = 0; b < B; b++) for (let h = 0; h < 2; h++) {
+          const forward = new Map<string, boolean>(), transposed = new Map<string, boolean>();
+          for (let qt = 0; qt < p.numQueryTiles; qt++) {
+            const n = callFunction(p.hooks.numKeyTiles, { b, l: 0, h, qt }, ctx).value as number;
+            expect(n).toBe(fwd[b]![h]![qt]!.length);
+            for (let j = 0; j < n; j++) {
+              const r = callFunction(p.hooks.keyTile, { b, l: 0, h, qt, j }, ctx);
+              forward.set(`${qt},${r.value}`, r.outs.get('full') === true);
+            }
+          }
+          for (let kt = 0; kt < p.numKeyTiles; kt++) {
+            const n = callFunction(hooks.numQueryTiles, { b, l: 0, h, kt }, ctx).value as number;
+            expect(n).toBeLessThanOrEqual(bt.maxTiles);
+            for (let j = 0; j < n; j++) {
+              const r = callFunction(hooks.queryTile, { b, l: 0, h, kt, j }, ctx);
+              const key = `${r.value},${kt}`;
+              expect(transposed.has(key), `${key} twice`).toBe(false);
+              transposed.set(key, r.outs.get('full') === true);
+            }
+          }
+          expect(transposed, `${pattern} N=${N} tile ${tile.blockM}x${tile.blockN} b=${b} h=${h}`).toEqual(forward);
+        }
+      },
+    ), { numRuns: 40, seed: 11 });
+  }, 240_000);
+
+  it.skipIf(!hasCompiler('g++'))('the C++ transposed builder functions (g++) build the same rows as the IR evaluator', () => {
+    for (const pattern of ['packed_documents', 'sparsek', 'scfa_qk_drop']) {
+      const tile = { blockM: 128, blockN: 64 };
+      const ir = irOf(pattern, 700, 2);
+      const p = lowered(ir, tile);
+      const B = 2;
+      const { data, bstride } = randomRuntime(ir, p, B, 4242);
+      const rt = p.runtime!, bt = p.backward().runtime!;
+      const main = `int main() {
+  const PatternParams P = make_params();
+  for (int b = 0; b < ${B}; ++b) for (int h = 0; h < ${p.sizes.H}; ++h) for (int kt = 0; kt < ${p.numKeyTiles}; ++kt) {
+    const int n = env_num_query_tiles(P, b, 0, h, kt);
+    printf("%d", schedule_t_row(P, b, h, kt));
+    for (int j = 0; j < n; ++j) {
+      bool full = false;
+      const int qt = env_query_tile(P, b, 0, h, kt, j, full);
+      const int cls = full ? 1 : classify_tile(P, b, 0, h, qt, kt);
+      if (cls != 0) printf(" %d", qt * 2 + (cls == 1 ? 1 : 0));
+    }
+    printf("\\n");
+  }
+  return 0;
+}`;
+      const buffers = [...p.buffers.filter((b) => b.name in data), bt.buffer];
+      const strides = { ...bstride, [bt.buffer.name]: bt.buffer.length };
+      const out = runHost(hostSource([bt.envNumQueryTiles, bt.envQueryTile, rt.classify, bt.scheduleRow], buffers, main, data, strides)).trim().split('\n');
+      const rows = buildTransposedRows(p, data, bstride, B, 0);
+      let line = 0;
+      for (let b = 0; b < B; b++) for (let h = 0; h < p.sizes.H; h++) for (let kt = 0; kt < p.numKeyTiles; kt++) {
+        const base = b * bt.buffer.length + (h * p.numKeyTiles + kt) * (1 + bt.maxTiles);
+        const want = [base, ...rows[b]![h]![kt]!.map((e) => e.qt * 2 + (e.full ? 1 : 0))];
+        expect(out[line++]!.split(' ').map(Number), `${pattern} b ${b} h ${h} kt ${kt}`).toEqual(want);
+      }
     }
   }, 120_000);
 

@@ -51,6 +51,34 @@ __device__ __forceinline__ void build_schedule_row(const PatternParams& P, int b
   if (lane == 0) schedule_store(P, base, count);
 }
 
+#ifdef ATTNC_TRANSPOSED_RUNTIME_SCHEDULE
+// The backward's transposed schedule: one warp per (b, h, kt) walks the transposed envelope
+// (env_num_query_tiles / env_query_tile) and keeps exactly the tiles the forward row walk
+// keeps, classify_tile(qt, kt) being the same function with the same summaries; a key
+// tile's row is its count, then qt * 2 + full (schedule_t_row, schedule_t_store).
+__device__ __forceinline__ void build_schedule_t_row(const PatternParams& P, int b, int l, int h, int kt, int lane) {
+  const int base = schedule_t_row(P, b, h, kt);
+  const int n = env_num_query_tiles(P, b, l, h, kt);
+  int count = 0;
+  for (int j0 = 0; j0 < n; j0 += 32) {
+    const int j = j0 + lane;
+    bool keep = false;
+    int entry = 0;
+    if (j < n) {
+      bool full = false;
+      const int qt = env_query_tile(P, b, l, h, kt, j, full);
+      const int cls = full ? TILE_FULL : classify_tile(P, b, l, h, qt, kt);
+      keep = cls != TILE_EMPTY;
+      entry = qt * 2 + (cls == TILE_FULL ? 1 : 0);
+    }
+    const unsigned kept = __ballot_sync(0xffffffffu, keep);
+    if (keep) schedule_t_store(P, base + 1 + count + __popc(kept & ((1u << lane) - 1u)), entry);
+    count += __popc(kept);
+  }
+  if (lane == 0) schedule_t_store(P, base, count);
+}
+#endif
+
 }  // namespace attnc
 
 extern "C" __global__ void __launch_bounds__(attnc::SCHEDULE_BUILD_THREADS)
@@ -63,3 +91,17 @@ extern "C" __global__ void __launch_bounds__(attnc::SCHEDULE_BUILD_THREADS)
   const int b = row / (attnc::NUM_Q_TILES * p.H);
   attnc::build_schedule_row(p.pattern, b, p.layer, h, qt, threadIdx.x % 32);
 }
+
+#ifdef ATTNC_TRANSPOSED_RUNTIME_SCHEDULE
+// Launch: grid ceil(B * H * NUM_K_TILES / SCHEDULE_BUILD_ROWS), SCHEDULE_BUILD_THREADS threads,
+// the same ScheduleBuildParams, before the backward's dK/dV kernel.
+extern "C" __global__ void __launch_bounds__(attnc::SCHEDULE_BUILD_THREADS)
+    attnc_schedule_build_t(const attnc::ScheduleBuildParams p) {
+  const int row = blockIdx.x * attnc::SCHEDULE_BUILD_ROWS + threadIdx.x / 32;
+  if (row >= p.B * p.H * attnc::NUM_K_TILES) return;
+  const int kt = row % attnc::NUM_K_TILES;
+  const int h = (row / attnc::NUM_K_TILES) % p.H;
+  const int b = row / (attnc::NUM_K_TILES * p.H);
+  attnc::build_schedule_t_row(p.pattern, b, p.layer, h, kt, threadIdx.x % 32);
+}
+#endif
