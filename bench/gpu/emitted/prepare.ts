@@ -47,6 +47,7 @@ function checkCases(patterns: string[]): CheckCase[] {
   }));
   cases.push({ pattern: 'causal', tag: 'fp16_d64_b2', Nq: 601, heads: 4, kvHeads: 2, B: 2, D: 64, dtype: 'fp16' });
   cases.push({ pattern: 's2_attention', tag: 'tile64', Nq: 700, heads: 4, B: 1, D: 128, dtype: 'bf16', tile: '128x64' });
+  cases.push({ pattern: 'moa', tag: 'tile64', Nq: 1100, heads: 4, B: 1, D: 128, dtype: 'bf16', tile: '128x64' });
   cases.push({ pattern: 'gqa', tag: 'fp16_d64', Nq: 700, heads: 8, kvHeads: 2, B: 1, D: 64, dtype: 'fp16' });
   cases.push({ pattern: 'packed_documents', tag: 'b2', Nq: 600, heads: 2, B: 2, D: 64, dtype: 'bf16' });
   cases.push({ pattern: 'chunked_prefill', tag: 'n300', Nq: 300, kvSeq: 1000, heads: 2, B: 1, D: 64, dtype: 'fp16' });
