@@ -8,6 +8,7 @@ import { analyze, type Analysis, type StaticSchedule, type TileMap } from '../..
 import type { IrProgram, Sizes } from '../../src/ir/schema.ts';
 import type { LaunchMetadata } from '../metadata/schema.ts';
 import type { Tile } from './pattern.ts';
+import { permuteRows } from './permutation.ts';
 import type { ClassSchedule, ScheduleInput, StaticClassSchedule } from './schedule.ts';
 
 /** How one class's schedule is emitted, for the compile summary and the metadata. */
@@ -42,9 +43,13 @@ export interface ScheduleFromAnalysisOptions {
   analysis?: Analysis;
 }
 
-export function scheduleFromAnalysis(ir: IrProgram, sizes: Sizes, tile: Tile, opts: ScheduleFromAnalysisOptions = {}): AnalysedSchedule | undefined {
+export function scheduleFromAnalysis(source: IrProgram, sizes: Sizes, tile: Tile, opts: ScheduleFromAnalysisOptions = {}): AnalysedSchedule | undefined {
+  // a row-permuted pattern is scheduled over its sorted rows (permutation.ts)
+  const permuted = permuteRows({ ...source, sizes });
+  const ir = permuted?.ir ?? source;
+  if (permuted) sizes = permuted.ir.sizes;
   try {
-    const analysis = opts.analysis ?? analyze(ir, { sizes, tile: { bq: tile.blockM, bk: tile.blockN }, transposed: false, checks: false });
+    const analysis = (!permuted ? opts.analysis : undefined) ?? analyze(ir, { sizes, tile: { bq: tile.blockM, bk: tile.blockN }, transposed: false, checks: false });
     return fromAnalysis(analysis, sizes, tile);
   } catch {
     return undefined; // no static schedule: the caller falls back to the dense schedule
