@@ -141,7 +141,8 @@ function build(ir: IrProgram): PermutedProgram | null {
     const [lead, last] = n.args;
     const sort = last === varQ && lead === cq.lead ? query : last === varK && lead === ck.lead ? key : null;
     const decl = ir.inputs.find((i) => i.name === n.name)!;
-    if (!sort || n.args.length !== 2 || decl.shape[0] !== sort.rowsDim || decl.shape[1] !== (sort.side === 'q' ? 'Nq' : 'Nk')) return null;
+    // float inputs stay in place and are read at the original position (the gather moves ints)
+    if (!sort || decl.type === 'float' || n.args.length !== 2 || decl.shape[0] !== sort.rowsDim || decl.shape[1] !== (sort.side === 'q' ? 'Nq' : 'Nk')) return null;
     let g = sort.gathered.find((x) => x.from === n.name);
     if (!g) {
       g = { from: n.name, to: addInput(`${PERMUTED_PREFIX}${n.name}`, decl.type, decl.shape) };

@@ -8,6 +8,7 @@ import type { EmittedFile } from '../../codegen/files.ts';
 import { evalFormula } from '../../codegen/metadata/formula.ts';
 import type { LaunchMetadata } from '../../codegen/metadata/schema.ts';
 import {
+  packParams,
   variantHeader,
   type AttentionParams,
   type AttentionSkeletonSources,
@@ -26,6 +27,10 @@ export interface PatternHelperSources {
   tileMinmax: string;
   sortedList: string;
   scheduleBuild: string;
+  /** Row permutation: the sort, the gather of int inputs, the Q/K/V gather and O/LSE scatter. */
+  rowPermute: string;
+  rowGather: string;
+  rowTensors: string;
 }
 
 /** Every WGSL source the runner assembles besides the emitted prelude. */
@@ -147,6 +152,23 @@ export function buildPatternPlan(sources: PatternSources, launch: PatternLaunch)
     else uniformView.setInt32(field.offset, value, true);
   };
 
+  // whether a runtime buffer holds one entry for every batch entry: a given input of one entry,
+  // or a helper output whose every source is (lsh and top-k outputs depend on Q / K)
+  const broadcastMemo = new Map<string, boolean>();
+  const broadcast = (buffer: string): boolean => {
+    if (broadcastMemo.has(buffer)) return broadcastMemo.get(buffer)!;
+    const input = meta.inputs.find((x) => x.buffer === buffer);
+    const h = meta.helpers.find((x) => x.buffer === buffer);
+    let out = false;
+    if (input && input.source === 'given') {
+      const rb = wgsl.runtimeBuffers.find((r) => r.buffer === buffer);
+      out = !!rb && launch.inputs?.[input.name]?.length === rb.length;
+    } else if (h?.of !== undefined && h.kind !== 'topk_blocks' && h.kind !== 'lsh_buckets') {
+      out = broadcast(h.of) && (h.positions === undefined || broadcast(h.positions));
+    }
+    broadcastMemo.set(buffer, out);
+    return out;
+  };
   const runtime: RuntimePlacement[] = [];
   const patternBuffers: PatternBuffer[] = [{ name: uniformEntry.name, binding: uniformEntry.binding, kind: 'uniform', bytes: new Uint8Array(uniformView.buffer) }];
   const helperArrays = new Set<string>();
@@ -164,9 +186,8 @@ export function buildPatternPlan(sources: PatternSources, launch: PatternLaunch)
       const helper = helperWrites.has(rb.buffer);
       let batchStride = rb.length;
       if (helper) {
-        // a summary of a buffer broadcast over the batch is built once and broadcast too
-        const of = meta.helpers.find((x) => x.buffer === rb.buffer)?.of;
-        if (of !== undefined && runtime.find((r) => r.buffer === of)?.batchStride === 0) batchStride = 0;
+        // a summary (sort, gather) of buffers broadcast over the batch is built once and broadcast too
+        if (broadcast(rb.buffer)) batchStride = 0;
         const entries = batchStride === 0 ? 1 : B;
         for (let i = 0; i < entries * rb.length; i++) values.push(poison ? POISON_I32 : 0);
         helperArrays.add(entry.name);
@@ -195,13 +216,16 @@ export function buildPatternPlan(sources: PatternSources, launch: PatternLaunch)
   }
 
   const tiles: AttentionTiles = { blockM: meta.tile.blockM, blockN: meta.tile.blockN, headDim: D };
-  const params: AttentionParams = { batch: B, heads: H, kvHeads: Hkv, qLen: Nq, kLen: Nk, scale: launch.scale ?? 1 / Math.sqrt(D), layer: launch.layer };
+  // with a row permutation the caller's K / V have sourceKvHeads heads, the sorted ones Hkv
+  const perm = meta.permutation;
+  const params: AttentionParams = { batch: B, heads: H, kvHeads: perm?.sourceKvHeads ?? Hkv, qLen: Nq, kLen: Nk, scale: launch.scale ?? 1 / Math.sqrt(D), layer: launch.layer };
   const attention = buildAttentionPlan(sources.attention, {
     label, prelude: fileText(launch.compiled, kernel.file), tiles, params, variant: launch.variant,
     q: launch.q, k: launch.k, v: launch.v, patternBuffers, poison,
   });
   const attentionDispatch = attention.dispatches[0]!;
   attentionDispatch.workgroups = grid;
+  if (perm) permuteAttention(attention.buffers, attentionDispatch.bindings, { ...params, kvHeads: Hkv }, perm.tensors, launch.variant.elem === 'f16' ? 2 : 4, D, poison);
   // Arrays that helpers write are read_write storage there, read-only in attention.
   for (const name of helperArrays) {
     const spec = attention.buffers.find((b) => b.name === `pattern.${name}`)!;
@@ -211,20 +235,49 @@ export function buildPatternPlan(sources: PatternSources, launch: PatternLaunch)
   if (launch.readRuntime) for (const r of runtime) attention.buffers.find((b) => b.name === `pattern.${r.array}`)!.readBack = true;
 
   const group1Bindings: BindingRef[] = group1.entries.map((e) => ({ group: 1, binding: e.binding, buffer: `pattern.${e.name}` }));
-  const helpers = helperPasses(sources.helpers, launch, runtime, label, group1Bindings);
+  const helpers = helperPasses(sources.helpers, launch, runtime, label, group1Bindings, helperArrays);
   const plan: LaunchPlan = {
     label,
     requiredFeatures: attention.requiredFeatures,
     buffers: [...attention.buffers, ...helpers.buffers],
-    dispatches: [...helpers.dispatches, attentionDispatch],
+    dispatches: [...helpers.dispatches, attentionDispatch, ...helpers.after],
   };
   return { plan, decode: { params, tiles, variant: launch.variant }, runtime };
 }
 
+/**
+ * Attention over sorted rows: it reads q_sorted, k_sorted, v_sorted and writes out_sorted,
+ * lse_sorted (row_gather / row_scatter passes fill and empty them); the caller's o and lse are
+ * written by the scatter. Its params carry the sorted K / V's heads.
+ */
+function permuteAttention(buffers: BufferSpec[], bindings: BindingRef[], params: AttentionParams, names: { q: string; k: string; v: string; out: string; lse: string }, elemBytes: number, D: number, poison: boolean): void {
+  const paramsBuffer = buffers.find((b) => b.name === 'params')!;
+  paramsBuffer.init = { bytes: new Uint8Array(packParams(params)) };
+  const bytes = (rows: number, d: number) => Math.ceil((rows * d * elemBytes) / 4) * 4;
+  const qRows = params.batch * params.heads * params.qLen, kRows = params.batch * params.kvHeads * params.kLen;
+  const fill = poison ? { fillU32: 0x7fc0dead } : undefined;
+  buffers.push(
+    { name: names.q, kind: 'storage', byteLength: bytes(qRows, D), init: fill },
+    { name: names.k, kind: 'storage', byteLength: bytes(kRows, D), init: fill },
+    { name: names.v, kind: 'storage', byteLength: bytes(kRows, D), init: fill },
+    { name: names.out, kind: 'storage', byteLength: bytes(qRows, D), init: fill },
+    { name: names.lse, kind: 'storage', byteLength: 4 * qRows, init: fill },
+  );
+  const rename: Record<string, string> = { q: names.q, k: names.k, v: names.v, o: names.out, lse: names.lse };
+  for (const b of bindings) {
+    if (b.group !== 0 || !(b.buffer in rename)) continue;
+    const to = rename[b.buffer]!;
+    b.readOnly = b.buffer === 'q' || b.buffer === 'k' || b.buffer === 'v' ? true : undefined;
+    b.buffer = to;
+  }
+}
+
 /** The helper passes of the metadata's launch order (everything before attention). */
-function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runtime: RuntimePlacement[], label: string, group1: BindingRef[]): { buffers: BufferSpec[]; dispatches: DispatchSpec[] } {
+function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runtime: RuntimePlacement[], label: string, group1: BindingRef[], helperArrays: Set<string>): { buffers: BufferSpec[]; dispatches: DispatchSpec[]; after: DispatchSpec[] } {
   const meta = launch.compiled.metadata;
-  const { Nq, Nk, H, Hkv } = meta.sizes;
+  const { Nq, Nk, H } = meta.sizes;
+  // K rows of the caller (lsh of K reads them); the sorted K / V may have more heads
+  const Hkv = meta.permutation?.sourceKvHeads ?? meta.sizes.Hkv;
   const D = launch.headDim;
   const B = launch.batch;
   const header = variantHeader({ elem: launch.variant.elem, subgroups: false });
@@ -239,8 +292,18 @@ function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runt
     const bytes = u32Uniform(values);
     buffers.push({ name, kind: 'uniform', byteLength: bytes.byteLength, init: { bytes } });
   };
+  const after: DispatchSpec[] = [];
+  let afterAttention = false;
+  const perm = meta.permutation;
   for (const step of meta.launchOrder) {
-    if (step.kernel === 'attention_fwd') continue;
+    if (step.kernel === 'attention_fwd') {
+      afterAttention = true;
+      continue;
+    }
+    if (perm && (step.kernel === 'row_scatter' || (step.kernel === 'row_gather' && ['q', 'k', 'v'].includes(step.reads[0]!)))) {
+      (afterAttention ? after : dispatches).push(tensorPass(sources, launch, step, placed, uniform, helperArrays, label));
+      continue;
+    }
     const out = placed(step.writes[0] ?? '');
     const rtBinding = (binding: number): BindingRef => ({ group: 0, binding, buffer: `pattern.${out.array}` });
     if (step.kernel === 'lsh_buckets') {
@@ -311,6 +374,29 @@ function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runt
           dispatches.push({ label: `${label}: sorted_list(${helper.of}) ${entryPoint}`, code: sources.sortedList, entryPoint, workgroups: helperGroups(rows * helper.n), bindings });
         }
       }
+    } else if (step.kernel === 'row_sort') {
+      const helper = meta.helpers.find((x) => x.kind === 'row_sort' && x.buffer === out.buffer);
+      if (!helper?.of || !helper.rows || !helper.n || !helper.buckets) throw new Error(`${label}: no row_sort helper for ${out.buffer}`);
+      const src = placed(helper.of);
+      const rows = (out.batchStride === 0 ? 1 : B) * helper.rows;
+      const prefix = `row_sort.${out.buffer}`;
+      uniform(`${prefix}.params`, [rows, helper.n, helper.buckets, helper.keyKind === 'keep' ? 1 : 0, src.offset, out.offset, 0, 0]);
+      buffers.push({ name: `${prefix}.counts`, kind: 'storage', byteLength: 4 * rows * helper.buckets });
+      const bindings = [{ group: 0, binding: 0, buffer: `${prefix}.params` }, rtBinding(1), { group: 0, binding: 2, buffer: `${prefix}.counts` }];
+      for (const entryPoint of ['row_sort_count', 'row_sort_place']) {
+        dispatches.push({ label: `${label}: row_sort(${helper.of}) ${entryPoint}`, code: sources.rowPermute, entryPoint, workgroups: helperGroups(rows * helper.buckets), bindings });
+      }
+    } else if (step.kernel === 'row_gather') {
+      const helper = meta.helpers.find((x) => x.kind === 'row_gather' && x.buffer === out.buffer);
+      if (!helper?.of || !helper.positions || !helper.rows || !helper.n) throw new Error(`${label}: no row_gather helper for ${out.buffer}`);
+      const src = placed(helper.of), pos = placed(helper.positions);
+      const entries = (r: RuntimePlacement) => (r.batchStride === 0 ? 1 : B) * helper.rows!;
+      const prefix = `row_gather.${out.buffer}`;
+      uniform(`${prefix}.params`, [entries(out), helper.n, entries(src), entries(pos), src.offset, pos.offset, out.offset, 0]);
+      dispatches.push({
+        label: `${label}: row_gather(${helper.of}) -> ${out.buffer}`, code: sources.rowGather, entryPoint: 'row_gather_i32',
+        workgroups: helperGroups(entries(out) * helper.n), bindings: [{ group: 0, binding: 0, buffer: `${prefix}.params` }, rtBinding(1)],
+      });
     } else if (step.kernel === 'schedule_build') {
       const kernel = meta.kernels.find((k) => k.role === 'schedule' && k.name === 'schedule_build');
       if (!kernel) throw new Error(`${label}: the metadata lists no schedule_build kernel`);
@@ -327,7 +413,40 @@ function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runt
       throw new Error(`${label}: unknown helper kernel '${step.kernel}' in the launch order`);
     }
   }
-  return { buffers, dispatches };
+  return { buffers, dispatches, after };
+}
+
+/** A Q/K/V gather into sorted rows, or the O/LSE scatter back (helpers/row_tensors.wgsl). */
+function tensorPass(
+  sources: PatternHelperSources, launch: PatternLaunch, step: LaunchMetadata['launchOrder'][number],
+  placed: (buffer: string) => RuntimePlacement, uniform: (name: string, values: number[]) => void, helperArrays: Set<string>, label: string,
+): DispatchSpec {
+  const meta = launch.compiled.metadata;
+  const perm = meta.permutation!;
+  const { Nq, Nk, H, Hkv } = meta.sizes;
+  const B = launch.batch, D = launch.headDim;
+  const scatter = step.kernel === 'row_scatter';
+  const pos = placed(scatter ? step.reads[2]! : step.reads[1]!);
+  if (!helperArrays.has(pos.array)) throw new Error(`${label}: positions ${pos.buffer} are not a helper output`);
+  const src = step.reads[0]!;
+  const isQ = scatter || src === 'q';
+  const rows = isQ ? H : Hkv;
+  const srcHeads = isQ ? H : perm.sourceKvHeads;
+  const n = isQ ? Nq : Nk;
+  const prefix = `${step.kernel}.${step.writes[0]}`;
+  uniform(`${prefix}.params`, [B, rows, srcHeads, n, D, pos.offset, pos.batchStride, 0]);
+  const header = variantHeader({ elem: launch.variant.elem, subgroups: false });
+  const bindings: BindingRef[] = [
+    { group: 0, binding: 0, buffer: `${prefix}.params` },
+    { group: 0, binding: 1, buffer: `pattern.${pos.array}`, readOnly: true },
+    { group: 0, binding: 2, buffer: scatter ? perm.tensors.out : src, readOnly: scatter ? true : undefined },
+    { group: 0, binding: 3, buffer: scatter ? 'o' : step.writes[0]! },
+  ];
+  if (scatter) bindings.push({ group: 0, binding: 4, buffer: perm.tensors.lse, readOnly: true }, { group: 0, binding: 5, buffer: 'lse' });
+  return {
+    label: `${label}: ${step.kernel} ${src} -> ${step.writes.join(', ')}`, code: header + sources.rowTensors,
+    entryPoint: scatter ? 'row_scatter' : 'row_gather_tensor', workgroups: helperGroups(B * rows * n * D), bindings,
+  };
 }
 
 /** O [B, H, Nq, D], LSE [B, H, Nq] (-inf for empty rows) and, if read back, the runtime buffers. */
