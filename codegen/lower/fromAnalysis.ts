@@ -41,11 +41,13 @@ export interface AnalysedSchedule {
 export interface ScheduleFromAnalysisOptions {
   /** An analysis of `ir` at `sizes` and `tile` already at hand (e.g. from the tile choice). */
   analysis?: Analysis;
+  /** Schedule a row-permuted pattern over its sorted rows (default true; permutation.ts). */
+  permute?: boolean;
 }
 
 export function scheduleFromAnalysis(source: IrProgram, sizes: Sizes, tile: Tile, opts: ScheduleFromAnalysisOptions = {}): AnalysedSchedule | undefined {
   // a row-permuted pattern is scheduled over its sorted rows (permutation.ts)
-  const permuted = permuteRows({ ...source, sizes });
+  const permuted = opts.permute === false ? null : permuteRows({ ...source, sizes });
   const ir = permuted?.ir ?? source;
   if (permuted) sizes = permuted.ir.sizes;
   try {

@@ -8,6 +8,9 @@ unwritten element shows as NaN; rows with no allowed key must give O = 0 and LSE
 Patterns with runtime inputs also have their runtime schedule (built on the GPU by the module's
 summary helpers and attnc_schedule_build) compared with the one prepare.ts computed from the
 same inputs (`exact`), or checked for shape when it depends on device top-k / lsh selections.
+Row-permuted patterns (SCFA bucket sort, QK-drop compaction) must carry the permutation in their
+metadata; their schedule (over sorted rows) is printed with the unpermuted envelope and may not
+exceed it; O and LSE come back in the caller's row order and are compared as above.
 """
 import json
 import math
@@ -44,14 +47,24 @@ def check_schedule(mod, case, q, k, v, inputs, d):
         kts = row[1:1 + row[0]] >> 1
         if (kts < 0).any() or (kts >= nkt).any() or len(set(kts.tolist())) != len(kts):
             return False, "schedule row %d: key tiles out of range or repeated" % r
+    visited = int(counts.sum())
+    unperm = ""
+    if spec.get("permuted"):
+        # row permutation (SCFA): the module must sort rows, and the sorted schedule must not
+        # visit more tiles than the unpermuted envelope
+        if "permutation" not in mod.META:
+            return False, "the module's metadata has no row permutation"
+        unperm = "; sorted rows, unpermuted envelope %d tiles" % spec["unpermutedEnvelope"]
+        if visited > spec["unpermutedEnvelope"]:
+            return False, "sorted schedule visits %d tiles, more than the unpermuted envelope %d" % (visited, spec["unpermutedEnvelope"])
     if spec["check"] != "exact":
-        return True, "schedule %d tiles (structure)" % int(counts.sum())
+        return True, "schedule %d tiles (structure)%s" % (visited, unperm)
     want = np.fromfile(os.path.join(d, spec["file"]), dtype=np.int32).reshape(-1, stride)
     for r in range(len(rows)):
         n = want[r, 0]
         if rows[r, 0] != n or (rows[r, 1:1 + n] != want[r, 1:1 + n]).any():
             return False, "schedule row %d: %s, expected %s" % (r, rows[r, :1 + rows[r, 0]].tolist()[:8], want[r, :1 + n].tolist()[:8])
-    return True, "schedule %d of %d envelope tiles (exact)" % (int(counts.sum()), spec["envelope"])
+    return True, "schedule %d of %d envelope tiles (exact)%s" % (visited, spec["envelope"], unperm)
 
 
 def run_case(d, device):
