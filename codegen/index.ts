@@ -23,6 +23,8 @@ export interface CompileOptions {
   /** Per-class schedules (from the analysis); dense when absent. */
   schedule?: (registry: BufferRegistry) => ScheduleInput;
   statistics?: LaunchMetadata['statistics'];
+  /** Sort rows of patterns that qualify (lower/permutation.ts; default true for CUDA and WGSL). */
+  permute?: boolean;
   /** Source lines quoted (sanitised) in generated comments. */
   sourceSummary?: string[];
 }
@@ -43,7 +45,7 @@ export function compile(ir: IrProgram, opts: CompileOptions): CompileResult {
   const sizes = opts.sizes ?? ir.sizes;
   // CUDA and WGSL run row-permuted patterns over sorted rows (lower/permutation.ts); the flex
   // backend's mask functions read the original positions directly
-  const lowered = lowerPattern(ir, { sizes, tile, schedule: opts.target === 'flex' ? undefined : opts.schedule, permute: opts.target !== 'flex' });
+  const lowered = lowerPattern(ir, { sizes, tile, schedule: opts.target === 'flex' ? undefined : opts.schedule, permute: opts.target !== 'flex' && opts.permute !== false });
   const summary = opts.sourceSummary ?? [];
   switch (opts.target) {
     case 'cuda': {
