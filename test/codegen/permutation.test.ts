@@ -4,6 +4,7 @@
 // unpermuted schedule; patterns that do not qualify are left alone.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scheduleFromAnalysis } from '../../codegen/lower/fromAnalysis.ts';
 import { lowerPattern } from '../../codegen/lower/pattern.ts';
@@ -71,6 +72,24 @@ describe('row permutation', () => {
       + 'mask = causal and keep_q[h, q] and keep_k[h, k]\nscore = s - 0.1 * (q - k)\n', {});
     expect(permuteRows(ir)).not.toBeNull();
     checkAgainstReference(ir, 2, 4, 3);
+  });
+
+  it('for all sizes, head groupings, batches and sort inputs: the permuted program equals the original', () => {
+    const shapes = [
+      (n: number, H: number, Hkv: number, b: number) => `sizes Nq = ${n}, Nk = Nq, H = ${H}, Hkv = ${Hkv}, L = 1\ninput qbucket: int[H, Nq] = lsh(Q, buckets = ${b}, seed = 3)\n`
+        + `input kbucket: int[Hkv, Nk] = lsh(K, buckets = ${b}, seed = 3)\nmask = causal and qbucket[h, q] == kbucket[hkv, k]\n`,
+      (n: number, H: number, Hkv: number) => `sizes Nq = ${n}, Nk = Nq, H = ${H}, Hkv = ${Hkv}, L = 1\ninput kq: bool[H, Nq]\ninput kk: bool[H, Nk]\n`
+        + 'mask = (k <= q and kq[h, q] and kk[h, k]) or k == 0\nscore = s + 0.01 * (q - k)\n',
+      (n: number, H: number, Hkv: number) => `sizes Nq = ${n}, Nk = Nq, H = ${H}, Hkv = ${Hkv}, L = 1\ninput kq: bool[H, Nq]\ninput kk: bool[Hkv, Nk]\n`
+        + 'mask = q - k < 9 and k <= q and kq[h, q] and kk[hkv, k]\n',
+    ];
+    fc.assert(fc.property(
+      fc.integer({ min: 0, max: 2 }), fc.integer({ min: 1, max: 40 }), fc.constantFrom([1, 1], [2, 1], [4, 2], [3, 3]), fc.integer({ min: 1, max: 2 }),
+      fc.constantFrom(2, 4, 8), fc.integer({ min: 0, max: 1000 }),
+      (shape, n, [H, Hkv], B, buckets, seed) => {
+        checkAgainstReference(irOf(shapes[shape]!(n, H!, Hkv!, buckets), {}), B, 4, seed);
+      },
+    ), { numRuns: 40 });
   });
 
   it('patterns without per-row sort inputs are not permuted', () => {
