@@ -109,6 +109,20 @@ function build(ir: IrProgram): PermutedProgram | null {
   };
   const cq = one('q'), ck = one('k');
   if (!cq || !ck) return null;
+  // every rule reads both (a rule without them would only lose its static schedule)
+  const reads = (root: number, name: string): boolean => {
+    const seen = new Set<number>();
+    const walk = (id: number): boolean => {
+      if (seen.has(id)) return false;
+      seen.add(id);
+      const n = nodes[id]!;
+      if (n.kind === 'input' && n.name === name) return true;
+      const kids = n.kind === 'op' || n.kind === 'table' || n.kind === 'input' ? n.args : n.kind === 'member' ? [n.value, ...n.args] : [];
+      return kids.some(walk);
+    };
+    return walk(root);
+  };
+  if (!ir.rules.every((r) => reads(r.mask, cq.decl.name) && reads(r.mask, ck.decl.name))) return null;
   const { sizes } = ir;
   const keyRowsDim = ck.lead === hNode ? 'H' : 'Hkv';
   // keys sorted per query head with fewer kv heads: the gathered K/V get H heads, so nothing

@@ -95,6 +95,12 @@ describe('row permutation', () => {
   it('patterns without per-row sort inputs are not permuted', () => {
     for (const name of ['packed_documents', 'sparsek', 'seer_attention']) expect(permuteRows(pattern(name, { Nq: 64, Nk: 64 }))).toBeNull();
     expect(permuteRows(irOf('sizes Nq = 32, Nk = Nq, H = 2, Hkv = 2, L = 1\nmask = causal\n', {}))).toBeNull();
+    // a rule without the sort inputs keeps its static schedule: no permutation
+    expect(permuteRows(irOf('sizes Nq = 32, Nk = Nq, H = 2, Hkv = 2, L = 1\ninput kq: bool[H, Nq]\ninput kk: bool[H, Nk]\n'
+      + 'mask {\n  heads 0: causal and kq[h, q] and kk[h, k]\n  otherwise: causal\n}\n', {}))).toBeNull();
+    // two sort inputs on one side: no permutation
+    expect(permuteRows(irOf('sizes Nq = 32, Nk = Nq, H = 2, Hkv = 2, L = 1\ninput a: bool[H, Nq]\ninput b: bool[H, Nq]\ninput kk: bool[H, Nk]\n'
+      + 'mask = causal and a[h, q] and b[h, q] and kk[h, k]\n', {}))).toBeNull();
   });
 
   it('the schedule over sorted rows visits a fraction of the unpermuted tiles', () => {
