@@ -51,11 +51,6 @@ export function isPermuted(ir: IrProgram): boolean {
   return ir.inputs.some((i) => i.name.startsWith(PERMUTED_PREFIX));
 }
 
-/** The program the kernels run: the permuted one when the pattern qualifies, else `ir`. */
-export function kernelProgram(ir: IrProgram): IrProgram {
-  return permuteRows(ir)?.ir ?? ir;
-}
-
 interface Candidate { node: IrNode & { kind: 'input' }; decl: InputDecl; lead: number; side: 'q' | 'k' }
 
 /**

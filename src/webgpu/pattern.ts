@@ -3,12 +3,12 @@
 // merged group-1 storage arrays with runtime inputs placed as `wgsl.runtimeBuffers` describes,
 // the runtime helper passes (lsh buckets, top-k key blocks, then the runtime schedule's tile
 // summaries, sorted lists and builder) in the metadata's launch order, then
-// the attention dispatch with its grid from the metadata's formulas. Browser-safe.
+// the attention dispatch with its grid from the metadata's formulas; with a row permutation
+// also the sort, gathers and scatter of rowPermutation.ts. Browser-safe.
 import type { EmittedFile } from '../../codegen/files.ts';
 import { evalFormula } from '../../codegen/metadata/formula.ts';
 import type { LaunchMetadata } from '../../codegen/metadata/schema.ts';
 import {
-  packParams,
   variantHeader,
   type AttentionParams,
   type AttentionSkeletonSources,
@@ -18,6 +18,7 @@ import {
 import { lshRotation } from '../reference/lsh.ts';
 import { buildAttentionPlan, decodeAttentionOutputs, type AttentionOutputs, type PatternBuffer } from './attention.ts';
 import type { BindingRef, BufferSpec, DispatchSpec, LaunchPlan } from './plan.ts';
+import { permuteAttention, rowPermutationPass, tensorPass, type PermutationPassContext } from './rowPermutation.ts';
 
 /** The runtime helper shaders of codegen/wgsl/runtime/helpers/. */
 export interface PatternHelperSources {
@@ -245,33 +246,6 @@ export function buildPatternPlan(sources: PatternSources, launch: PatternLaunch)
   return { plan, decode: { params, tiles, variant: launch.variant }, runtime };
 }
 
-/**
- * Attention over sorted rows: it reads q_sorted, k_sorted, v_sorted and writes out_sorted,
- * lse_sorted (row_gather / row_scatter passes fill and empty them); the caller's o and lse are
- * written by the scatter. Its params carry the sorted K / V's heads.
- */
-function permuteAttention(buffers: BufferSpec[], bindings: BindingRef[], params: AttentionParams, names: { q: string; k: string; v: string; out: string; lse: string }, elemBytes: number, D: number, poison: boolean): void {
-  const paramsBuffer = buffers.find((b) => b.name === 'params')!;
-  paramsBuffer.init = { bytes: new Uint8Array(packParams(params)) };
-  const bytes = (rows: number, d: number) => Math.ceil((rows * d * elemBytes) / 4) * 4;
-  const qRows = params.batch * params.heads * params.qLen, kRows = params.batch * params.kvHeads * params.kLen;
-  const fill = poison ? { fillU32: 0x7fc0dead } : undefined;
-  buffers.push(
-    { name: names.q, kind: 'storage', byteLength: bytes(qRows, D), init: fill },
-    { name: names.k, kind: 'storage', byteLength: bytes(kRows, D), init: fill },
-    { name: names.v, kind: 'storage', byteLength: bytes(kRows, D), init: fill },
-    { name: names.out, kind: 'storage', byteLength: bytes(qRows, D), init: fill },
-    { name: names.lse, kind: 'storage', byteLength: 4 * qRows, init: fill },
-  );
-  const rename: Record<string, string> = { q: names.q, k: names.k, v: names.v, o: names.out, lse: names.lse };
-  for (const b of bindings) {
-    if (b.group !== 0 || !(b.buffer in rename)) continue;
-    const to = rename[b.buffer]!;
-    b.readOnly = b.buffer === 'q' || b.buffer === 'k' || b.buffer === 'v' ? true : undefined;
-    b.buffer = to;
-  }
-}
-
 /** The helper passes of the metadata's launch order (everything before attention). */
 function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runtime: RuntimePlacement[], label: string, group1: BindingRef[], helperArrays: Set<string>): { buffers: BufferSpec[]; dispatches: DispatchSpec[]; after: DispatchSpec[] } {
   const meta = launch.compiled.metadata;
@@ -294,6 +268,7 @@ function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runt
   };
   const after: DispatchSpec[] = [];
   let afterAttention = false;
+  const permCtx: PermutationPassContext = { sources, launch, label, placed, uniform, buffers, groups: helperGroups };
   const perm = meta.permutation;
   for (const step of meta.launchOrder) {
     if (step.kernel === 'attention_fwd') {
@@ -301,7 +276,7 @@ function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runt
       continue;
     }
     if (perm && (step.kernel === 'row_scatter' || (step.kernel === 'row_gather' && ['q', 'k', 'v'].includes(step.reads[0]!)))) {
-      (afterAttention ? after : dispatches).push(tensorPass(sources, launch, step, placed, uniform, helperArrays, label));
+      (afterAttention ? after : dispatches).push(tensorPass(permCtx, step, helperArrays));
       continue;
     }
     const out = placed(step.writes[0] ?? '');
@@ -374,29 +349,8 @@ function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runt
           dispatches.push({ label: `${label}: sorted_list(${helper.of}) ${entryPoint}`, code: sources.sortedList, entryPoint, workgroups: helperGroups(rows * helper.n), bindings });
         }
       }
-    } else if (step.kernel === 'row_sort') {
-      const helper = meta.helpers.find((x) => x.kind === 'row_sort' && x.buffer === out.buffer);
-      if (!helper?.of || !helper.rows || !helper.n || !helper.buckets) throw new Error(`${label}: no row_sort helper for ${out.buffer}`);
-      const src = placed(helper.of);
-      const rows = (out.batchStride === 0 ? 1 : B) * helper.rows;
-      const prefix = `row_sort.${out.buffer}`;
-      uniform(`${prefix}.params`, [rows, helper.n, helper.buckets, helper.keyKind === 'keep' ? 1 : 0, src.offset, out.offset, 0, 0]);
-      buffers.push({ name: `${prefix}.counts`, kind: 'storage', byteLength: 4 * rows * helper.buckets });
-      const bindings = [{ group: 0, binding: 0, buffer: `${prefix}.params` }, rtBinding(1), { group: 0, binding: 2, buffer: `${prefix}.counts` }];
-      for (const entryPoint of ['row_sort_count', 'row_sort_place']) {
-        dispatches.push({ label: `${label}: row_sort(${helper.of}) ${entryPoint}`, code: sources.rowPermute, entryPoint, workgroups: helperGroups(rows * helper.buckets), bindings });
-      }
-    } else if (step.kernel === 'row_gather') {
-      const helper = meta.helpers.find((x) => x.kind === 'row_gather' && x.buffer === out.buffer);
-      if (!helper?.of || !helper.positions || !helper.rows || !helper.n) throw new Error(`${label}: no row_gather helper for ${out.buffer}`);
-      const src = placed(helper.of), pos = placed(helper.positions);
-      const entries = (r: RuntimePlacement) => (r.batchStride === 0 ? 1 : B) * helper.rows!;
-      const prefix = `row_gather.${out.buffer}`;
-      uniform(`${prefix}.params`, [entries(out), helper.n, entries(src), entries(pos), src.offset, pos.offset, out.offset, 0]);
-      dispatches.push({
-        label: `${label}: row_gather(${helper.of}) -> ${out.buffer}`, code: sources.rowGather, entryPoint: 'row_gather_i32',
-        workgroups: helperGroups(entries(out) * helper.n), bindings: [{ group: 0, binding: 0, buffer: `${prefix}.params` }, rtBinding(1)],
-      });
+    } else if (step.kernel === 'row_sort' || step.kernel === 'row_gather') {
+      dispatches.push(...rowPermutationPass(permCtx, step.kernel, out));
     } else if (step.kernel === 'schedule_build') {
       const kernel = meta.kernels.find((k) => k.role === 'schedule' && k.name === 'schedule_build');
       if (!kernel) throw new Error(`${label}: the metadata lists no schedule_build kernel`);
@@ -414,39 +368,6 @@ function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runt
     }
   }
   return { buffers, dispatches, after };
-}
-
-/** A Q/K/V gather into sorted rows, or the O/LSE scatter back (helpers/row_tensors.wgsl). */
-function tensorPass(
-  sources: PatternHelperSources, launch: PatternLaunch, step: LaunchMetadata['launchOrder'][number],
-  placed: (buffer: string) => RuntimePlacement, uniform: (name: string, values: number[]) => void, helperArrays: Set<string>, label: string,
-): DispatchSpec {
-  const meta = launch.compiled.metadata;
-  const perm = meta.permutation!;
-  const { Nq, Nk, H, Hkv } = meta.sizes;
-  const B = launch.batch, D = launch.headDim;
-  const scatter = step.kernel === 'row_scatter';
-  const pos = placed(scatter ? step.reads[2]! : step.reads[1]!);
-  if (!helperArrays.has(pos.array)) throw new Error(`${label}: positions ${pos.buffer} are not a helper output`);
-  const src = step.reads[0]!;
-  const isQ = scatter || src === 'q';
-  const rows = isQ ? H : Hkv;
-  const srcHeads = isQ ? H : perm.sourceKvHeads;
-  const n = isQ ? Nq : Nk;
-  const prefix = `${step.kernel}.${step.writes[0]}`;
-  uniform(`${prefix}.params`, [B, rows, srcHeads, n, D, pos.offset, pos.batchStride, 0]);
-  const header = variantHeader({ elem: launch.variant.elem, subgroups: false });
-  const bindings: BindingRef[] = [
-    { group: 0, binding: 0, buffer: `${prefix}.params` },
-    { group: 0, binding: 1, buffer: `pattern.${pos.array}`, readOnly: true },
-    { group: 0, binding: 2, buffer: scatter ? perm.tensors.out : src, readOnly: scatter ? true : undefined },
-    { group: 0, binding: 3, buffer: scatter ? 'o' : step.writes[0]! },
-  ];
-  if (scatter) bindings.push({ group: 0, binding: 4, buffer: perm.tensors.lse, readOnly: true }, { group: 0, binding: 5, buffer: 'lse' });
-  return {
-    label: `${label}: ${step.kernel} ${src} -> ${step.writes.join(', ')}`, code: header + sources.rowTensors,
-    entryPoint: scatter ? 'row_scatter' : 'row_gather_tensor', workgroups: helperGroups(B * rows * n * D), bindings,
-  };
 }
 
 /** O [B, H, Nq, D], LSE [B, H, Nq] (-inf for empty rows) and, if read back, the runtime buffers. */
