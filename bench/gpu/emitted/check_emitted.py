@@ -81,10 +81,11 @@ def run_case(d, device):
         inputs[spec["name"]] = torch.from_numpy(arr.reshape(spec["shape"])).to(device)
     ref_out = torch.from_numpy(np.fromfile(os.path.join(d, "ref_out.f32"), dtype=np.float32)).double().reshape(B, H, Nq, D).to(device)
     ref_lse = torch.from_numpy(np.fromfile(os.path.join(d, "ref_lse.f32"), dtype=np.float32)).double().reshape(B, H, Nq).to(device)
-    # poison: the next allocations of these sizes reuse the NaN-filled blocks
-    p1 = torch.full((B, H, Nq, D), float("nan"), dtype=dt, device=device)
-    p2 = torch.full((B, H, Nq), float("nan"), dtype=torch.float32, device=device)
-    del p1, p2
+    # poison: the next allocations of these sizes reuse the NaN-filled blocks (several: a
+    # row-permuted module allocates the sorted q and out before the final out)
+    poison = [torch.full((B, H, Nq, D), float("nan"), dtype=dt, device=device) for _ in range(4)]
+    poison += [torch.full((B, H, Nq), float("nan"), dtype=torch.float32, device=device) for _ in range(3)]
+    del poison
     out, lse = mod.attention(q, k, v, layer=case["layer"], **inputs)
     torch.cuda.synchronize()
     out64, lse64 = out.double(), lse.double()
