@@ -10,7 +10,9 @@ summary helpers and attnc_schedule_build) compared with the one prepare.ts compu
 same inputs (`exact`), or checked for shape when it depends on device top-k / lsh selections.
 Row-permuted patterns (SCFA bucket sort, QK-drop compaction) must carry the permutation in their
 metadata; their schedule (over sorted rows) is printed with the unpermuted envelope and may not
-exceed it; O and LSE come back in the caller's row order and are compared as above.
+exceed it; O and LSE come back in the caller's row order and are compared as above. Where
+prepare.ts emitted the same pattern without the permutation (`unsorted/`), that module is checked
+too and the two are timed (sorted rows with their sort, gathers and scatter, against unsorted).
 """
 import json
 import math
@@ -22,7 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gpu_common import load_module  # noqa: E402
+from gpu_common import bench, load_module  # noqa: E402
 
 TOL = {"bf16": 2e-2, "fp16": 5e-3}
 DT = {"bf16": torch.bfloat16, "fp16": torch.float16}
@@ -101,6 +103,24 @@ def run_case(d, device):
     if "schedule" in case:
         schedule_ok, schedule = check_schedule(mod, case, q, k, v, inputs, d)
         ok = ok and schedule_ok
+    if case.get("unsorted"):
+        # the same pattern compiled without the row permutation: same result, and the timing
+        # of sorted against unsorted rows (sort, gathers and scatter included)
+        um = load_module(os.path.join(d, case["unsorted"]), "attnc_unsorted_" + os.path.basename(d))
+        uo, _ = um.attention(q, k, v, layer=case["layer"], **inputs)
+        torch.cuda.synchronize()
+        urel = float((uo.double() - ref_out)[nonempty].norm() / ref_out[nonempty].norm().clamp_min(1e-30)) if nonempty.any() else 0.0
+        uok = not bool(torch.isnan(uo.double()).any()) and urel < TOL[case["dtype"]]
+        ok = ok and uok
+        schedule_ok = schedule_ok and uok
+        note = "unsorted rows rel=%.2e%s" % (urel, "" if uok else " (WRONG)")
+        try:
+            run = lambda m: m.attention(q, k, v, layer=case["layer"], **inputs)  # noqa: E731
+            ts, tu = bench(lambda: run(mod), warmup=5, rep=40), bench(lambda: run(um), warmup=5, rep=40)
+            note += "; sorted rows %.3f ms vs unsorted %.3f ms (%.2fx)" % (ts, tu, tu / ts)
+        except Exception as e:  # timing is a report, not a check
+            note += "; timing failed: %r" % (e,)
+        schedule = (schedule + "; " if schedule else "") + note
     return ok, dict(schedule=schedule, schedule_ok=schedule_ok, case=os.path.basename(d), rel=rel, lse_err=lse_err, nan=nan, empty_rows=int(empty.sum()),
                     empty_ok=empty_ok, tile=case["tile"], shape=f"B={B} H={H}/{Hkv} N={Nq}x{Nk} D={D} {case['dtype']}")
 

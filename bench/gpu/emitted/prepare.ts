@@ -168,6 +168,16 @@ function prepareCheck(c: CheckCase, index: number): string {
   const name = `${c.pattern}__${c.tag}`;
   const dir = join(outRoot, 'check', name);
   const meta = emit(ir, 'cuda', c.tile, c.dtype, c.D, dir);
+  // row-permuted patterns at the larger sizes: the same kernel over unsorted rows beside it
+  // (check_emitted.py checks it too and times the two)
+  let unsorted: string | undefined;
+  if (meta.permutation && c.tag !== 'n389') {
+    const tile = caseTile(c.tile);
+    const a = scheduleFromAnalysis(ir, ir.sizes, tile, { permute: false });
+    const result = compile(ir, { target: 'cuda', tile, dtypes: [c.dtype], headDims: [c.D], schedule: a?.schedule, statistics: a?.statistics, permute: false });
+    writeCompileResult(result, join(dir, 'unsorted'));
+    unsorted = `unsorted/${result.metadata.pattern}.py`;
+  }
   const s = ir.sizes;
   const caseSeed = (seed + index * 7919) >>> 0;
   const raw = randomQkv(s, c.D, c.B, caseSeed);
@@ -193,7 +203,7 @@ function prepareCheck(c: CheckCase, index: number): string {
   writeFileSync(join(dir, 'case.json'), JSON.stringify({
     pattern: c.pattern, tag: c.tag, module: meta.pattern, dtype: c.dtype, D: c.D, B: c.B,
     H: s.H, Hkv: s.Hkv, Nq: s.Nq, Nk: s.Nk, layer, seed: caseSeed, inputs: inputFiles, emptyRows: empty,
-    tile: `${meta.tile.blockM}x${meta.tile.blockN}`, ...(schedule ? { schedule } : {}),
+    tile: `${meta.tile.blockM}x${meta.tile.blockN}`, ...(schedule ? { schedule } : {}), ...(unsorted ? { unsorted } : {}),
   }, null, 1));
   const unperm = schedule?.unpermutedEnvelope ? ` (sorted rows; unpermuted envelope ${schedule.unpermutedEnvelope})` : '';
   const sched = schedule?.check === 'exact' ? `; runtime schedule ${schedule.visited} of ${schedule.envelope} envelope tiles${unperm}` : schedule ? `; runtime schedule (structure check)${unperm}` : '';
