@@ -5,7 +5,10 @@
 // (summary helpers + schedule builder + attention over the built rows) and with only its static
 // envelope (every runtime-dependent tile visited, the mask evaluated element-wise), timed in
 // round-robin rounds. The runtime plan's time includes its helper passes. Prints a markdown
-// table with visited tiles (the built schedule read back) against the envelope's.
+// table with visited tiles (the built schedule read back) against the envelope's. Row-permuted
+// patterns (scfa_hash, scfa_qk_drop: rows sorted by bucket / keep flag before attention, O and
+// LSE scattered back) are timed a third way, with the runtime schedule over unsorted rows; their
+// sorted plan's time includes the sort, gather and scatter passes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile } from '../codegen/index.ts';
@@ -20,7 +23,7 @@ import { buildPatternPlan, decodePatternOutputs, type EmittedWgsl } from '../src
 import { runPlan } from '../src/webgpu/run.ts';
 import { median, parseBenchArgs, PATTERNS, wgslSources } from './wgslBenchSetup.ts';
 
-const { N, H, D, runs, rounds, adapter, names } = parseBenchArgs(['sparsek', 'seer_attention', 'packed_documents', 'document_causal_sliding', 'minference_vertical_slash']);
+const { N, H, D, runs, rounds, adapter, names } = parseBenchArgs(['sparsek', 'seer_attention', 'packed_documents', 'document_causal_sliding', 'minference_vertical_slash', 'scfa_hash', 'scfa_qk_drop']);
 const sources = wgslSources();
 /** Settings at the benchmark length: MInference's lists scaled from 128K to N. */
 const SET: Record<string, Record<string, number>> = { minference_vertical_slash: { vertical: 32, slash: 64 } };
@@ -32,16 +35,22 @@ function irOf(name: string): IrProgram {
   return ir;
 }
 
-/** The pattern compiled with its runtime schedule, or with only the static envelope. */
-function compileWith(ir: IrProgram, envelopeOnly: boolean): { wgsl: EmittedWgsl; envelopeTiles: number } {
+/**
+ * The pattern compiled with its runtime schedule (over sorted rows where it has a row
+ * permutation), with the runtime schedule over unsorted rows, or with only the (unsorted)
+ * static envelope.
+ */
+function compileWith(ir: IrProgram, mode: 'runtime' | 'unsorted' | 'envelope'): { wgsl: EmittedWgsl; envelopeTiles: number } {
   const tile = { blockM: 16, blockN: defaultBlockN(16, D) };
-  const a = scheduleFromAnalysis(ir, ir.sizes, tile)!;
+  const permute = mode === 'runtime';
+  const a = scheduleFromAnalysis(ir, ir.sizes, tile, { permute })!;
   const schedule = () => {
     const s = a.schedule();
-    return envelopeOnly ? { ...s, classes: s.classes.map((c) => (c.kind === 'runtime' ? c.envelope : c)) } : s;
+    return mode === 'envelope' ? { ...s, classes: s.classes.map((c) => (c.kind === 'runtime' ? c.envelope : c)) } : s;
   };
-  const wgsl = compile(ir, { target: 'wgsl', tile, headDims: [D], schedule });
-  return { wgsl, envelopeTiles: a.statistics.tiles.full + a.statistics.tiles.partial };
+  const wgsl = compile(ir, { target: 'wgsl', tile, headDims: [D], schedule, permute });
+  const unsorted = permute ? scheduleFromAnalysis(ir, ir.sizes, tile, { permute: false })! : a;
+  return { wgsl, envelopeTiles: unsorted.statistics.tiles.full + unsorted.statistics.tiles.partial };
 }
 
 await withNodeGpu({ adapter }, async (session) => {
@@ -54,7 +63,9 @@ await withNodeGpu({ adapter }, async (session) => {
   for (const name of names) {
     const ir = irOf(name);
     const inputs = exampleInputs(ir, ir.sizes, 7, 1);
-    const kinds = [{ label: 'runtime', c: compileWith(ir, false), ms: [] as number[] }, { label: 'envelope', c: compileWith(ir, true), ms: [] as number[] }];
+    const kinds = [{ label: 'runtime', c: compileWith(ir, 'runtime'), ms: [] as number[] }, { label: 'envelope', c: compileWith(ir, 'envelope'), ms: [] as number[] }];
+    const sorted = kinds[0]!.c.wgsl.metadata.permutation !== undefined;
+    if (sorted) kinds.push({ label: 'unsorted', c: compileWith(ir, 'unsorted'), ms: [] as number[] });
     // visited tiles of the built schedule (one untimed run, read back)
     const probe = buildPatternPlan(sources, { compiled: kinds[0]!.c.wgsl, headDim: D, batch: 1, layer: 0, variant, q, k, v, inputs, readRuntime: true });
     const out = decodePatternOutputs((await runPlan(session, probe.plan)).outputs, probe);
@@ -72,12 +83,13 @@ await withNodeGpu({ adapter }, async (session) => {
         console.error(`${name} round ${round + 1}/${rounds} ${kind.label}: ${t.runsMs.map((x) => x.toFixed(0)).join(', ')} ms`);
       }
     }
-    const [rt, env] = kinds.map((x) => median(x.ms)) as [number, number];
+    const [rt, env, unsorted] = kinds.map((x) => median(x.ms)) as [number, number, number | undefined];
     const envTiles = kinds[0]!.c.envelopeTiles;
-    rows.push(`| ${name} | ${visited} / ${envTiles} (${((100 * visited) / envTiles).toFixed(0)}%) | ${rt.toFixed(0)} | ${env.toFixed(0)} | ${(env / rt).toFixed(2)} |`);
+    const vsUnsorted = unsorted === undefined ? '-' : `${unsorted.toFixed(0)} (${(unsorted / rt).toFixed(2)}x)`;
+    rows.push(`| ${name}${sorted ? ' (sorted rows)' : ''} | ${visited} / ${envTiles} (${((100 * visited) / envTiles).toFixed(0)}%) | ${rt.toFixed(0)} | ${env.toFixed(0)} | ${(env / rt).toFixed(2)} | ${vsUnsorted} |`);
   }
   console.log(`timing: ${method}, median of ${rounds * runs} runs per kernel; runtime = helpers + schedule build + attention`);
-  console.log('| pattern | visited tiles / envelope | runtime schedule ms | envelope ms | speed-up |');
-  console.log('| --- | --- | --- | --- | --- |');
+  console.log('| pattern | visited tiles / envelope | runtime schedule ms | envelope ms | speed-up | unsorted rows ms (speed-up) |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(r);
 });

@@ -23,6 +23,8 @@ export interface CompileOptions {
   /** Per-class schedules (from the analysis); dense when absent. */
   schedule?: (registry: BufferRegistry) => ScheduleInput;
   statistics?: LaunchMetadata['statistics'];
+  /** Sort rows of patterns that qualify (lower/permutation.ts; default true for CUDA and WGSL). */
+  permute?: boolean;
   /** Source lines quoted (sanitised) in generated comments. */
   sourceSummary?: string[];
 }
@@ -41,18 +43,20 @@ export function defaultTile(target: Target): Tile {
 export function compile(ir: IrProgram, opts: CompileOptions): CompileResult {
   const tile = opts.tile ?? defaultTile(opts.target);
   const sizes = opts.sizes ?? ir.sizes;
-  const lowered = lowerPattern(ir, { sizes, tile, schedule: opts.schedule });
+  // CUDA and WGSL run row-permuted patterns over sorted rows (lower/permutation.ts); the flex
+  // backend's mask functions read the original positions directly
+  const lowered = lowerPattern(ir, { sizes, tile, schedule: opts.target === 'flex' ? undefined : opts.schedule, permute: opts.target !== 'flex' && opts.permute !== false });
   const summary = opts.sourceSummary ?? [];
   switch (opts.target) {
     case 'cuda': {
-      const { files, metadata } = emitCuda(ir, lowered, {
+      const { files, metadata } = emitCuda(lowered.ir, lowered, {
         dtypes: opts.dtypes ?? ['bf16', 'fp16'], headDims: opts.headDims ?? [64, 128],
         sourceSummary: summary, statistics: opts.statistics,
       });
       return { files, metadata, assets: [...CUDA_RUNTIME_ASSETS, ...CUDA_PYTHON_ASSETS] };
     }
     case 'wgsl': {
-      const { files, metadata } = emitWgsl(ir, lowered, { headDims: opts.headDims ?? [64], sourceSummary: summary, statistics: opts.statistics });
+      const { files, metadata } = emitWgsl(lowered.ir, lowered, { headDims: opts.headDims ?? [64], sourceSummary: summary, statistics: opts.statistics });
       return { files, metadata, assets: WGSL_ASSETS };
     }
     case 'flex': {

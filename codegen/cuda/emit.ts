@@ -140,8 +140,10 @@ export function emitCuda(ir: IrProgram, p: LoweredPattern, opts: CudaEmitOptions
     launchOrder: [
       ...parts.helperSteps,
       { kernel: 'attention', reads: p.buffers.map((b) => b.name), writes: [] },
+      ...parts.afterSteps,
     ],
     helpers: parts.helpers,
+    ...(parts.permutation ? { permutation: parts.permutation } : {}),
     statistics: opts.statistics,
     backward: backward.info,
     files: [],

@@ -47,7 +47,7 @@ export function emitPythonModule(p: LoweredPattern, meta: LaunchMetadata): strin
     _HERE = os.path.dirname(os.path.abspath(__file__))
     if _HERE not in sys.path:
         sys.path.insert(0, _HERE)
-    from attnc_runtime import CompiledPattern, runtime_schedule_fields  # noqa: E402
+    from attnc_runtime import CompiledPattern, permutation_fields, runtime_schedule_fields, sort_rows, unsort_rows  # noqa: E402
 
     with open(os.path.join(_HERE, "metadata.json")) as _f:
         META = json.load(_f)
@@ -89,12 +89,18 @@ export function emitPythonModule(p: LoweredPattern, meta: LaunchMetadata): strin
 
     def attention(q, k, v, scale=None, layer=0, **inputs):
         pattern, fields = _prepare(q, k, v, layer, inputs)
-        return pattern.attention(q, k, v, scale=scale, layer=layer, **fields)
+        if "permutation" not in META:
+            return pattern.attention(q, k, v, scale=scale, layer=layer, **fields)
+        # row permutation: attention over sorted rows, O and LSE back in the caller's order
+        qs, ks, vs = sort_rows(META, fields, q, k, v)
+        out, lse = pattern.attention(qs, ks, vs, scale=scale, layer=layer, **fields)
+        return unsort_rows(META, fields, out, lse)
 
 
     def runtime_schedule(q, k, v, layer=0, **inputs):
         """The runtime schedule attention(...) would read ([B, H * num_q_tiles * (1 + maxTiles)] int32:
-        per (h, qt) a count, then kt * 2 + full), or None when the pattern has no runtime schedule."""
+        per (h, qt) a count, then kt * 2 + full), or None when the pattern has no runtime schedule.
+        With a row permutation its query and key tiles are tiles of the sorted rows."""
         _, fields = _prepare(q, k, v, layer, inputs)
         built = [h["buffer"] for h in META.get("helpers", []) if h["kind"] == "schedule_build"]
         return fields[built[0]] if built else None
@@ -104,7 +110,7 @@ export function emitPythonModule(p: LoweredPattern, meta: LaunchMetadata): strin
         """Binds every pattern field and runs the runtime helpers in launch order."""
         B, H, Nq, D = q.shape
         Nk, Hkv = k.shape[2], k.shape[1]
-        want = (SIZES["H"], SIZES["Nq"], SIZES["Hkv"], SIZES["Nk"])
+        want = (SIZES["H"], SIZES["Nq"], META.get("permutation", {}).get("sourceKvHeads", SIZES["Hkv"]), SIZES["Nk"])
         if (H, Nq, Hkv, Nk) != want:
             raise ValueError("compiled for H, Nq, Hkv, Nk = %s, got %s" % (want, (H, Nq, Hkv, Nk)))
         device = q.device
@@ -126,6 +132,9 @@ export function emitPythonModule(p: LoweredPattern, meta: LaunchMetadata): strin
             if helper["kind"] == "topk_blocks":
                 fields[helper["buffer"]] = topk_blocks(q, k, helper["k"], helper["block"], helper["causal"])
                 fields[helper["buffer"] + "_bstride"] = int(np.prod(helper["shape"])) if B > 1 else 0
+        if "permutation" in META:
+            # row permutation: position tables and gathered sort inputs before the schedule
+            permutation_fields(META, fields, B)
         pattern = _pattern(device)
         if any(h["kind"] == "schedule_build" for h in META.get("helpers", [])):
             # runtime schedule: summaries of the runtime buffers, then the builder kernel

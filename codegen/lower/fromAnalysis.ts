@@ -8,6 +8,7 @@ import { analyze, type Analysis, type StaticSchedule, type TileMap } from '../..
 import type { IrProgram, Sizes } from '../../src/ir/schema.ts';
 import type { LaunchMetadata } from '../metadata/schema.ts';
 import type { Tile } from './pattern.ts';
+import { permuteRows } from './permutation.ts';
 import type { ClassSchedule, ScheduleInput, StaticClassSchedule } from './schedule.ts';
 
 /** How one class's schedule is emitted, for the compile summary and the metadata. */
@@ -40,11 +41,17 @@ export interface AnalysedSchedule {
 export interface ScheduleFromAnalysisOptions {
   /** An analysis of `ir` at `sizes` and `tile` already at hand (e.g. from the tile choice). */
   analysis?: Analysis;
+  /** Schedule a row-permuted pattern over its sorted rows (default true; permutation.ts). */
+  permute?: boolean;
 }
 
-export function scheduleFromAnalysis(ir: IrProgram, sizes: Sizes, tile: Tile, opts: ScheduleFromAnalysisOptions = {}): AnalysedSchedule | undefined {
+export function scheduleFromAnalysis(source: IrProgram, sizes: Sizes, tile: Tile, opts: ScheduleFromAnalysisOptions = {}): AnalysedSchedule | undefined {
+  // a row-permuted pattern is scheduled over its sorted rows (permutation.ts)
+  const permuted = opts.permute === false ? null : permuteRows({ ...source, sizes });
+  const ir = permuted?.ir ?? source;
+  if (permuted) sizes = permuted.ir.sizes;
   try {
-    const analysis = opts.analysis ?? analyze(ir, { sizes, tile: { bq: tile.blockM, bk: tile.blockN }, transposed: false, checks: false });
+    const analysis = (!permuted ? opts.analysis : undefined) ?? analyze(ir, { sizes, tile: { bq: tile.blockM, bk: tile.blockN }, transposed: false, checks: false });
     return fromAnalysis(analysis, sizes, tile);
   } catch {
     return undefined; // no static schedule: the caller falls back to the dense schedule

@@ -6,6 +6,7 @@ import { lowerBackward, type LoweredBackward } from './backward.ts';
 import { BufferRegistry } from './buffers.ts';
 import { lowerMaskHook, lowerScoreHook } from './hooks.ts';
 import type { LBuffer, LFunction } from './ir.ts';
+import { permuteRows, type RowPermutation } from './permutation.ts';
 import { lowerRuntime, type LoweredRuntime } from './runtime.ts';
 import { lowerSchedule, type ScheduleInput } from './schedule.ts';
 
@@ -13,6 +14,8 @@ export interface Tile { blockM: number; blockN: number }
 
 export interface LoweredPattern {
   name: string;
+  /** The program the hooks were lowered from: the row-permuted one when there is a permutation. */
+  ir: IrProgram;
   sizes: Sizes;
   tile: Tile;
   numQueryTiles: number;
@@ -26,6 +29,8 @@ export interface LoweredPattern {
   schedule: ScheduleInput;
   /** With runtime schedule classes: the summary helpers and schedule builder (runtime.ts). */
   runtime?: LoweredRuntime;
+  /** Rows sorted before attention and O / LSE scattered back after it (permutation.ts). */
+  permutation?: RowPermutation;
   /** The backward hooks (transposed schedule, score_mod_grad), lowered on first use. */
   backward: () => LoweredBackward;
 }
@@ -40,9 +45,24 @@ export function denseSchedule(sizes: Sizes, tile: Tile): ScheduleInput {
   };
 }
 
-export function lowerPattern(ir: IrProgram, opts: { sizes?: Sizes; tile: Tile; schedule?: (reg: BufferRegistry) => ScheduleInput }): LoweredPattern {
-  const sizes = opts.sizes ?? ir.sizes;
+export interface LowerOptions {
+  sizes?: Sizes;
+  tile: Tile;
+  schedule?: (reg: BufferRegistry) => ScheduleInput;
+  /** Sort rows when the pattern qualifies (permutation.ts; default true). */
+  permute?: boolean;
+}
+
+export function lowerPattern(source: IrProgram, opts: LowerOptions): LoweredPattern {
+  const permuted = opts.permute === false ? null : permuteRows(opts.sizes ? { ...source, sizes: opts.sizes } : source);
+  const ir = permuted?.ir ?? source;
+  const sizes = permuted?.ir.sizes ?? opts.sizes ?? ir.sizes;
   const registry = new BufferRegistry(ir, sizes);
+  // the sort inputs and the gathered inputs' sources stay runtime inputs (the helpers read them)
+  for (const s of permuted ? [permuted.permutation.query, permuted.permutation.key] : []) {
+    registry.input(s.keyInput);
+    for (const g of s.gathered) registry.input(g.from);
+  }
   const extra: LBuffer[] = [];
   const mask = lowerMaskHook(ir, registry, extra);
   const scoreMod = lowerScoreHook(ir, registry);
@@ -54,6 +74,8 @@ export function lowerPattern(ir: IrProgram, opts: { sizes?: Sizes; tile: Tile; s
   let backward: LoweredBackward | undefined;
   return {
     name: ir.name,
+    ir,
+    permutation: permuted?.permutation,
     sizes,
     tile: opts.tile,
     numQueryTiles: schedule.numQueryTiles,

@@ -21,7 +21,9 @@ export const KernelParam = z.object({
   shape: z.array(Formula).describe('Tensor shape (empty for scalars)'),
   strides: z.array(Formula).optional().describe('Element strides; row-major contiguous when absent'),
   /** What the host binds to it. */
-  source: z.enum(['q', 'k', 'v', 'out', 'lse', 'table', 'input', 'helper', 'size', 'constant', 'dout', 'delta', 'dq', 'dk', 'dv', 'dq_accum']),
+  source: z.enum(['q', 'k', 'v', 'out', 'lse', 'table', 'input', 'helper', 'size', 'constant', 'dout', 'delta', 'dq', 'dk', 'dv', 'dq_accum']).describe(
+    'With a row permutation (`permutation`), q, k, v, out and lse of attention and backward kernels are the row-sorted tensors',
+  ),
   /** For tables / inputs / helper outputs: the `tables[].name` / `inputs[].name` / buffer name. */
   ref: z.string().optional(),
 });
@@ -80,7 +82,7 @@ export const Helper = z.object({
    * sorted_list (per row of `of` its distinct non-negative entries ascending, then 2^31 - 1),
    * schedule_build (per (b, h, qt) the visited key tiles: count, then kt * 2 + full).
    */
-  kind: z.enum(['topk_blocks', 'lsh_buckets', 'tile_minmax', 'sorted_list', 'schedule_build']),
+  kind: z.enum(['topk_blocks', 'lsh_buckets', 'tile_minmax', 'sorted_list', 'schedule_build', 'row_sort', 'row_gather']),
   buffer: z.string(),
   shape: z.array(z.number().int().positive()).describe('Per batch entry'),
   k: z.number().int().optional(),
@@ -94,6 +96,47 @@ export const Helper = z.object({
   tile: z.number().int().positive().optional(),
   /** schedule_build: entries per row after the count (the longest envelope row). */
   maxTiles: z.number().int().nonnegative().optional(),
+  /**
+   * row_sort: per row of `of` ([rows][n]) the positions 0..n-1 ordered by (sort key, position);
+   * the key is the value clamped to [0, buckets) (keyKind bucket) or 0 for nonzero, 1 for zero
+   * (keyKind keep). row_gather: buffer[r, i] = of[r, positions[r, i]].
+   */
+  keyKind: z.enum(['bucket', 'keep']).optional(),
+  buckets: z.number().int().positive().optional(),
+  positions: z.string().optional(),
+});
+
+/** One side of a row permutation: how its rows are sorted and what is gathered with them. */
+export const RowSortInfo = z.object({
+  /** The sort input's declared name and generated buffer name. */
+  keyInput: z.string(),
+  keyBuffer: z.string(),
+  keyKind: z.enum(['bucket', 'keep']),
+  buckets: z.number().int().positive(),
+  /** Sort rows per batch entry: one per query head (H) or key/value head (Hkv). */
+  rowsDim: z.enum(['H', 'Hkv']),
+  rows: z.number().int().positive(),
+  n: z.number().int().positive(),
+  /** Buffer of the original position of each sorted row, [rows, n] per batch entry. */
+  positions: z.string(),
+  /** Runtime buffers gathered into sorted order: `to[r, i] = from[r, positions[r, i]]`. */
+  gathered: z.array(z.object({ from: z.string(), to: z.string() })),
+});
+
+/**
+ * Row permutation (SCFA bucket sort, QK-drop compaction; docs/cuda-kernel.md, "Row
+ * permutation"): the helpers sort query rows per (b, h) and key rows per (b, key row), gather
+ * Q, K, V and the sort inputs into sorted order, attention runs on the sorted rows with the
+ * mask on original positions, and O / LSE are scattered back to the caller's row order.
+ */
+export const PermutationInfo = z.object({
+  query: RowSortInfo,
+  key: RowSortInfo,
+  /** Heads of the sorted K / V (H when keys are sorted per query head), and of the caller's. */
+  kvHeads: z.number().int().positive(),
+  sourceKvHeads: z.number().int().positive(),
+  /** Names of the sorted tensors in launchOrder's reads / writes. */
+  tensors: z.object({ q: z.string(), k: z.string(), v: z.string(), out: z.string(), lse: z.string() }),
 });
 
 export const WgslBinding = z.object({
@@ -181,9 +224,13 @@ export const LaunchMetadata = z.object({
   kernels: z.array(Kernel),
   tables: z.array(Table),
   inputs: z.array(RuntimeInput),
-  /** Kernels in launch order: helpers that build runtime schedules first, attention last. */
+  /**
+   * Kernels in launch order: helpers that build runtime schedules first, then attention; with a
+   * row permutation, row_sort / row_gather before the schedule helpers and row_scatter last.
+   */
   launchOrder: z.array(LaunchStep),
   helpers: z.array(Helper).default([]),
+  permutation: PermutationInfo.optional(),
   wgsl: WgslInfo.optional(),
   statistics: Statistics.optional(),
   backward: BackwardInfo.optional(),
@@ -197,3 +244,4 @@ export type Table = z.infer<typeof Table>;
 export type RuntimeInput = z.infer<typeof RuntimeInput>;
 export type LaunchStep = z.infer<typeof LaunchStep>;
 export type BackwardInfo = z.infer<typeof BackwardInfo>;
+export type PermutationInfo = z.infer<typeof PermutationInfo>;

@@ -18,6 +18,7 @@ import type { LaunchMetadata } from '../metadata/schema.ts';
 export const WGSL_ASSETS: AssetFile[] = [
   'attention_fwd.wgsl', 'row_reduce_subgroup.wgsl', 'row_reduce_workgroup.wgsl',
   'helpers/lsh_buckets.wgsl', 'helpers/topk_blocks.wgsl', 'helpers/tile_minmax.wgsl', 'helpers/sorted_list.wgsl', 'helpers/schedule_build.wgsl',
+  'helpers/row_permute.wgsl', 'helpers/row_gather.wgsl', 'helpers/row_tensors.wgsl',
 ].map((f) => ({ path: `runtime/${f}`, source: `codegen/wgsl/runtime/${f}` }));
 
 /** Runtime-schedule kernels (helpers/*.wgsl; one invocation per row / entry, 64 per workgroup). */
@@ -25,7 +26,26 @@ function runtimeKernels(p: LoweredPattern): LaunchMetadata['kernels'] {
   const rt = p.runtime;
   if (!rt) return [];
   const oneD = (n: string): [string, string, string] => [`ceil(${n} / 64)`, '1', '1'];
+  const helper = (name: string, n: string, file: string, buffer: string) => ({
+    name, role: 'helper' as const, variant: { buffer }, grid: oneD(n), block: [64, 1, 1] as [number, number, number], dynamicSmemBytes: 0, params: [], file: `runtime/helpers/${file}`,
+  });
+  // row permutation (helpers/row_permute.wgsl, row_gather.wgsl, row_tensors.wgsl): grids for
+  // per-batch position tables (a broadcast table needs B = 1 in the sort and gather formulas)
+  const perm = p.permutation;
+  const bufferOf = (input: string) => p.buffers.find((b) => b.source.kind === 'input' && p.ir.inputs[b.source.inputIndex]!.name === input)!.name;
+  const permKernels = perm ? [
+    ...[perm.query, perm.key].flatMap((s) => [
+      helper('row_sort_count', `B * ${s.rows} * ${s.buckets}`, 'row_permute.wgsl', bufferOf(s.positions)),
+      helper('row_sort_place', `B * ${s.rows} * ${s.buckets}`, 'row_permute.wgsl', bufferOf(s.positions)),
+      ...s.gathered.map((g) => helper('row_gather_i32', `B * ${s.rows} * ${s.n}`, 'row_gather.wgsl', bufferOf(g.to))),
+    ]),
+    helper('row_gather_tensor', 'B * H * Nq * D', 'row_tensors.wgsl', 'q_sorted'),
+    helper('row_gather_tensor', 'B * Hkv * Nk * D', 'row_tensors.wgsl', 'k_sorted'),
+    helper('row_gather_tensor', 'B * Hkv * Nk * D', 'row_tensors.wgsl', 'v_sorted'),
+    helper('row_scatter', 'B * H * Nq * D', 'row_tensors.wgsl', 'out'),
+  ] : [];
   return [
+    ...permKernels,
     ...rt.summaries.flatMap((s) => {
       const rows = `B * ${s.rows}`;
       const file = `runtime/helpers/${s.kind}.wgsl`;
@@ -153,8 +173,9 @@ export function emitWgsl(ir: IrProgram, p: LoweredPattern, opts: { headDims: num
     ],
     tables: parts.tables.map((t) => ({ ...t, file: `tables/${groupOf(p.buffers.find((b) => b.name === t.name)!)}.bin` })),
     inputs: parts.inputs,
-    launchOrder: [...parts.helperSteps, { kernel: 'attention_fwd', reads: p.buffers.map((b) => b.name), writes: [] }],
+    launchOrder: [...parts.helperSteps, { kernel: 'attention_fwd', reads: p.buffers.map((b) => b.name), writes: [] }, ...parts.afterSteps],
     helpers: parts.helpers,
+    ...(parts.permutation ? { permutation: parts.permutation } : {}),
     wgsl: {
       requiredFeatures: [],
       limits: { maxStorageBuffersPerShaderStage: 8, maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256 },

@@ -3,7 +3,8 @@
 // merged group-1 storage arrays with runtime inputs placed as `wgsl.runtimeBuffers` describes,
 // the runtime helper passes (lsh buckets, top-k key blocks, then the runtime schedule's tile
 // summaries, sorted lists and builder) in the metadata's launch order, then
-// the attention dispatch with its grid from the metadata's formulas. Browser-safe.
+// the attention dispatch with its grid from the metadata's formulas; with a row permutation
+// also the sort, gathers and scatter of rowPermutation.ts. Browser-safe.
 import type { EmittedFile } from '../../codegen/files.ts';
 import { evalFormula } from '../../codegen/metadata/formula.ts';
 import type { LaunchMetadata } from '../../codegen/metadata/schema.ts';
@@ -17,6 +18,7 @@ import {
 import { lshRotation } from '../reference/lsh.ts';
 import { buildAttentionPlan, decodeAttentionOutputs, type AttentionOutputs, type PatternBuffer } from './attention.ts';
 import type { BindingRef, BufferSpec, DispatchSpec, LaunchPlan } from './plan.ts';
+import { permuteAttention, rowPermutationPass, tensorPass, type PermutationPassContext } from './rowPermutation.ts';
 
 /** The runtime helper shaders of codegen/wgsl/runtime/helpers/. */
 export interface PatternHelperSources {
@@ -26,6 +28,10 @@ export interface PatternHelperSources {
   tileMinmax: string;
   sortedList: string;
   scheduleBuild: string;
+  /** Row permutation: the sort, the gather of int inputs, the Q/K/V gather and O/LSE scatter. */
+  rowPermute: string;
+  rowGather: string;
+  rowTensors: string;
 }
 
 /** Every WGSL source the runner assembles besides the emitted prelude. */
@@ -147,6 +153,23 @@ export function buildPatternPlan(sources: PatternSources, launch: PatternLaunch)
     else uniformView.setInt32(field.offset, value, true);
   };
 
+  // whether a runtime buffer holds one entry for every batch entry: a given input of one entry,
+  // or a helper output whose every source is (lsh and top-k outputs depend on Q / K)
+  const broadcastMemo = new Map<string, boolean>();
+  const broadcast = (buffer: string): boolean => {
+    if (broadcastMemo.has(buffer)) return broadcastMemo.get(buffer)!;
+    const input = meta.inputs.find((x) => x.buffer === buffer);
+    const h = meta.helpers.find((x) => x.buffer === buffer);
+    let out = false;
+    if (input && input.source === 'given') {
+      const rb = wgsl.runtimeBuffers.find((r) => r.buffer === buffer);
+      out = !!rb && launch.inputs?.[input.name]?.length === rb.length;
+    } else if (h?.of !== undefined && h.kind !== 'topk_blocks' && h.kind !== 'lsh_buckets') {
+      out = broadcast(h.of) && (h.positions === undefined || broadcast(h.positions));
+    }
+    broadcastMemo.set(buffer, out);
+    return out;
+  };
   const runtime: RuntimePlacement[] = [];
   const patternBuffers: PatternBuffer[] = [{ name: uniformEntry.name, binding: uniformEntry.binding, kind: 'uniform', bytes: new Uint8Array(uniformView.buffer) }];
   const helperArrays = new Set<string>();
@@ -164,9 +187,8 @@ export function buildPatternPlan(sources: PatternSources, launch: PatternLaunch)
       const helper = helperWrites.has(rb.buffer);
       let batchStride = rb.length;
       if (helper) {
-        // a summary of a buffer broadcast over the batch is built once and broadcast too
-        const of = meta.helpers.find((x) => x.buffer === rb.buffer)?.of;
-        if (of !== undefined && runtime.find((r) => r.buffer === of)?.batchStride === 0) batchStride = 0;
+        // a summary (sort, gather) of buffers broadcast over the batch is built once and broadcast too
+        if (broadcast(rb.buffer)) batchStride = 0;
         const entries = batchStride === 0 ? 1 : B;
         for (let i = 0; i < entries * rb.length; i++) values.push(poison ? POISON_I32 : 0);
         helperArrays.add(entry.name);
@@ -195,13 +217,16 @@ export function buildPatternPlan(sources: PatternSources, launch: PatternLaunch)
   }
 
   const tiles: AttentionTiles = { blockM: meta.tile.blockM, blockN: meta.tile.blockN, headDim: D };
-  const params: AttentionParams = { batch: B, heads: H, kvHeads: Hkv, qLen: Nq, kLen: Nk, scale: launch.scale ?? 1 / Math.sqrt(D), layer: launch.layer };
+  // with a row permutation the caller's K / V have sourceKvHeads heads, the sorted ones Hkv
+  const perm = meta.permutation;
+  const params: AttentionParams = { batch: B, heads: H, kvHeads: perm?.sourceKvHeads ?? Hkv, qLen: Nq, kLen: Nk, scale: launch.scale ?? 1 / Math.sqrt(D), layer: launch.layer };
   const attention = buildAttentionPlan(sources.attention, {
     label, prelude: fileText(launch.compiled, kernel.file), tiles, params, variant: launch.variant,
     q: launch.q, k: launch.k, v: launch.v, patternBuffers, poison,
   });
   const attentionDispatch = attention.dispatches[0]!;
   attentionDispatch.workgroups = grid;
+  if (perm) permuteAttention(attention.buffers, attentionDispatch.bindings, { ...params, kvHeads: Hkv }, perm.tensors, launch.variant.elem === 'f16' ? 2 : 4, D, poison);
   // Arrays that helpers write are read_write storage there, read-only in attention.
   for (const name of helperArrays) {
     const spec = attention.buffers.find((b) => b.name === `pattern.${name}`)!;
@@ -211,20 +236,22 @@ export function buildPatternPlan(sources: PatternSources, launch: PatternLaunch)
   if (launch.readRuntime) for (const r of runtime) attention.buffers.find((b) => b.name === `pattern.${r.array}`)!.readBack = true;
 
   const group1Bindings: BindingRef[] = group1.entries.map((e) => ({ group: 1, binding: e.binding, buffer: `pattern.${e.name}` }));
-  const helpers = helperPasses(sources.helpers, launch, runtime, label, group1Bindings);
+  const helpers = helperPasses(sources.helpers, launch, runtime, label, group1Bindings, helperArrays);
   const plan: LaunchPlan = {
     label,
     requiredFeatures: attention.requiredFeatures,
     buffers: [...attention.buffers, ...helpers.buffers],
-    dispatches: [...helpers.dispatches, attentionDispatch],
+    dispatches: [...helpers.dispatches, attentionDispatch, ...helpers.after],
   };
   return { plan, decode: { params, tiles, variant: launch.variant }, runtime };
 }
 
 /** The helper passes of the metadata's launch order (everything before attention). */
-function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runtime: RuntimePlacement[], label: string, group1: BindingRef[]): { buffers: BufferSpec[]; dispatches: DispatchSpec[] } {
+function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runtime: RuntimePlacement[], label: string, group1: BindingRef[], helperArrays: Set<string>): { buffers: BufferSpec[]; dispatches: DispatchSpec[]; after: DispatchSpec[] } {
   const meta = launch.compiled.metadata;
-  const { Nq, Nk, H, Hkv } = meta.sizes;
+  const { Nq, Nk, H } = meta.sizes;
+  // K rows of the caller (lsh of K reads them); the sorted K / V may have more heads
+  const Hkv = meta.permutation?.sourceKvHeads ?? meta.sizes.Hkv;
   const D = launch.headDim;
   const B = launch.batch;
   const header = variantHeader({ elem: launch.variant.elem, subgroups: false });
@@ -239,8 +266,19 @@ function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runt
     const bytes = u32Uniform(values);
     buffers.push({ name, kind: 'uniform', byteLength: bytes.byteLength, init: { bytes } });
   };
+  const after: DispatchSpec[] = [];
+  let afterAttention = false;
+  const permCtx: PermutationPassContext = { sources, launch, label, placed, uniform, buffers, groups: helperGroups };
+  const perm = meta.permutation;
   for (const step of meta.launchOrder) {
-    if (step.kernel === 'attention_fwd') continue;
+    if (step.kernel === 'attention_fwd') {
+      afterAttention = true;
+      continue;
+    }
+    if (perm && (step.kernel === 'row_scatter' || (step.kernel === 'row_gather' && ['q', 'k', 'v'].includes(step.reads[0]!)))) {
+      (afterAttention ? after : dispatches).push(tensorPass(permCtx, step, helperArrays));
+      continue;
+    }
     const out = placed(step.writes[0] ?? '');
     const rtBinding = (binding: number): BindingRef => ({ group: 0, binding, buffer: `pattern.${out.array}` });
     if (step.kernel === 'lsh_buckets') {
@@ -311,6 +349,8 @@ function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runt
           dispatches.push({ label: `${label}: sorted_list(${helper.of}) ${entryPoint}`, code: sources.sortedList, entryPoint, workgroups: helperGroups(rows * helper.n), bindings });
         }
       }
+    } else if (step.kernel === 'row_sort' || step.kernel === 'row_gather') {
+      dispatches.push(...rowPermutationPass(permCtx, step.kernel, out));
     } else if (step.kernel === 'schedule_build') {
       const kernel = meta.kernels.find((k) => k.role === 'schedule' && k.name === 'schedule_build');
       if (!kernel) throw new Error(`${label}: the metadata lists no schedule_build kernel`);
@@ -327,7 +367,7 @@ function helperPasses(sources: PatternHelperSources, launch: PatternLaunch, runt
       throw new Error(`${label}: unknown helper kernel '${step.kernel}' in the launch order`);
     }
   }
-  return { buffers, dispatches };
+  return { buffers, dispatches, after };
 }
 
 /** O [B, H, Nq, D], LSE [B, H, Nq] (-inf for empty rows) and, if read back, the runtime buffers. */

@@ -8,6 +8,11 @@ unwritten element shows as NaN; rows with no allowed key must give O = 0 and LSE
 Patterns with runtime inputs also have their runtime schedule (built on the GPU by the module's
 summary helpers and attnc_schedule_build) compared with the one prepare.ts computed from the
 same inputs (`exact`), or checked for shape when it depends on device top-k / lsh selections.
+Row-permuted patterns (SCFA bucket sort, QK-drop compaction) must carry the permutation in their
+metadata; their schedule (over sorted rows) is printed with the unpermuted envelope and may not
+exceed it; O and LSE come back in the caller's row order and are compared as above. Where
+prepare.ts emitted the same pattern without the permutation (`unsorted/`), that module is checked
+too and the two are timed (sorted rows with their sort, gathers and scatter, against unsorted).
 """
 import json
 import math
@@ -19,7 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gpu_common import load_module  # noqa: E402
+from gpu_common import bench, load_module  # noqa: E402
 
 TOL = {"bf16": 2e-2, "fp16": 5e-3}
 DT = {"bf16": torch.bfloat16, "fp16": torch.float16}
@@ -44,14 +49,24 @@ def check_schedule(mod, case, q, k, v, inputs, d):
         kts = row[1:1 + row[0]] >> 1
         if (kts < 0).any() or (kts >= nkt).any() or len(set(kts.tolist())) != len(kts):
             return False, "schedule row %d: key tiles out of range or repeated" % r
+    visited = int(counts.sum())
+    unperm = ""
+    if spec.get("permuted"):
+        # row permutation (SCFA): the module must sort rows, and the sorted schedule must not
+        # visit more tiles than the unpermuted envelope
+        if "permutation" not in mod.META:
+            return False, "the module's metadata has no row permutation"
+        unperm = "; sorted rows, unpermuted envelope %d tiles" % spec["unpermutedEnvelope"]
+        if visited > spec["unpermutedEnvelope"]:
+            return False, "sorted schedule visits %d tiles, more than the unpermuted envelope %d" % (visited, spec["unpermutedEnvelope"])
     if spec["check"] != "exact":
-        return True, "schedule %d tiles (structure)" % int(counts.sum())
+        return True, "schedule %d tiles (structure)%s" % (visited, unperm)
     want = np.fromfile(os.path.join(d, spec["file"]), dtype=np.int32).reshape(-1, stride)
     for r in range(len(rows)):
         n = want[r, 0]
         if rows[r, 0] != n or (rows[r, 1:1 + n] != want[r, 1:1 + n]).any():
             return False, "schedule row %d: %s, expected %s" % (r, rows[r, :1 + rows[r, 0]].tolist()[:8], want[r, :1 + n].tolist()[:8])
-    return True, "schedule %d of %d envelope tiles (exact)" % (int(counts.sum()), spec["envelope"])
+    return True, "schedule %d of %d envelope tiles (exact)%s" % (visited, spec["envelope"], unperm)
 
 
 def run_case(d, device):
@@ -68,10 +83,11 @@ def run_case(d, device):
         inputs[spec["name"]] = torch.from_numpy(arr.reshape(spec["shape"])).to(device)
     ref_out = torch.from_numpy(np.fromfile(os.path.join(d, "ref_out.f32"), dtype=np.float32)).double().reshape(B, H, Nq, D).to(device)
     ref_lse = torch.from_numpy(np.fromfile(os.path.join(d, "ref_lse.f32"), dtype=np.float32)).double().reshape(B, H, Nq).to(device)
-    # poison: the next allocations of these sizes reuse the NaN-filled blocks
-    p1 = torch.full((B, H, Nq, D), float("nan"), dtype=dt, device=device)
-    p2 = torch.full((B, H, Nq), float("nan"), dtype=torch.float32, device=device)
-    del p1, p2
+    # poison: the next allocations of these sizes reuse the NaN-filled blocks (several: a
+    # row-permuted module allocates the sorted q and out before the final out)
+    poison = [torch.full((B, H, Nq, D), float("nan"), dtype=dt, device=device) for _ in range(4)]
+    poison += [torch.full((B, H, Nq), float("nan"), dtype=torch.float32, device=device) for _ in range(3)]
+    del poison
     out, lse = mod.attention(q, k, v, layer=case["layer"], **inputs)
     torch.cuda.synchronize()
     out64, lse64 = out.double(), lse.double()
@@ -87,6 +103,24 @@ def run_case(d, device):
     if "schedule" in case:
         schedule_ok, schedule = check_schedule(mod, case, q, k, v, inputs, d)
         ok = ok and schedule_ok
+    if case.get("unsorted"):
+        # the same pattern compiled without the row permutation: same result, and the timing
+        # of sorted against unsorted rows (sort, gathers and scatter included)
+        um = load_module(os.path.join(d, case["unsorted"]), "attnc_unsorted_" + os.path.basename(d))
+        uo, _ = um.attention(q, k, v, layer=case["layer"], **inputs)
+        torch.cuda.synchronize()
+        urel = float((uo.double() - ref_out)[nonempty].norm() / ref_out[nonempty].norm().clamp_min(1e-30)) if nonempty.any() else 0.0
+        uok = not bool(torch.isnan(uo.double()).any()) and urel < TOL[case["dtype"]]
+        ok = ok and uok
+        schedule_ok = schedule_ok and uok
+        note = "unsorted rows rel=%.2e%s" % (urel, "" if uok else " (WRONG)")
+        try:
+            run = lambda m: m.attention(q, k, v, layer=case["layer"], **inputs)  # noqa: E731
+            ts, tu = bench(lambda: run(mod), warmup=5, rep=40), bench(lambda: run(um), warmup=5, rep=40)
+            note += "; sorted rows %.3f ms vs unsorted %.3f ms (%.2fx)" % (ts, tu, tu / ts)
+        except Exception as e:  # timing is a report, not a check
+            note += "; timing failed: %r" % (e,)
+        schedule = (schedule + "; " if schedule else "") + note
     return ok, dict(schedule=schedule, schedule_ok=schedule_ok, case=os.path.basename(d), rel=rel, lse_err=lse_err, nan=nan, empty_rows=int(empty.sum()),
                     empty_ok=empty_ok, tile=case["tile"], shape=f"B={B} H={H}/{Hkv} N={Nq}x{Nk} D={D} {case['dtype']}")
 

@@ -12,6 +12,7 @@ import { basename, join } from 'node:path';
 import { compile, type Target } from '../../../codegen/index.ts';
 import { scheduleFromAnalysis } from '../../../codegen/lower/fromAnalysis.ts';
 import { lowerPattern } from '../../../codegen/lower/pattern.ts';
+import { permuteProblem } from '../../../codegen/lower/permutationHost.ts';
 import { buildRows, scheduleBuffer, staticBuffers, withSummaries, type Buffers } from '../../../codegen/lower/runtimeHost.ts';
 import { compileToIr } from '../../../src/api.ts';
 import { analyze } from '../../../src/analysis/index.ts';
@@ -54,6 +55,10 @@ function checkCases(patterns: string[]): CheckCase[] {
   // runtime schedules over more tiles: documents at 128x64 (batch 2), top-k over several blocks
   cases.push({ pattern: 'document_causal_sliding', tag: 'n1500_tile64_b2', Nq: 1500, heads: 2, B: 2, D: 128, dtype: 'bf16', tile: '128x64' });
   cases.push({ pattern: 'sparsek', tag: 'n1100_tile64', Nq: 1100, heads: 2, B: 1, D: 64, dtype: 'fp16', tile: '128x64' });
+  // row permutation (SCFA): sorted rows over several tiles, GQA (keys expanded per query head
+  // for scfa_qk_drop), batch 2; the schedule is checked exactly for given keep flags
+  cases.push({ pattern: 'scfa_hash', tag: 'n2001_gqa_b2', Nq: 2001, heads: 4, kvHeads: 2, B: 2, D: 64, dtype: 'fp16', tile: '128x64' });
+  cases.push({ pattern: 'scfa_qk_drop', tag: 'n1500_gqa_b2', Nq: 1500, heads: 4, kvHeads: 2, B: 2, D: 128, dtype: 'bf16' });
   return cases;
 }
 
@@ -83,18 +88,30 @@ function caseTile(tileText: string | undefined) {
  * evaluated on the host) when every runtime buffer is a given input; `structure` when it also
  * reads device selections (top-k, lsh), which check_emitted.py then checks for shape only.
  */
-function expectedSchedule(ir: IrProgram, tileText: string | undefined, inputs: Record<string, ArrayLike<number>>, B: number, layer: number, dir: string) {
+function expectedSchedule(ir: IrProgram, tileText: string | undefined, given: Record<string, ArrayLike<number>>, B: number, layer: number, dir: string, qkv: { q: Float64Array; k: Float64Array; v: Float64Array }, D: number) {
   const tile = caseTile(tileText);
   const analysed = scheduleFromAnalysis(ir, ir.sizes, tile);
   const p = lowerPattern(ir, { tile, schedule: analysed?.schedule });
   const rt = p.runtime;
   if (!rt) return undefined;
-  const shape = { maxTiles: rt.maxTiles, numQueryTiles: p.numQueryTiles, numKeyTiles: p.numKeyTiles, H: p.sizes.H };
+  // row permutation: the sorted rows' schedule, from the host's sort of the same inputs; the
+  // unpermuted envelope (what the kernel would visit without the sort) for the report
+  const permuted = p.permutation ? permuteProblem(ir, p.permutation, given, qkv, B, D) : undefined;
+  const inputs = permuted?.inputs ?? given;
+  const unpermuted = p.permutation ? scheduleFromAnalysis(ir, ir.sizes, tile, { permute: false }) : undefined;
+  const unpermutedEnvelope = unpermuted ? (B * (unpermuted.statistics.tiles.full + unpermuted.statistics.tiles.partial)) / p.sizes.L : undefined;
+  const shape = { maxTiles: rt.maxTiles, numQueryTiles: p.numQueryTiles, numKeyTiles: p.numKeyTiles, H: p.sizes.H, permuted: !!p.permutation, ...(unpermutedEnvelope ? { unpermutedEnvelope } : {}) };
   const data: Buffers = staticBuffers(p);
   const bstride: Record<string, number> = {};
   for (const b of p.buffers) {
-    if (b.source.kind === 'topk_blocks' || (b.source.kind === 'input' && !(b.source.userName in inputs))) return { ...shape, check: 'structure' as const };
-    if (b.source.kind === 'input') { data[b.name] = inputs[b.source.userName]!; bstride[b.name] = b.length; }
+    if (b.source.kind !== 'input' && b.source.kind !== 'topk_blocks') continue;
+    const name = b.source.kind === 'input' ? p.ir.inputs[b.source.inputIndex]!.name : '';
+    const lsh = b.source.kind === 'input' && p.ir.inputs[b.source.inputIndex]!.source.kind === 'lsh';
+    // lsh buckets (and what is sorted by them) are the device's: near-ties may differ
+    if (b.source.kind === 'topk_blocks' || (!(name in inputs) && !lsh) || (permuted && p.permutation!.query.keyKind === 'bucket')) return { ...shape, check: 'structure' as const };
+    if (!(name in inputs)) continue; // an lsh source only the sort reads
+    data[b.name] = inputs[name]!;
+    bstride[b.name] = inputs[name]!.length === b.length ? 0 : b.length;
   }
   const summed = withSummaries(p, data, bstride, B);
   const rows = buildRows(p, summed.data, summed.bstride, B, layer);
@@ -154,6 +171,16 @@ function prepareCheck(c: CheckCase, index: number): string {
   const name = `${c.pattern}__${c.tag}`;
   const dir = join(outRoot, 'check', name);
   const meta = emit(ir, 'cuda', c.tile, c.dtype, c.D, dir);
+  // row-permuted patterns at the larger sizes: the same kernel over unsorted rows beside it
+  // (check_emitted.py checks it too and times the two)
+  let unsorted: string | undefined;
+  if (meta.permutation && c.tag !== 'n389') {
+    const tile = caseTile(c.tile);
+    const a = scheduleFromAnalysis(ir, ir.sizes, tile, { permute: false });
+    const result = compile(ir, { target: 'cuda', tile, dtypes: [c.dtype], headDims: [c.D], schedule: a?.schedule, statistics: a?.statistics, permute: false });
+    writeCompileResult(result, join(dir, 'unsorted'));
+    unsorted = `unsorted/${result.metadata.pattern}.py`;
+  }
   const s = ir.sizes;
   const caseSeed = (seed + index * 7919) >>> 0;
   const raw = randomQkv(s, c.D, c.B, caseSeed);
@@ -175,13 +202,14 @@ function prepareCheck(c: CheckCase, index: number): string {
   });
   let empty = 0;
   for (const x of ref.lse) if (x === -Infinity) empty++;
-  const schedule = expectedSchedule(ir, c.tile, inputs, c.B, layer, dir);
+  const schedule = expectedSchedule(ir, c.tile, inputs, c.B, layer, dir, { q: q.rounded, k: k.rounded, v: v.rounded }, c.D);
   writeFileSync(join(dir, 'case.json'), JSON.stringify({
     pattern: c.pattern, tag: c.tag, module: meta.pattern, dtype: c.dtype, D: c.D, B: c.B,
     H: s.H, Hkv: s.Hkv, Nq: s.Nq, Nk: s.Nk, layer, seed: caseSeed, inputs: inputFiles, emptyRows: empty,
-    tile: `${meta.tile.blockM}x${meta.tile.blockN}`, ...(schedule ? { schedule } : {}),
+    tile: `${meta.tile.blockM}x${meta.tile.blockN}`, ...(schedule ? { schedule } : {}), ...(unsorted ? { unsorted } : {}),
   }, null, 1));
-  const sched = schedule?.check === 'exact' ? `; runtime schedule ${schedule.visited} of ${schedule.envelope} envelope tiles` : schedule ? '; runtime schedule (structure check)' : '';
+  const unperm = schedule?.unpermutedEnvelope ? ` (sorted rows; unpermuted envelope ${schedule.unpermutedEnvelope})` : '';
+  const sched = schedule?.check === 'exact' ? `; runtime schedule ${schedule.visited} of ${schedule.envelope} envelope tiles${unperm}` : schedule ? `; runtime schedule (structure check)${unperm}` : '';
   return `${name}${sched}: H=${s.H} Hkv=${s.Hkv} Nq=${s.Nq} Nk=${s.Nk} D=${c.D} ${c.dtype} B=${c.B} empty rows ${empty}; reference ${refMs.toFixed(0)} ms`;
 }
 

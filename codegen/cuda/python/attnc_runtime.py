@@ -501,6 +501,77 @@ def build_schedule(self: CompiledPattern, B: int, H: int, layer: int = 0, **fiel
 CompiledPattern.build_schedule = build_schedule
 
 
+# ---------------------------------------------------------------------------
+# Row permutation (codegen/lower/permutation.ts; docs/cuda-kernel.md, "Row permutation"): sort
+# query rows per (b, h) and key rows per (b, key row) by (sort key, position), gather the sort
+# inputs, Q, K and V into sorted order, run attention over sorted rows (its mask reads the
+# original positions from the position tables), scatter O and LSE back. Torch ops with the same
+# results as codegen/lower/permutationHost.ts; the gathers are differentiable, so the backward
+# runs over sorted rows too and its gradients come back through them.
+# ---------------------------------------------------------------------------
+def row_sort(keys: torch.Tensor, rows: int, n: int, key_kind: str, buckets: int) -> torch.Tensor:
+    """keys: [E, rows * n] int -> [E, rows * n] int32: per row the positions 0..n-1 ordered by
+    (key, position); key = clamp(value, 0, buckets - 1), or 0 for kept (nonzero), 1 for dropped."""
+    E = keys.shape[0]
+    v = keys.reshape(E, rows, n).to(torch.int64)
+    key = (v == 0).to(torch.int64) if key_kind == "keep" else v.clamp(0, buckets - 1)
+    pos = torch.arange(n, dtype=torch.int64, device=keys.device)
+    order = torch.argsort(key * n + pos, dim=-1)  # distinct keys: the order is exact
+    return order.to(torch.int32).reshape(E, -1).contiguous()
+
+
+def _entries(fields: dict, buf: str, B: int) -> int:
+    return 1 if fields[buf + "_bstride"] == 0 else B
+
+
+def permutation_fields(meta: dict, fields: dict, B: int) -> None:
+    """Adds the position tables (row_sort) and the gathered inputs (row_gather) to the pattern
+    fields, in the metadata's helper order (the sort inputs are in `fields` already)."""
+    for helper in meta.get("helpers", []):
+        kind, buf, rows, n = helper["kind"], helper["buffer"], helper.get("rows"), helper.get("n")
+        if kind == "row_sort":
+            E = _entries(fields, helper["of"], B)
+            keys = fields[helper["of"]].reshape(-1)[: E * rows * n].view(E, -1)
+            fields[buf] = row_sort(keys, rows, n, helper["keyKind"], helper["buckets"])
+        elif kind == "row_gather":
+            src, pos = helper["of"], helper["positions"]
+            E = max(_entries(fields, src, B), _entries(fields, pos, B))
+            x = fields[src].reshape(-1)[: _entries(fields, src, B) * rows * n].view(-1, rows, n).expand(E, rows, n)
+            idx = fields[pos].reshape(-1)[: _entries(fields, pos, B) * rows * n].view(-1, rows, n).expand(E, rows, n)
+            fields[buf] = torch.gather(x, 2, idx.to(torch.int64)).reshape(E, -1).contiguous()
+        else:
+            continue
+        fields[buf + "_bstride"] = 0 if fields[buf].shape[0] == 1 else rows * n
+
+
+def _row_index(fields: dict, side: dict, B: int, D: int) -> torch.Tensor:
+    """[B, rows, n, D] int64 index of the sorted rows' original positions."""
+    rows, n = side["rows"], side["n"]
+    E = _entries(fields, side["positions"], B)
+    pos = fields[side["positions"]].reshape(-1)[: E * rows * n].view(E, rows, n).expand(B, rows, n)
+    return pos.to(torch.int64).unsqueeze(-1).expand(B, rows, n, D)
+
+
+def sort_rows(meta: dict, fields: dict, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor):
+    """Q, K, V gathered into sorted row order (K / V heads expanded when keys sort per query head)."""
+    perm = meta["permutation"]
+    B, D = q.shape[0], q.shape[3]
+    group = perm["kvHeads"] // k.shape[1]
+    if group > 1:
+        k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
+    qi, ki = _row_index(fields, perm["query"], B, D), _row_index(fields, perm["key"], B, D)
+    return torch.gather(q, 2, qi), torch.gather(k, 2, ki), torch.gather(v, 2, ki)
+
+
+def unsort_rows(meta: dict, fields: dict, out: torch.Tensor, lse: torch.Tensor):
+    """O [B, H, Nq, D] and LSE [B, H, Nq] of the sorted rows back in the caller's row order."""
+    perm = meta["permutation"]
+    B, D = out.shape[0], out.shape[3]
+    qi = _row_index(fields, perm["query"], B, D)
+    inverse = torch.argsort(qi[..., 0], dim=2)  # the inverse permutation
+    return torch.gather(out, 2, inverse.unsqueeze(-1).expand_as(out)), torch.gather(lse, 2, inverse)
+
+
 class _AttentionFunction(torch.autograd.Function):
     """Differentiable attention. Saves q, k, v, out (input dtype) and lse (fp32 [B, H, Nq]);
     the backward recomputes P from them (FlashAttention-2). lse is returned but not

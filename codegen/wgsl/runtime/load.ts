@@ -15,9 +15,10 @@ export function loadAttentionSkeleton(): AttentionSkeletonSources {
 }
 
 /** The runtime helper shaders in helpers/ (lsh buckets, top-k key blocks, runtime schedules). */
-export function loadPatternHelpers(): { lshBuckets: string; topkBlocks: string; tileMinmax: string; sortedList: string; scheduleBuild: string } {
+export function loadPatternHelpers(): { lshBuckets: string; topkBlocks: string; tileMinmax: string; sortedList: string; scheduleBuild: string; rowPermute: string; rowGather: string; rowTensors: string } {
   return {
     lshBuckets: read('helpers/lsh_buckets.wgsl'), topkBlocks: read('helpers/topk_blocks.wgsl'),
     tileMinmax: read('helpers/tile_minmax.wgsl'), sortedList: read('helpers/sorted_list.wgsl'), scheduleBuild: read('helpers/schedule_build.wgsl'),
+    rowPermute: read('helpers/row_permute.wgsl'), rowGather: read('helpers/row_gather.wgsl'), rowTensors: read('helpers/row_tensors.wgsl'),
   };
 }

@@ -10,6 +10,9 @@ import topkBlocks from '../../../../codegen/wgsl/runtime/helpers/topk_blocks.wgs
 import tileMinmax from '../../../../codegen/wgsl/runtime/helpers/tile_minmax.wgsl?raw';
 import sortedList from '../../../../codegen/wgsl/runtime/helpers/sorted_list.wgsl?raw';
 import scheduleBuild from '../../../../codegen/wgsl/runtime/helpers/schedule_build.wgsl?raw';
+import rowPermute from '../../../../codegen/wgsl/runtime/helpers/row_permute.wgsl?raw';
+import rowGather from '../../../../codegen/wgsl/runtime/helpers/row_gather.wgsl?raw';
+import rowTensors from '../../../../codegen/wgsl/runtime/helpers/row_tensors.wgsl?raw';
 import type { RunReport, RunSettings } from '../protocol.ts';
 import type { CompiledPattern } from './compile.ts';
 
@@ -23,7 +26,7 @@ export async function runOnWebGpu(compiled: CompiledPattern, layer: number, sett
   const { Nq, Nk } = compiled.sizes;
   const seq = Math.max(1, Math.min(settings.seq, Nq, MAX_RUN_SEQ));
   const sizes = { Nq: seq, Nk: Nk === Nq ? seq : Math.max(1, Math.min(Nk, MAX_RUN_SEQ)) };
-  const sources = { attention: { body: attentionBody, rowReduceSubgroup, rowReduceWorkgroup }, helpers: { lshBuckets, topkBlocks, tileMinmax, sortedList, scheduleBuild } };
+  const sources = { attention: { body: attentionBody, rowReduceSubgroup, rowReduceWorkgroup }, helpers: { lshBuckets, topkBlocks, tileMinmax, sortedList, scheduleBuild, rowPermute, rowGather, rowTensors } };
   return withGpu(gpu, {}, async (session) => {
     const r = await runPattern(session, compiled.ir, {
       sources, sizes, dim: settings.D, seed: settings.seed, layers: [layer], check: true, timedRuns: 5,
