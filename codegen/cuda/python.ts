@@ -22,7 +22,11 @@ export function emitPythonModule(p: LoweredPattern, meta: LaunchMetadata): strin
     sizes: p.sizes,
     num_q_tiles: p.numQueryTiles,
     ...(meta.backward?.supported
-      ? { bwd_cubin: meta.backward.cubin, bwd_header: meta.backward.file }
+      ? {
+        bwd_cubin: meta.backward.cubin, bwd_header: meta.backward.file,
+        // runtime patterns: the transposed schedule builder launched before dkdv (attention_backward)
+        ...(meta.backward.runtimeSchedule ? { bwd_schedule_t: { kernel: meta.backward.runtimeSchedule.kernel, num_k_tiles: p.numKeyTiles } } : {}),
+      }
       : { backward_unsupported: meta.backward?.reason ?? 'no backward kernels were emitted' }),
   };
   return code`

@@ -400,6 +400,19 @@ def attention_backward(self: CompiledPattern, q, k, v, out, lse, dout, scale=Non
     args = (ctypes.c_void_p * 1)(ctypes.cast(ctypes.pointer(params), ctypes.c_void_p))
     stream = ctypes.c_void_p(torch.cuda.current_stream(device).cuda_stream)
     cu = _driver()
+    sched_t = self.meta.get("bwd_schedule_t")
+    if sched_t:
+        # runtime patterns: the transposed schedule (read by dkdv) from the forward's summaries
+        fn = mod.function(sched_t["kernel"])
+        SParams = getattr(self, "_BwdScheduleParams", None)
+        if SParams is None:
+            SParams = self._BwdScheduleParams = type("ScheduleBuildParams", (ctypes.Structure,), {
+                "_fields_": [("pattern", self.PatternParams), ("B", ctypes.c_int), ("H", ctypes.c_int), ("layer", ctypes.c_int)]})
+        sparams = SParams(params.pattern, B, H, layer)
+        sargs = (ctypes.c_void_p * 1)(ctypes.cast(ctypes.pointer(sparams), ctypes.c_void_p))
+        grid = (B * H * int(sched_t["num_k_tiles"]) + SCHEDULE_BUILD_ROWS - 1) // SCHEDULE_BUILD_ROWS
+        _check(cu.cuLaunchKernel(fn, grid, 1, 1, SCHEDULE_BUILD_THREADS, 1, 1, 0, stream, sargs, None),
+               f"cuLaunchKernel({sched_t['kernel']})")
     for kind in ("pre", "dkdv", "dq"):
         name = f"attnc_bwd_{kind}_{ty}_d{D}"
         fn, smem, threads = _bwd_kernel(self, name)
@@ -474,6 +487,15 @@ def runtime_schedule_fields(meta: dict, fields: dict, B: int, device) -> None:
                 length *= d
             fields[buf] = torch.empty((B, length), dtype=torch.int32, device=device)
             fields[buf + "_bstride"] = length
+    # the backward's transposed runtime schedule: a pattern field of both modules, written by
+    # attnc_schedule_build_t when the backward runs
+    rs = (meta.get("backward") or {}).get("runtimeSchedule")
+    if rs:
+        length = 1
+        for d in rs["shape"]:
+            length *= d
+        fields[rs["buffer"]] = torch.empty((B, length), dtype=torch.int32, device=device)
+        fields[rs["buffer"] + "_bstride"] = length
 
 
 def build_schedule(self: CompiledPattern, B: int, H: int, layer: int = 0, **fields) -> None:
