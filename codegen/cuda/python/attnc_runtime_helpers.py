@@ -1,0 +1,185 @@
+"""attnc CUDA runtime helpers: the device steps a runtime pattern runs before attention.
+
+Follows the pattern metadata's launchOrder (docs/cuda-kernel.md, "Runtime schedules"):
+  topk_pool_k, topk_select   attnc_topk_pool_k_* / attnc_topk_select_* (top-k key blocks from
+                             pooled q.k scores; the select kernel also writes the selection's
+                             sorted list when the metadata lists it among its writes)
+  runtime_summaries          attnc_runtime_summaries (every tile min / max and sorted list of
+                             the step's writes, one launch)
+  sorted_list                torch (attnc_runtime.sorted_list): a row too long for shared memory
+  schedule_build             attnc_schedule_build (attnc_runtime.build_schedule)
+lsh inputs are computed by the pattern module (torch) before these steps. Every launch goes
+through the driver (cuLaunchKernel) on PyTorch's current stream, like attention.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import torch
+
+from attnc_runtime import (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, CompiledPattern, _check, _driver,
+                           sorted_list)
+
+HELPER_THREADS = 256
+HELPER_WARPS = HELPER_THREADS // 32
+SUMMARY_MAX_STEPS = 8
+SUMMARY_TILE_MINMAX = 0
+SUMMARY_SORTED_LIST = 1
+DEFAULT_SMEM_LIMIT = 48 * 1024
+
+
+class SummaryStep(ctypes.Structure):
+    """Mirrors attnc::helpers::SummaryStep."""
+    _fields_ = [("src", ctypes.c_void_p), ("dst", ctypes.c_void_p)] + \
+               [(n, ctypes.c_int) for n in ("kind", "rows", "n", "tile", "tiles", "first_block")]
+
+
+class SummaryParams(ctypes.Structure):
+    """Mirrors attnc::helpers::SummaryParams."""
+    _fields_ = [("steps", SummaryStep * SUMMARY_MAX_STEPS), ("num_steps", ctypes.c_int)]
+
+
+class TopkParams(ctypes.Structure):
+    """Mirrors attnc::helpers::TopkParams."""
+    _fields_ = [("q", ctypes.c_void_p), ("k", ctypes.c_void_p)] + \
+               [(n, ctypes.c_longlong) for n in ("q_sb", "q_sh", "q_sn", "k_sb", "k_sh", "k_sn")] + \
+               [(n, ctypes.c_void_p) for n in ("pooled_k", "out", "sorted_out")] + \
+               [(n, ctypes.c_int) for n in ("B", "H", "Hkv", "Nq", "Nk", "D", "block", "topk", "causal",
+                                            "q_blocks", "k_blocks", "out_bstride", "sorted_bstride")]
+
+
+def _pow2_ceil(n: int) -> int:
+    p = 1
+    while p < n:
+        p *= 2
+    return p
+
+
+def _launch(pattern: CompiledPattern, device, name: str, grid: int, params, smem: int = 0) -> None:
+    fn = pattern.module(device).function(name)
+    raised = pattern.__dict__.setdefault("_helper_smem", {})
+    if smem > DEFAULT_SMEM_LIMIT and raised.get(name, 0) < smem:
+        _check(_driver().cuFuncSetAttribute(fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem),
+               "cuFuncSetAttribute(%s)" % name)
+        raised[name] = smem
+    args = (ctypes.c_void_p * 1)(ctypes.cast(ctypes.pointer(params), ctypes.c_void_p))
+    stream = ctypes.c_void_p(torch.cuda.current_stream(device).cuda_stream)
+    _check(_driver().cuLaunchKernel(fn, grid, 1, 1, HELPER_THREADS, 1, 1, smem, stream, args, None),
+           "cuLaunchKernel(%s)" % name)
+
+
+def _numel(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _topk_params(helper: dict, q: torch.Tensor, k: torch.Tensor, pooled: torch.Tensor, out, sorted_out) -> TopkParams:
+    B, H, Nq, D = q.shape
+    Hkv, Nk = k.shape[1], k.shape[2]
+    block = helper["block"]
+    row = _numel(helper["shape"])
+    return TopkParams(q.data_ptr(), k.data_ptr(), *q.stride()[:3], *k.stride()[:3], pooled.data_ptr(),
+                      0 if out is None else out.data_ptr(), 0 if sorted_out is None else sorted_out.data_ptr(),
+                      B, H, Hkv, Nq, Nk, D, block, helper["k"], 1 if helper["causal"] else 0,
+                      -(-Nq // block), -(-Nk // block), row, row)
+
+
+def _batch_stride(t: torch.Tensor, B: int) -> int:
+    """Batch stride of a [E, ...] helper output as the kernels read it (0: one entry for all)."""
+    return 0 if t.shape[0] == 1 and B == 1 else _numel(t.shape[1:])
+
+
+def run_runtime_steps(pattern: CompiledPattern, meta: dict, q: torch.Tensor, k: torch.Tensor, fields: dict,
+                      layer: int = 0) -> None:
+    """Runs meta["launchOrder"] up to attention: allocates each step's outputs into `fields`
+    (with their `<name>_bstride`) and launches its kernel on the current stream. `fields` holds
+    the tables and runtime inputs (lsh inputs included) already."""
+    B, H = q.shape[0], q.shape[1]
+    device = q.device
+    helpers = {h["buffer"]: h for h in meta.get("helpers", [])}
+    ty = {torch.bfloat16: "bf16", torch.float16: "fp16"}.get(q.dtype)
+    for step in meta["launchOrder"]:
+        kind = step["kernel"]
+        if kind in ("topk_pool_k", "topk_select"):
+            assert ty is not None and q.dtype == k.dtype, "top-k selection needs bf16 or fp16 q and k"
+            q = q if q.stride(-1) == 1 else q.contiguous()
+            k = k if k.stride(-1) == 1 else k.contiguous()
+            D = q.shape[-1]
+            assert D <= HELPER_THREADS and HELPER_THREADS % D == 0, "top-k pooling needs D dividing 256"
+        if kind == "topk_pool_k":
+            pooled_name = step["writes"][0]
+            helper = next(h for h in helpers.values() if h["kind"] == "topk_blocks" and h["buffer"] + "_pooled_k" == pooled_name)
+            k_blocks = -(-k.shape[2] // helper["block"])
+            pooled = torch.empty((B, k.shape[1], k_blocks, D), dtype=torch.float32, device=device)
+            fields[pooled_name] = pooled
+            _launch(pattern, device, "attnc_topk_pool_k_" + ty, B * k.shape[1] * k_blocks,
+                    _topk_params(helper, q, k, pooled, None, None))
+        elif kind == "topk_select":
+            helper = helpers[step["writes"][0]]
+            out = torch.empty([B] + list(helper["shape"]), dtype=torch.int32, device=device)
+            sorted_out = None
+            if len(step["writes"]) > 1:
+                sorted_out = torch.empty_like(out)
+                fields[step["writes"][1]] = sorted_out
+                fields[step["writes"][1] + "_bstride"] = _batch_stride(sorted_out, B)
+            fields[helper["buffer"]] = out
+            fields[helper["buffer"] + "_bstride"] = _batch_stride(out, B)
+            q_blocks = -(-q.shape[2] // helper["block"])
+            k_blocks = -(-k.shape[2] // helper["block"])
+            smem = 8 * _pow2_ceil(k_blocks) + 4 * _pow2_ceil(helper["k"])
+            _launch(pattern, device, "attnc_topk_select_" + ty, B * H * q_blocks,
+                    _topk_params(helper, q, k, fields[step["reads"][1]], out, sorted_out), smem)
+        elif kind == "runtime_summaries":
+            _run_summaries(pattern, device, [helpers[b] for b in step["writes"]], fields, B)
+        elif kind == "sorted_list":
+            helper = helpers[step["writes"][0]]
+            src, E = _summary_source(helper, fields, B)
+            fields[helper["buffer"]] = sorted_list(src, helper["rows"], helper["n"])
+            fields[helper["buffer"] + "_bstride"] = 0 if E == 1 else fields[helper["buffer"]].shape[1]
+        elif kind == "schedule_build":
+            helper = helpers[step["writes"][0]]
+            length = _numel(helper["shape"])
+            fields[helper["buffer"]] = torch.empty((B, length), dtype=torch.int32, device=device)
+            fields[helper["buffer"] + "_bstride"] = length
+            pattern.build_schedule(B, H, layer, **fields)
+
+
+def _summary_source(helper: dict, fields: dict, B: int):
+    """The summarised buffer as [E, rows * n] (E = 1 when it is broadcast over the batch)."""
+    src, stride = fields[helper["of"]], fields[helper["of"] + "_bstride"]
+    E = 1 if stride == 0 else B
+    return src.reshape(-1)[: E * helper["rows"] * helper["n"]].view(E, -1), E
+
+
+def _run_summaries(pattern: CompiledPattern, device, steps: list, fields: dict, B: int) -> None:
+    """One attnc_runtime_summaries launch for up to SUMMARY_MAX_STEPS summaries."""
+    assert 0 < len(steps) <= SUMMARY_MAX_STEPS
+    params = SummaryParams()
+    params.num_steps = len(steps)
+    blocks, smem = 0, 0
+    for i, helper in enumerate(steps):
+        src, E = _summary_source(helper, fields, B)
+        src = src.contiguous()
+        fields["_src_" + helper["buffer"]] = src  # kept alive until the launch is queued
+        rows, n = E * helper["rows"], helper["n"]
+        s = params.steps[i]
+        s.src, s.rows, s.n, s.first_block = src.data_ptr(), rows, n, blocks
+        if helper["kind"] == "tile_minmax":
+            tiles = -(-n // helper["tile"])
+            dst = torch.empty((E, helper["rows"] * tiles * 2), dtype=torch.int32, device=device)
+            s.kind, s.tile, s.tiles = SUMMARY_TILE_MINMAX, helper["tile"], tiles
+            blocks += -(-rows * tiles // HELPER_WARPS)
+        else:
+            dst = torch.empty((E, helper["rows"] * n), dtype=torch.int32, device=device)
+            s.kind, s.tile, s.tiles = SUMMARY_SORTED_LIST, 1, 1
+            blocks += rows
+            smem = max(smem, 4 * _pow2_ceil(n))
+        s.dst = dst.data_ptr()
+        fields[helper["buffer"]] = dst
+        fields[helper["buffer"] + "_bstride"] = 0 if E == 1 else dst.shape[1]
+    _launch(pattern, device, "attnc_runtime_summaries", blocks, params, smem)
+    for helper in steps:
+        fields.pop("_src_" + helper["buffer"], None)
