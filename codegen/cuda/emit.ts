@@ -91,18 +91,18 @@ function patternParams(p: LoweredPattern): KernelParam[] {
 export function emitCuda(ir: IrProgram, p: LoweredPattern, opts: CudaEmitOptions): { files: EmittedFile[]; metadata: LaunchMetadata } {
   const name = p.name;
   const header = emitCudaHeader(p, { queryTileOrder: queryTileOrder(p), sourceSummary: opts.sourceSummary });
-  // runtime inputs: top-k selection, summaries and the schedule builder, before attention
-  const runtimeSteps = cudaRuntimeSteps(p, opts.dtypes, patternParams(p));
+  const parts = patternMetadataParts(ir, p);
+  // runtime inputs: lsh buckets, top-k selection, summaries and the schedule builder, before attention
+  const runtimeSteps = cudaRuntimeSteps(p, parts.inputs, opts.dtypes, patternParams(p));
   const tu = code`
     // attnc translation unit for pattern "${name}" (generated). Build:
     //   nvcc -cubin -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -I runtime ${name}.cu -o ${name}.cubin
     // Entry points (extern "C", one FwdParams by value): attnc_fwd_{bf16,fp16}_d{64,128} (sm_90a),
     // attnc_fwd_sm80_{bf16,fp16}_d{64,128}; dynamic shared memory in the __device__ int <entry>_smem.
     #include "${name}.cuh"
-    ${runtimeSteps.kernels.length ? '#include "attnc_runtime_helpers.cuh"  // extern "C" top-k selection and runtime summaries (before the builder)' : ''}
+    ${runtimeSteps.kernels.length ? '#include "attnc_runtime_helpers.cuh"  // extern "C" lsh, top-k selection and runtime summaries (before the builder)' : ''}
     ${p.runtime ? '#include "attnc_schedule_build.cuh"  // extern "C" attnc_schedule_build (runtime schedule, before attention)' : ''}
   `;
-  const parts = patternMetadataParts(ir, p);
   const kernels: Kernel[] = [];
   for (const dtype of opts.dtypes) {
     for (const D of opts.headDims) {
@@ -135,7 +135,6 @@ export function emitCuda(ir: IrProgram, p: LoweredPattern, opts: CudaEmitOptions
     constants: { ...parts.constants, REVERSE_QUERY_TILES: header.includes('REVERSE_QUERY_TILES = true') },
     kernels, tables: [...parts.tables, ...backward.tables], inputs: parts.inputs,
     launchOrder: [
-      ...parts.helperSteps.filter((s) => s.kernel === 'lsh_buckets'),
       ...runtimeSteps.steps,
       { kernel: 'attention', reads: p.buffers.map((b) => b.name), writes: [] },
     ],

@@ -130,14 +130,9 @@ export function emitPythonModule(p: LoweredPattern, meta: LaunchMetadata): strin
                 if spec["name"] not in inputs:
                     raise KeyError("missing runtime input %s" % spec["name"])
                 fields[buf], fields[buf + "_bstride"] = _bind_input(spec, inputs[spec["name"]], device)
-            elif spec["source"] == "lsh":
-                lsh = spec["lsh"]
-                x = q if lsh["of"] == "Q" else k
-                fields[buf] = lsh_buckets(x, lsh["buckets"], lsh["seed"]).contiguous()
-                fields[buf + "_bstride"] = int(np.prod(spec["shape"])) if B > 1 else 0
         pattern = _pattern(device)
-        # device steps in launch order: top-k selection, summaries, the schedule builder
-        run_runtime_steps(pattern, META, q, k, fields, layer)
+        # device steps in launch order: lsh buckets, top-k selection, summaries, the schedule builder
+        run_runtime_steps(pattern, META, q, k, fields, layer, lsh_projection)
         return pattern, fields
   `;
 }

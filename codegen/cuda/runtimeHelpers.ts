@@ -1,11 +1,11 @@
 // CUDA backend: the device steps a pattern with runtime inputs runs before attention, as launch
 // metadata (kernels with their grids, and the launch order the Python loader follows): top-k
 // pooling and selection, the fused summary kernel (codegen/cuda/runtime/attnc_runtime_helpers.cuh)
-// and the schedule builder (attnc_schedule_build.cuh). lsh buckets stay torch ops in the loader
-// (a small matmul and an argmax), and so does a sorted list whose row does not fit in shared memory.
+// and the schedule builder (attnc_schedule_build.cuh), after the lsh buckets of hashed inputs.
+// Only a sorted list whose row does not fit in shared memory stays a torch op in the loader.
 import type { LoweredPattern } from '../lower/pattern.ts';
 import type { SummaryStep } from '../lower/runtimeSummaries.ts';
-import type { Kernel, KernelParam, LaunchStep } from '../metadata/schema.ts';
+import type { Kernel, KernelParam, LaunchStep, RuntimeInput } from '../metadata/schema.ts';
 
 /** Threads per CTA of every helper kernel (HELPER_THREADS in attnc_runtime_helpers.cuh). */
 export const HELPER_THREADS = 256;
@@ -25,11 +25,34 @@ const sizeParams = (names: string[]): KernelParam[] =>
   names.map((n) => ({ name: n, kind: 'scalar', dtype: 'i32', shape: [], source: 'size' }));
 
 /** The kernels of the runtime steps, and the steps in launch order (without attention). */
-export function cudaRuntimeSteps(p: LoweredPattern, dtypes: ('bf16' | 'fp16')[], patternParams: KernelParam[]): { kernels: Kernel[]; steps: LaunchStep[] } {
+export function cudaRuntimeSteps(p: LoweredPattern, inputs: RuntimeInput[], dtypes: ('bf16' | 'fp16')[], patternParams: KernelParam[]): { kernels: Kernel[]; steps: LaunchStep[] } {
   const file = `${p.name}.cu`;
   const kernels: Kernel[] = [];
   const steps: LaunchStep[] = [];
   const summaries: SummaryStep[] = [...(p.runtime?.summaries ?? [])];
+
+  // lsh inputs: one warp per row of Q or K; R [D][buckets / 2] is uploaded by the loader
+  for (const input of inputs) {
+    if (!input.lsh) continue;
+    const { of, buckets } = input.lsh;
+    const [heads, N] = of === 'Q' ? ['H', 'Nq'] : ['Hkv', 'Nk'];
+    const x = of === 'Q' ? 'q' : 'k';
+    const rotation = `${input.buffer}_rotation`;
+    for (const dtype of dtypes) {
+      kernels.push({
+        name: `attnc_lsh_buckets_${dtype}`, role: 'helper', variant: { step: 'lsh_buckets', dtype, buffer: input.buffer },
+        grid: [`ceil(B * ${heads} * ${N} / ${HELPER_WARPS})`, 1, 1], block: [HELPER_THREADS, 1, 1], dynamicSmemBytes: 0, file,
+        params: [
+          { name: 'x', kind: 'tensor', dtype, shape: ['B', heads, N, 'D'], strides: [`${x}_sb`, `${x}_sh`, `${x}_sn`, 1], source: x },
+          { name: 'rotation', kind: 'tensor', dtype: 'f32', shape: ['D', buckets / 2], source: 'helper', ref: rotation },
+          { name: 'out', kind: 'tensor', dtype: 'i32', shape: ['B', ...input.shape], source: 'input', ref: input.buffer },
+          ...sizeParams(['B']),
+          ...(['heads', 'N', 'D', 'half'].map((n): KernelParam => ({ name: n, kind: 'scalar', dtype: 'i32', shape: [], source: 'constant' }))),
+        ],
+      });
+    }
+    steps.push({ kernel: 'lsh_buckets', reads: [x, rotation], writes: [input.buffer] });
+  }
 
   for (const b of p.buffers) {
     if (b.source.kind !== 'topk_blocks') continue;

@@ -2,7 +2,8 @@
 // (g++, the CUDA thread model emulated by cudaEmu.hpp: a thread per CUDA thread, barriers for
 // __syncthreads and warp shuffles) against the references that define their results: the
 // summaries against codegen/lower/runtimeSummaries.ts, the top-k selection against
-// src/reference/topk.ts (float64 pooled scores; ties to the lower key block).
+// src/reference/topk.ts (float64 pooled scores; ties to the lower key block), the lsh buckets
+// against src/reference/lsh.ts.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SORTED_PAD, summaryReference, type SummaryStep } from '../../codegen/lower/runtimeSummaries.ts';
 import { Rng } from '../../src/reference/inputs.ts';
+import { lshBuckets, lshRotation } from '../../src/reference/lsh.ts';
 import { topkBlocksTable } from '../../src/reference/topk.ts';
 import { toHalfBits } from '../../src/webgpu/f16.ts';
 import { hasCompiler } from './hostHarness.ts';
@@ -90,6 +92,38 @@ ${setup.map((x) => '  ' + x[3]).join('\n')}
     specs.forEach((s, i) => {
       expect(out.get(`dst${i}`), `${s.kind} step ${i}`).toEqual(Array.from(summaryReference(step(s), s.src, 1)));
     });
+  }, 120_000);
+
+  it('attnc_lsh_buckets: the first maximum of [xR, -xR] per row, strided rows, D = 64 and 128', () => {
+    for (const [D, buckets, heads, N] of [[64, 16, 2, 77], [128, 8, 3, 40]] as const) {
+      const rng = new Rng(D + buckets);
+      const B = 2;
+      // bf16 values, logical [b][h][n][d], stored [b][n][h][d]
+      const values = new Float64Array(B * heads * N * D);
+      const bits = new Uint16Array(values.length);
+      for (let b = 0; b < B; b++) for (let h = 0; h < heads; h++) for (let n = 0; n < N; n++) for (let d = 0; d < D; d++) {
+        const f = new Float32Array([rng.normal()]);
+        const top = new Uint32Array(f.buffer)[0]! >>> 16;
+        values[((b * heads + h) * N + n) * D + d] = new Float32Array(new Uint32Array([top << 16]).buffer)[0]!;
+        bits[((b * N + n) * heads + h) * D + d] = top;
+      }
+      const rotation = Float32Array.from(lshRotation(5, D, buckets));
+      const rows = B * heads * N;
+      const out = runProgram(`
+${cArray('uint16_t', 'x_bits', bits)}
+${cArray('float', 'rotation', rotation)}
+static int buckets[${rows}];
+int main() {
+  attnc::helpers::LshParams p{};
+  p.x = x_bits; p.x_sb = ${N * heads * D}; p.x_sh = ${D}; p.x_sn = ${heads * D};
+  p.rotation = rotation; p.out = buckets;
+  p.B = ${B}; p.heads = ${heads}; p.N = ${N}; p.D = ${D}; p.half = ${buckets / 2};
+  emu::launch(${Math.ceil(rows / 8)}, 256, [&] { attnc_lsh_buckets_bf16(p); });
+  ${printArray('buckets', rows)}
+}
+`);
+      expect(out.get('buckets'), `D=${D} buckets=${buckets}`).toEqual(Array.from(lshBuckets(values, rows, D, buckets, 5)));
+    }
   }, 120_000);
 
   interface TopkCase {

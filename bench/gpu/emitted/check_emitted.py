@@ -10,7 +10,8 @@ helper kernels and attnc_schedule_build) compared with the one prepare.ts comput
 same inputs (`exact`), or checked for shape when it depends on device top-k / lsh selections;
 and the helper kernels' own outputs (attnc_runtime_helpers.cuh) against references computed
 here from the same buffers: tile min / max and sorted lists exactly, top-k selections against
-float64 pooled scores (a valid top-k up to float32 rounding of near-equal scores).
+float64 pooled scores and lsh buckets against float64 projections (a valid top-k / argmax up to
+float32 rounding of near-equal scores).
 """
 import json
 import math
@@ -117,12 +118,39 @@ def check_topk(helper, q, k, got):
     return True, "top-k %d rows" % (B * H * nqb)
 
 
+def check_lsh(mod, spec, x, got):
+    """The device's buckets [B, heads, N] against float64 [xR, -xR]: each bucket is a maximum up
+    to float32 rounding of near-equal projections (the reference takes the first maximum)."""
+    lsh = spec["lsh"]
+    R = torch.from_numpy(mod.lsh_projection(lsh["seed"], x.shape[-1], lsh["buckets"])).double().to(x.device)
+    xr = x.double() @ R
+    scores = torch.cat([xr, -xr], dim=-1)
+    best = scores.max(dim=-1).values
+    g = got.to(x.device).long()
+    if g.shape != best.shape or (g < 0).any() or (g >= lsh["buckets"]).any():
+        return False, "lsh %s: shape %s or buckets out of range" % (spec["buffer"], tuple(g.shape))
+    chosen = scores.gather(-1, g.unsqueeze(-1)).squeeze(-1)
+    tol = 1e-5 * best.abs() + 1e-6
+    bad = chosen < best - tol
+    if bad.any():
+        i = int(torch.nonzero(bad.reshape(-1))[0])
+        return False, "lsh %s row %d: bucket %d scores %.4e, the best %.4e" % (spec["buffer"], i, int(g.reshape(-1)[i]), float(chosen.reshape(-1)[i]), float(best.reshape(-1)[i]))
+    exact = float((g == scores.argmax(dim=-1)).double().mean())
+    return True, "lsh %.4f exact" % exact
+
+
 def check_helpers(mod, case, q, k, v, inputs):
     """The device's top-k selections and schedule summaries against references computed here
     from the same buffers (numpy / float64 torch), exactly where they are integer functions."""
     fields = mod.runtime_fields(q, k, v, layer=case["layer"], **inputs)
     torch.cuda.synchronize()
     notes = []
+    for spec in mod.META["inputs"]:
+        if spec["source"] == "lsh":
+            ok, note = check_lsh(mod, spec, q if spec["lsh"]["of"] == "Q" else k, fields[spec["buffer"]])
+            if not ok:
+                return False, note
+            notes.append(note)
     for helper in mod.META.get("helpers", []):
         kind, buf = helper["kind"], helper["buffer"]
         if kind == "topk_blocks":
@@ -175,7 +203,7 @@ def run_case(d, device):
     schedule_ok, schedule = True, ""
     if "schedule" in case:
         schedule_ok, schedule = check_schedule(mod, case, q, k, v, inputs, d)
-    if mod.META.get("helpers"):
+    if mod.META.get("helpers") or any(x["source"] == "lsh" for x in mod.META["inputs"]):
         helpers_ok, helpers = check_helpers(mod, case, q, k, v, inputs)
         schedule_ok = schedule_ok and helpers_ok
         schedule = "; ".join(x for x in (schedule, helpers) if x)

@@ -1,6 +1,8 @@
 """attnc CUDA runtime helpers: the device steps a runtime pattern runs before attention.
 
 Follows the pattern metadata's launchOrder (docs/cuda-kernel.md, "Runtime schedules"):
+  lsh_buckets                attnc_lsh_buckets_* (the hash bucket of every row of q or k; the
+                             projection R comes from the module's bit-exact lsh_projection)
   topk_pool_k, topk_select   attnc_topk_pool_k_* / attnc_topk_select_* (top-k key blocks from
                              pooled q.k scores; the select kernel also writes the selection's
                              sorted list when the metadata lists it among its writes)
@@ -8,8 +10,8 @@ Follows the pattern metadata's launchOrder (docs/cuda-kernel.md, "Runtime schedu
                              the step's writes, one launch)
   sorted_list                torch (attnc_runtime.sorted_list): a row too long for shared memory
   schedule_build             attnc_schedule_build (attnc_runtime.build_schedule)
-lsh inputs are computed by the pattern module (torch) before these steps. Every launch goes
-through the driver (cuLaunchKernel) on PyTorch's current stream, like attention.
+Every launch goes through the driver (cuLaunchKernel) on PyTorch's current stream, like
+attention.
 """
 
 from __future__ import annotations
@@ -47,6 +49,16 @@ class TopkParams(ctypes.Structure):
                [(n, ctypes.c_void_p) for n in ("pooled_k", "out", "sorted_out")] + \
                [(n, ctypes.c_int) for n in ("B", "H", "Hkv", "Nq", "Nk", "D", "block", "topk", "causal",
                                             "q_blocks", "k_blocks", "out_bstride", "sorted_bstride")]
+
+
+class LshParams(ctypes.Structure):
+    """Mirrors attnc::helpers::LshParams."""
+    _fields_ = [("x", ctypes.c_void_p)] + [(n, ctypes.c_longlong) for n in ("x_sb", "x_sh", "x_sn")] + \
+               [("rotation", ctypes.c_void_p), ("out", ctypes.c_void_p)] + \
+               [(n, ctypes.c_int) for n in ("B", "heads", "N", "D", "half")]
+
+
+LSH_MAX_D = 256
 
 
 def _pow2_ceil(n: int) -> int:
@@ -93,16 +105,20 @@ def _batch_stride(t: torch.Tensor, B: int) -> int:
 
 
 def run_runtime_steps(pattern: CompiledPattern, meta: dict, q: torch.Tensor, k: torch.Tensor, fields: dict,
-                      layer: int = 0) -> None:
+                      layer: int = 0, lsh_projection=None) -> None:
     """Runs meta["launchOrder"] up to attention: allocates each step's outputs into `fields`
     (with their `<name>_bstride`) and launches its kernel on the current stream. `fields` holds
-    the tables and runtime inputs (lsh inputs included) already."""
+    the tables and given runtime inputs already; lsh_projection(seed, D, buckets) gives the
+    float32 numpy R [D, buckets / 2] of lsh inputs."""
     B, H = q.shape[0], q.shape[1]
     device = q.device
     helpers = {h["buffer"]: h for h in meta.get("helpers", [])}
     ty = {torch.bfloat16: "bf16", torch.float16: "fp16"}.get(q.dtype)
     for step in meta["launchOrder"]:
         kind = step["kernel"]
+        if kind == "lsh_buckets":
+            spec = next(x for x in meta["inputs"] if x["buffer"] == step["writes"][0])
+            _run_lsh(pattern, spec, q if spec["lsh"]["of"] == "Q" else k, fields, lsh_projection, ty)
         if kind in ("topk_pool_k", "topk_select"):
             assert ty is not None and q.dtype == k.dtype, "top-k selection needs bf16 or fp16 q and k"
             q = q if q.stride(-1) == 1 else q.contiguous()
@@ -145,6 +161,26 @@ def run_runtime_steps(pattern: CompiledPattern, meta: dict, q: torch.Tensor, k: 
             fields[helper["buffer"]] = torch.empty((B, length), dtype=torch.int32, device=device)
             fields[helper["buffer"] + "_bstride"] = length
             pattern.build_schedule(B, H, layer, **fields)
+
+
+def _run_lsh(pattern: CompiledPattern, spec: dict, x: torch.Tensor, fields: dict, lsh_projection, ty) -> None:
+    """The bucket of every row of x [B, heads, N, D] into fields[spec["buffer"]] ([B, heads, N])."""
+    assert ty is not None, "lsh buckets need bf16 or fp16 q and k"
+    x = x if x.stride(-1) == 1 else x.contiguous()
+    B, heads, N, D = x.shape
+    assert D <= LSH_MAX_D
+    lsh = spec["lsh"]
+    key = ("_lsh_rotation", lsh["seed"], D, lsh["buckets"], str(x.device))
+    cache = pattern.__dict__.setdefault("_lsh_rotations", {})
+    if key not in cache:
+        cache[key] = torch.from_numpy(lsh_projection(lsh["seed"], D, lsh["buckets"])).to(x.device).contiguous()
+    rotation = cache[key]
+    out = torch.empty([B] + list(spec["shape"]), dtype=torch.int32, device=x.device)
+    fields[spec["buffer"]] = out
+    fields[spec["buffer"] + "_bstride"] = _batch_stride(out, B)
+    params = LshParams(x.data_ptr(), *x.stride()[:3], rotation.data_ptr(), out.data_ptr(), B, heads, N, D,
+                       lsh["buckets"] // 2)
+    _launch(pattern, x.device, "attnc_lsh_buckets_" + ty, -(-B * heads * N // HELPER_WARPS), params)
 
 
 def _summary_source(helper: dict, fields: dict, B: int):

@@ -1,8 +1,9 @@
 // attnc CUDA runtime: the helper kernels a runtime pattern launches before its schedule builder
 // (attnc_schedule_build.cuh), in the launch order of its metadata (docs/cuda-kernel.md,
 // "Runtime schedules"). They replace the torch ops the loader ran before; the WGSL twins are
-// codegen/wgsl/runtime/helpers/{topk_blocks,tile_minmax,sorted_list}.wgsl and the references
-// codegen/lower/runtimeSummaries.ts (summaries) and src/reference/topk.ts (selection).
+// codegen/wgsl/runtime/helpers/{topk_blocks,lsh_buckets,tile_minmax,sorted_list}.wgsl and the
+// references codegen/lower/runtimeSummaries.ts (summaries), src/reference/topk.ts (selection)
+// and src/reference/lsh.ts (buckets).
 //
 //   attnc_topk_pool_k_{bf16,fp16}    per (b, hk, key block kb): mean of the block's K rows
 //                                    (rows clipped to Nk) into pooled_k [B][Hkv][k_blocks][D] f32.
@@ -13,6 +14,9 @@
 //                                    out (-1 past the candidates); optionally the same
 //                                    selection ascending, padded with SORTED_PAD (the
 //                                    sorted_list summary of `out`, fused here).
+//   attnc_lsh_buckets_{bf16,fp16}    per row of Q or K (one warp, lanes over D): the SCFA hash
+//                                    bucket, the first maximum of [xR, -xR] (grammar/SPEC.md, lsh;
+//                                    R [D][half] is built on the host bit-exactly).
 //   attnc_runtime_summaries          every other summary of the pattern in one launch, a step
 //                                    per CTA range: tile_minmax (one warp per (row, tile): min
 //                                    and max of the row's in-range positions) and sorted_list
@@ -20,9 +24,10 @@
 //                                    ascending, then SORTED_PAD; bitonic sort in shared memory,
 //                                    then a block scan compacts the distinct keys).
 //
-// Ties: a selection ranks by score, then by the lower kb (grammar/SPEC.md); -0 ranks as +0 and
-// NaN above every number (torch.sort's order). Summation order differs from the float64
-// reference, so near-equal scores can swap: checks of the selection allow for that.
+// Ties: lsh takes the first maximum (+xR before -xR); a selection ranks by score, then by the
+// lower kb (grammar/SPEC.md); -0 ranks as +0 and NaN above every number (torch.sort's order).
+// Summation order differs from the float64 reference, so near-equal scores can swap: checks of
+// the selection and of the buckets allow for that.
 // All kernels run HELPER_THREADS threads per CTA; parameters are one struct by value.
 #pragma once
 
@@ -72,6 +77,15 @@ struct TopkParams {
   int block, topk, causal, q_blocks, k_blocks;
   int out_bstride, sorted_bstride;
 };
+
+struct LshParams {
+  const void* x;           // [B, heads, N, D] (element strides below; d contiguous), Q or K
+  long long x_sb, x_sh, x_sn;
+  const float* rotation;   // [D][half]
+  int* out;                // [B][heads][N]
+  int B, heads, N, D, half;
+};
+constexpr int LSH_MAX_D = 256;  // D <= 8 values per lane
 
 // ---------------------------------------------------------------------------
 // Block-wide building blocks (every thread of the CTA calls them)
@@ -219,6 +233,41 @@ __device__ __forceinline__ void sorted_list_row(const SummaryStep& s, int row, i
 }
 
 // ---------------------------------------------------------------------------
+// lsh buckets
+// ---------------------------------------------------------------------------
+template <typename T>
+__device__ __forceinline__ void lsh_buckets(const LshParams& p) {
+  const int row = blockIdx.x * HELPER_WARPS + static_cast<int>(threadIdx.x) / 32;  // (b * heads + h) * N + n
+  if (row >= p.B * p.heads * p.N) return;  // whole warps
+  const int lane = threadIdx.x % 32;
+  const int n = row % p.N, bh = row / p.N;
+  const T* x = static_cast<const T*>(p.x) + (bh / p.heads) * p.x_sb + (bh % p.heads) * p.x_sh + n * p.x_sn;
+  float xv[LSH_MAX_D / 32];
+#pragma unroll
+  for (int i = 0; i < LSH_MAX_D / 32; ++i) xv[i] = lane + 32 * i < p.D ? to_float(x[lane + 32 * i]) : 0.f;
+  // first maximum among +xR and among -xR; +xR comes first, so -xR wins only when greater
+  int best_pos = 0, best_neg = 0;
+  float best_pos_value = 0.f, best_neg_value = 0.f;
+  for (int j = 0; j < p.half; ++j) {
+    float acc = 0.f;
+#pragma unroll
+    for (int i = 0; i < LSH_MAX_D / 32; ++i) {
+      if (lane + 32 * i < p.D) acc += xv[i] * __ldg(p.rotation + (lane + 32 * i) * p.half + j);
+    }
+    acc = warp_sum(acc);
+    if (j == 0 || acc > best_pos_value) {
+      best_pos = j;
+      best_pos_value = acc;
+    }
+    if (j == 0 || -acc > best_neg_value) {
+      best_neg = j;
+      best_neg_value = -acc;
+    }
+  }
+  if (lane == 0) p.out[row] = best_neg_value > best_pos_value ? p.half + best_neg : best_pos;
+}
+
+// ---------------------------------------------------------------------------
 // Top-k key-block selection
 // ---------------------------------------------------------------------------
 template <typename T>
@@ -314,6 +363,16 @@ extern "C" __global__ void __launch_bounds__(attnc::helpers::HELPER_THREADS)
       attnc_topk_select_##SUFFIX(const attnc::helpers::TopkParams p) {                             \
     attnc::helpers::topk_select<T>(p);                                                             \
   }
+// attnc_lsh_buckets_*: grid ceil(B * heads * N / HELPER_WARPS), no dynamic shared memory.
+#define ATTNC_LSH_ENTRY(SUFFIX, T)                                                                 \
+  extern "C" __global__ void __launch_bounds__(attnc::helpers::HELPER_THREADS)                     \
+      attnc_lsh_buckets_##SUFFIX(const attnc::helpers::LshParams p) {                              \
+    attnc::helpers::lsh_buckets<T>(p);                                                             \
+  }
+ATTNC_LSH_ENTRY(bf16, __nv_bfloat16)
+ATTNC_LSH_ENTRY(fp16, __half)
+#undef ATTNC_LSH_ENTRY
+
 // attnc_topk_select_*: grid B * H * q_blocks; dynamic shared memory
 // 8 * pow2_ceil(k_blocks) + 4 * pow2_ceil(topk) bytes.
 ATTNC_TOPK_ENTRIES(bf16, __nv_bfloat16)
