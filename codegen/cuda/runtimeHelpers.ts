@@ -105,6 +105,8 @@ export function cudaRuntimeSteps(p: LoweredPattern, inputs: RuntimeInput[], dtyp
       params: group.flatMap((s, j): KernelParam[] => [
         { name: `steps[${j}].src`, kind: 'tensor', dtype: 'i32', shape: ['B', ...s.of.shape], source: s.of.source.kind === 'input' ? 'input' : 'helper', ref: s.of.name },
         { name: `steps[${j}].dst`, kind: 'tensor', dtype: 'i32', shape: ['B', ...s.buffer.shape], source: 'helper', ref: s.buffer.name },
+        // kind (0 tile_minmax, 1 sorted_list), rows (of every batch entry), n, tile, tiles, first CTA
+        ...['kind', 'rows', 'n', 'tile', 'tiles', 'first_block'].map((f): KernelParam => ({ name: `steps[${j}].${f}`, kind: 'scalar', dtype: 'i32', shape: [], source: 'constant' })),
       ]).concat([{ name: 'num_steps', kind: 'scalar', dtype: 'i32', shape: [], source: 'constant' }]),
       file,
     });
