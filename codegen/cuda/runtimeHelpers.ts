@@ -14,6 +14,9 @@ const HELPER_WARPS = HELPER_THREADS / 32;
 export const SUMMARY_MAX_STEPS = 8;
 /** Longest sorted_list row sorted in shared memory (4 * 2^15 bytes); longer rows use torch. */
 export const SORTED_LIST_MAX_ROW = 32768;
+/** Query blocks one top-k select CTA scores at most (TOPK_MAX_ROWS_PER_CTA), and its smem budget. */
+const TOPK_MAX_ROWS_PER_CTA = 4;
+const TOPK_SMEM_BUDGET = 200 * 1024;
 
 const pow2Ceil = (n: number): number => {
   let p = 1;
@@ -58,6 +61,9 @@ export function cudaRuntimeSteps(p: LoweredPattern, inputs: RuntimeInput[], dtyp
     if (b.source.kind !== 'topk_blocks') continue;
     const { k, block } = b.source;
     const qBlocks = Math.ceil(p.sizes.Nq / block), kBlocks = Math.ceil(p.sizes.Nk / block);
+    // several query blocks per select CTA share each pooled K row read, while their sort keys fit
+    const rowSmem = 8 * pow2Ceil(kBlocks) + 4 * pow2Ceil(k);
+    const rowsPerCta = Math.max(1, Math.min(TOPK_MAX_ROWS_PER_CTA, qBlocks, Math.floor(TOPK_SMEM_BUDGET / rowSmem)));
     // the sorted list of this selection is written by the select kernel itself
     const fused = summaries.findIndex((s) => s.kind === 'sorted_list' && s.of.name === b.name);
     const sorted = fused >= 0 ? summaries.splice(fused, 1)[0]! : undefined;
@@ -69,7 +75,7 @@ export function cudaRuntimeSteps(p: LoweredPattern, inputs: RuntimeInput[], dtyp
       { name: 'out', kind: 'tensor', dtype: 'i32', shape: ['B', ...b.shape], source: 'helper', ref: b.name },
       { name: 'sorted_out', kind: 'tensor', dtype: 'i32', shape: sorted ? ['B', ...b.shape] : [], source: 'helper', ...(sorted ? { ref: sorted.buffer.name } : {}) },
       ...sizeParams(['B', 'H', 'Hkv', 'Nq', 'Nk', 'D']),
-      ...(['block', 'topk', 'causal', 'q_blocks', 'k_blocks', 'out_bstride', 'sorted_bstride'].map((n): KernelParam => ({ name: n, kind: 'scalar', dtype: 'i32', shape: [], source: 'constant' }))),
+      ...(['block', 'topk', 'causal', 'q_blocks', 'k_blocks', 'out_bstride', 'sorted_bstride', 'rows_per_cta'].map((n): KernelParam => ({ name: n, kind: 'scalar', dtype: 'i32', shape: [], source: 'constant' }))),
     ];
     for (const dtype of dtypes) {
       const params = topkParams.map((x) => (x.source === 'q' || x.source === 'k' ? { ...x, dtype } : x));
@@ -78,9 +84,9 @@ export function cudaRuntimeSteps(p: LoweredPattern, inputs: RuntimeInput[], dtyp
         grid: [`B * Hkv * ${kBlocks}`, 1, 1], block: [HELPER_THREADS, 1, 1], dynamicSmemBytes: 0, params, file,
       });
       kernels.push({
-        name: `attnc_topk_select_${dtype}`, role: 'helper', variant: { step: 'topk_select', dtype, buffer: b.name },
-        grid: [`B * H * ${qBlocks}`, 1, 1], block: [HELPER_THREADS, 1, 1],
-        dynamicSmemBytes: 8 * pow2Ceil(kBlocks) + 4 * pow2Ceil(k), params, file,
+        name: `attnc_topk_select_${dtype}`, role: 'helper', variant: { step: 'topk_select', dtype, buffer: b.name, rowsPerCta },
+        grid: [`B * H * ${Math.ceil(qBlocks / rowsPerCta)}`, 1, 1], block: [HELPER_THREADS, 1, 1],
+        dynamicSmemBytes: rowsPerCta * rowSmem, params, file,
       });
     }
     steps.push({ kernel: 'topk_pool_k', reads: ['k'], writes: [pooled] });

@@ -80,9 +80,13 @@ describe('CUDA runtime steps in the launch metadata', () => {
         const select = meta.launchOrder.find((s) => s.kernel === 'topk_select' && s.writes[0] === h.buffer)!;
         const sorted = meta.helpers.find((x) => x.kind === 'sorted_list' && x.of === h.buffer);
         expect(select.writes).toEqual(sorted ? [h.buffer, sorted.buffer] : [h.buffer]);
-        const kBlocks = Math.ceil(meta.sizes.Nk / h.block!);
+        const kBlocks = Math.ceil(meta.sizes.Nk / h.block!), qBlocks = Math.ceil(meta.sizes.Nq / h.block!);
         const kernel = meta.kernels.find((k) => k.variant.step === 'topk_select')!;
-        expect(kernel.dynamicSmemBytes).toBe(8 * 2 ** Math.ceil(Math.log2(kBlocks)) + 4 * 2 ** Math.ceil(Math.log2(h.k!)));
+        const rows = Number(kernel.variant.rowsPerCta);
+        expect(rows).toBeGreaterThanOrEqual(1);
+        expect(rows).toBeLessThanOrEqual(4);
+        expect(kernel.dynamicSmemBytes).toBe(rows * (8 * 2 ** Math.ceil(Math.log2(kBlocks)) + 4 * 2 ** Math.ceil(Math.log2(h.k!))));
+        expect(evalFormula(kernel.grid[0], { B: 3, H: 4 })).toBe(3 * 4 * Math.ceil(qBlocks / rows));
       }
     });
   }

@@ -129,16 +129,18 @@ int main() {
   interface TopkCase {
     label: string; B: number; H: number; Hkv: number; Nq: number; Nk: number; D: number; block: number; topk: number; causal: boolean;
     dtype: 'bf16' | 'fp16'; layout: 'bhnd' | 'bnhd'; keys?: 'random' | 'zero' | 'repeated';
+    /** Query blocks per select CTA (the last CTA of a head may get fewer). */
+    rows: number;
   }
   const cases: TopkCase[] = [
-    { label: 'causal, GQA, Nq != Nk, repeated key blocks (exact ties)', B: 2, H: 4, Hkv: 2, Nq: 300, Nk: 450, D: 64, block: 64, topk: 3, causal: true, dtype: 'bf16', layout: 'bhnd', keys: 'repeated' },
-    { label: 'causal, k above the candidates (-1 padding), D = 128', B: 1, H: 2, Hkv: 2, Nq: 500, Nk: 500, D: 128, block: 32, topk: 20, causal: true, dtype: 'bf16', layout: 'bhnd' },
-    { label: 'not causal, fp16, [B, N, H, D] strides, MQA', B: 1, H: 3, Hkv: 1, Nq: 700, Nk: 700, D: 64, block: 64, topk: 5, causal: false, dtype: 'fp16', layout: 'bnhd' },
-    { label: 'zero keys: every score zero, the lowest blocks win', B: 1, H: 2, Hkv: 1, Nq: 256, Nk: 640, D: 64, block: 64, topk: 4, causal: false, dtype: 'bf16', layout: 'bhnd', keys: 'zero' },
+    { label: 'causal, GQA, Nq != Nk, repeated key blocks (exact ties)', B: 2, H: 4, Hkv: 2, Nq: 300, Nk: 450, D: 64, block: 64, topk: 3, causal: true, dtype: 'bf16', layout: 'bhnd', keys: 'repeated', rows: 4 },
+    { label: 'causal, k above the candidates (-1 padding), D = 128', B: 1, H: 2, Hkv: 2, Nq: 500, Nk: 500, D: 128, block: 32, topk: 20, causal: true, dtype: 'bf16', layout: 'bhnd', rows: 1 },
+    { label: 'not causal, fp16, [B, N, H, D] strides, MQA', B: 1, H: 3, Hkv: 1, Nq: 700, Nk: 700, D: 64, block: 64, topk: 5, causal: false, dtype: 'fp16', layout: 'bnhd', rows: 3 },
+    { label: 'zero keys: every score zero, the lowest blocks win', B: 1, H: 2, Hkv: 1, Nq: 256, Nk: 640, D: 64, block: 64, topk: 4, causal: false, dtype: 'bf16', layout: 'bhnd', keys: 'zero', rows: 4 },
   ];
 
   for (const c of cases) {
-    it(`attnc_topk_pool_k + attnc_topk_select: ${c.label}`, () => {
+    it(`attnc_topk_pool_k + attnc_topk_select: ${c.label}, ${c.rows} query block(s) per CTA`, () => {
       const rng = new Rng(c.Nq * 31 + c.topk);
       const nqb = Math.ceil(c.Nq / c.block), nkb = Math.ceil(c.Nk / c.block);
       // values exactly representable in the storage type; logical [b][h][n][d] order
@@ -174,7 +176,7 @@ int main() {
         return kRandom[((b * c.Hkv + h) * c.Nk + src) * c.D + d]!;
       });
       const outLen = c.B * c.H * nqb * c.topk;
-      const smem = 8 * 2 ** Math.ceil(Math.log2(nkb)) + 4 * 2 ** Math.ceil(Math.log2(c.topk));
+      const smem = c.rows * (8 * 2 ** Math.ceil(Math.log2(nkb)) + 4 * 2 ** Math.ceil(Math.log2(c.topk)));
       expect(smem).toBeLessThan(512 * 1024);
       const out = runProgram(`
 ${cArray('uint16_t', 'q_bits', q.bits)}
@@ -190,9 +192,9 @@ int main() {
   p.pooled_k = pooled; p.out = out; p.sorted_out = sorted_out;
   p.B = ${c.B}; p.H = ${c.H}; p.Hkv = ${c.Hkv}; p.Nq = ${c.Nq}; p.Nk = ${c.Nk}; p.D = ${c.D};
   p.block = ${c.block}; p.topk = ${c.topk}; p.causal = ${c.causal ? 1 : 0}; p.q_blocks = ${nqb}; p.k_blocks = ${nkb};
-  p.out_bstride = ${c.H * nqb * c.topk}; p.sorted_bstride = ${c.H * nqb * c.topk};
+  p.out_bstride = ${c.H * nqb * c.topk}; p.sorted_bstride = ${c.H * nqb * c.topk}; p.rows_per_cta = ${c.rows};
   emu::launch(${c.B * c.Hkv * nkb}, 256, [&] { attnc_topk_pool_k_${c.dtype}(p); });
-  emu::launch(${c.B * c.H * nqb}, 256, [&] { attnc_topk_select_${c.dtype}(p); });
+  emu::launch(${c.B * c.H * Math.ceil(nqb / c.rows)}, 256, [&] { attnc_topk_select_${c.dtype}(p); });
   ${printArray('out', outLen)}
   ${printArray('sorted_out', outLen)}
 }

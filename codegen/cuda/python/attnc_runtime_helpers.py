@@ -48,7 +48,7 @@ class TopkParams(ctypes.Structure):
                [(n, ctypes.c_longlong) for n in ("q_sb", "q_sh", "q_sn", "k_sb", "k_sh", "k_sn")] + \
                [(n, ctypes.c_void_p) for n in ("pooled_k", "out", "sorted_out")] + \
                [(n, ctypes.c_int) for n in ("B", "H", "Hkv", "Nq", "Nk", "D", "block", "topk", "causal",
-                                            "q_blocks", "k_blocks", "out_bstride", "sorted_bstride")]
+                                            "q_blocks", "k_blocks", "out_bstride", "sorted_bstride", "rows_per_cta")]
 
 
 class LshParams(ctypes.Structure):
@@ -88,7 +88,8 @@ def _numel(shape) -> int:
     return n
 
 
-def _topk_params(helper: dict, q: torch.Tensor, k: torch.Tensor, pooled: torch.Tensor, out, sorted_out) -> TopkParams:
+def _topk_params(helper: dict, q: torch.Tensor, k: torch.Tensor, pooled: torch.Tensor, out, sorted_out,
+                 rows_per_cta: int = 1) -> TopkParams:
     B, H, Nq, D = q.shape
     Hkv, Nk = k.shape[1], k.shape[2]
     block = helper["block"]
@@ -96,7 +97,7 @@ def _topk_params(helper: dict, q: torch.Tensor, k: torch.Tensor, pooled: torch.T
     return TopkParams(q.data_ptr(), k.data_ptr(), *q.stride()[:3], *k.stride()[:3], pooled.data_ptr(),
                       0 if out is None else out.data_ptr(), 0 if sorted_out is None else sorted_out.data_ptr(),
                       B, H, Hkv, Nq, Nk, D, block, helper["k"], 1 if helper["causal"] else 0,
-                      -(-Nq // block), -(-Nk // block), row, row)
+                      -(-Nq // block), -(-Nk // block), row, row, rows_per_cta)
 
 
 def _batch_stride(t: torch.Tensor, B: int) -> int:
@@ -143,11 +144,14 @@ def run_runtime_steps(pattern: CompiledPattern, meta: dict, q: torch.Tensor, k: 
                 fields[step["writes"][1] + "_bstride"] = _batch_stride(sorted_out, B)
             fields[helper["buffer"]] = out
             fields[helper["buffer"] + "_bstride"] = _batch_stride(out, B)
+            # query blocks per CTA and shared memory as the metadata's kernel entry gives them
+            kernel = next(x for x in meta["kernels"] if x["variant"].get("step") == "topk_select"
+                          and x["variant"].get("buffer") == helper["buffer"] and x["variant"].get("dtype") == ty)
+            rows_per_cta = int(kernel["variant"]["rowsPerCta"])
             q_blocks = -(-q.shape[2] // helper["block"])
-            k_blocks = -(-k.shape[2] // helper["block"])
-            smem = 8 * _pow2_ceil(k_blocks) + 4 * _pow2_ceil(helper["k"])
-            _launch(pattern, device, "attnc_topk_select_" + ty, B * H * q_blocks,
-                    _topk_params(helper, q, k, fields[step["reads"][1]], out, sorted_out), smem)
+            _launch(pattern, device, "attnc_topk_select_" + ty, B * H * -(-q_blocks // rows_per_cta),
+                    _topk_params(helper, q, k, fields[step["reads"][1]], out, sorted_out, rows_per_cta),
+                    int(kernel["dynamicSmemBytes"]))
         elif kind == "runtime_summaries":
             _run_summaries(pattern, device, [helpers[b] for b in step["writes"]], fields, B)
         elif kind == "sorted_list":

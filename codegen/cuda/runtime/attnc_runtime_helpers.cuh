@@ -7,13 +7,15 @@
 //
 //   attnc_topk_pool_k_{bf16,fp16}    per (b, hk, key block kb): mean of the block's K rows
 //                                    (rows clipped to Nk) into pooled_k [B][Hkv][k_blocks][D] f32.
-//   attnc_topk_select_{bf16,fp16}    per (b, h, query block qb), one CTA: mean of the block's Q
-//                                    rows, score = mean(Q) . mean(K) for every candidate kb
-//                                    (kb <= qb when causal), a bitonic sort of (score desc,
-//                                    kb asc) keys in shared memory, the first `topk` kb into
-//                                    out (-1 past the candidates); optionally the same
-//                                    selection ascending, padded with SORTED_PAD (the
-//                                    sorted_list summary of `out`, fused here).
+//   attnc_topk_select_{bf16,fp16}    per (b, h) and `rows_per_cta` consecutive query blocks qb,
+//                                    one CTA: mean of each block's Q rows, score = mean(Q) .
+//                                    mean(K) for every candidate kb (kb <= qb when causal; each
+//                                    pooled K row is read once for all the CTA's blocks), a
+//                                    bitonic sort of (score desc, kb asc) keys per block in
+//                                    shared memory, the first `topk` kb into out (-1 past the
+//                                    candidates); optionally the same selection ascending,
+//                                    padded with SORTED_PAD (the sorted_list summary of `out`,
+//                                    fused here).
 //   attnc_lsh_buckets_{bf16,fp16}    per row of Q or K (one warp, lanes over D): the SCFA hash
 //                                    bucket, the first maximum of [xR, -xR] (grammar/SPEC.md, lsh;
 //                                    R [D][half] is built on the host bit-exactly).
@@ -76,7 +78,9 @@ struct TopkParams {
   int B, H, Hkv, Nq, Nk, D;
   int block, topk, causal, q_blocks, k_blocks;
   int out_bstride, sorted_bstride;
+  int rows_per_cta;    // query blocks per select CTA, 1 .. TOPK_MAX_ROWS_PER_CTA
 };
+constexpr int TOPK_MAX_ROWS_PER_CTA = 4;
 
 struct LshParams {
   const void* x;           // [B, heads, N, D] (element strides below; d contiguous), Q or K
@@ -96,16 +100,19 @@ __device__ __forceinline__ int pow2_ceil(int n) {
   return p;
 }
 
-/** Ascending bitonic sort of keys[0, P) in shared memory; P a power of two. */
+/**
+ * Ascending bitonic sort of each of `rows` rows keys[r * P, (r + 1) * P) in shared memory; P a
+ * power of two (partners i ^ stride stay in their row).
+ */
 template <typename Key>
-__device__ __forceinline__ void bitonic_sort(Key* keys, int P) {
+__device__ __forceinline__ void bitonic_sort(Key* keys, int P, int rows = 1) {
   for (int size = 2; size <= P; size <<= 1) {
     for (int stride = size >> 1; stride > 0; stride >>= 1) {
-      for (int i = threadIdx.x; i < P; i += HELPER_THREADS) {
+      for (int i = threadIdx.x; i < rows * P; i += HELPER_THREADS) {
         const int j = i ^ stride;
         if (j > i) {
           const Key a = keys[i], b = keys[j];
-          const bool ascending = (i & size) == 0;
+          const bool ascending = (i & (P - 1) & size) == 0;
           if (ascending ? (a > b) : (a < b)) {
             keys[i] = b;
             keys[j] = a;
@@ -283,49 +290,70 @@ __device__ __forceinline__ void topk_pool_k(const TopkParams& p) {
 
 template <typename T>
 __device__ __forceinline__ void topk_select(const TopkParams& p) {
+  constexpr int R = TOPK_MAX_ROWS_PER_CTA;
   __shared__ float scratch[HELPER_THREADS];
-  __shared__ float q_mean[HELPER_THREADS];
+  __shared__ float q_mean[R][HELPER_THREADS];
   extern __shared__ __align__(16) unsigned char helper_smem[];
-  const int qb = blockIdx.x % p.q_blocks;
-  const int bh = blockIdx.x / p.q_blocks;  // b * H + h
+  const int groups = (p.q_blocks + p.rows_per_cta - 1) / p.rows_per_cta;
+  const int qb0 = (blockIdx.x % groups) * p.rows_per_cta;
+  const int bh = blockIdx.x / groups;  // b * H + h
   const int b = bh / p.H, h = bh % p.H;
   const int hk = h / (p.H / p.Hkv);
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  const int rows = min(p.rows_per_cta, p.q_blocks - qb0);
 
   const T* x = static_cast<const T*>(p.q) + b * p.q_sb + h * p.q_sh;
-  pool_rows(x, p.q_sn, qb * p.block, min(p.Nq, (qb + 1) * p.block), p.D, scratch, q_mean);
+  for (int r = 0; r < rows; ++r) {
+    const int qb = qb0 + r;
+    pool_rows(x, p.q_sn, qb * p.block, min(p.Nq, (qb + 1) * p.block), p.D, scratch, q_mean[r]);
+  }
 
-  // candidates kb < n, scored one per warp at a time; keys [n, P) are padding
-  const int n = p.causal ? min(qb + 1, p.k_blocks) : p.k_blocks;
-  const int P = pow2_ceil(n);
-  unsigned long long* keys = reinterpret_cast<unsigned long long*>(helper_smem);
+  // candidates of row r: kb < candidates(r) (growing with r); keys past them are padding
+  const auto candidates = [&](int r) { return p.causal ? min(qb0 + r + 1, p.k_blocks) : p.k_blocks; };
+  const int n_max = candidates(rows - 1);
+  const int P = pow2_ceil(n_max);
+  unsigned long long* keys = reinterpret_cast<unsigned long long*>(helper_smem);  // [rows][P]
   const float* pooled = p.pooled_k + static_cast<long long>(b * p.Hkv + hk) * p.k_blocks * p.D;
   for (int kb = warp; kb < P; kb += HELPER_WARPS) {
-    if (kb < n) {
-      float dot = 0.f;
-      for (int d = lane; d < p.D; d += 32) dot += q_mean[d] * pooled[static_cast<long long>(kb) * p.D + d];
-      dot = warp_sum(dot);
-      if (lane == 0) keys[kb] = score_key(dot, kb);
-    } else if (lane == 0) {
-      keys[kb] = ~0ull;
+    float dot[R] = {};
+    if (kb < n_max) {  // one warp per key block, lanes over D; the K row serves every row
+      for (int d = lane; d < p.D; d += 32) {
+        const float k_d = pooled[static_cast<long long>(kb) * p.D + d];
+#pragma unroll
+        for (int r = 0; r < R; ++r) dot[r] += q_mean[r][d] * k_d;
+      }
+#pragma unroll
+      for (int r = 0; r < R; ++r) dot[r] = warp_sum(dot[r]);
+    }
+    if (lane == 0) {
+#pragma unroll
+      for (int r = 0; r < R; ++r) {
+        if (r < rows) keys[r * P + kb] = kb < candidates(r) ? score_key(dot[r], kb) : ~0ull;
+      }
     }
   }
   __syncthreads();
-  bitonic_sort(keys, P);
+  bitonic_sort(keys, P, rows);
 
-  const long long row = static_cast<long long>(h) * p.q_blocks + qb;
-  int* out = p.out + static_cast<long long>(b) * p.out_bstride + row * p.topk;
-  for (int i = threadIdx.x; i < p.topk; i += HELPER_THREADS) out[i] = i < n ? static_cast<int>(keys[i] & 0xffffffffu) : -1;
+  const long long row0 = static_cast<long long>(h) * p.q_blocks + qb0;
+  int* out = p.out + static_cast<long long>(b) * p.out_bstride + row0 * p.topk;
+  for (int i = threadIdx.x; i < rows * p.topk; i += HELPER_THREADS) {
+    const int r = i / p.topk, slot = i % p.topk;
+    out[i] = slot < candidates(r) ? static_cast<int>(keys[r * P + slot] & 0xffffffffu) : -1;
+  }
   if (p.sorted_out == nullptr) return;  // uniform over the CTA
 
-  // the fused sorted_list summary of out: the selected kb ascending (distinct already)
+  // the fused sorted_list summary of out: each row's selected kb ascending (distinct already)
   const int PK = pow2_ceil(p.topk);
-  int* sel = reinterpret_cast<int*>(keys + P);
-  for (int i = threadIdx.x; i < PK; i += HELPER_THREADS) sel[i] = i < min(n, p.topk) ? static_cast<int>(keys[i] & 0xffffffffu) : SORTED_PAD;
+  int* sel = reinterpret_cast<int*>(keys + rows * P);  // [rows][PK]
+  for (int i = threadIdx.x; i < rows * PK; i += HELPER_THREADS) {
+    const int r = i / PK, slot = i % PK;
+    sel[i] = slot < min(p.topk, candidates(r)) ? static_cast<int>(keys[r * P + slot] & 0xffffffffu) : SORTED_PAD;
+  }
   __syncthreads();
-  bitonic_sort(sel, PK);
-  int* sorted = p.sorted_out + static_cast<long long>(b) * p.sorted_bstride + row * p.topk;
-  for (int i = threadIdx.x; i < p.topk; i += HELPER_THREADS) sorted[i] = sel[i];
+  bitonic_sort(sel, PK, rows);
+  int* sorted = p.sorted_out + static_cast<long long>(b) * p.sorted_bstride + row0 * p.topk;
+  for (int i = threadIdx.x; i < rows * p.topk; i += HELPER_THREADS) sorted[i] = sel[(i / p.topk) * PK + i % p.topk];
 }
 
 }  // namespace helpers
@@ -373,8 +401,8 @@ ATTNC_LSH_ENTRY(bf16, __nv_bfloat16)
 ATTNC_LSH_ENTRY(fp16, __half)
 #undef ATTNC_LSH_ENTRY
 
-// attnc_topk_select_*: grid B * H * q_blocks; dynamic shared memory
-// 8 * pow2_ceil(k_blocks) + 4 * pow2_ceil(topk) bytes.
+// attnc_topk_select_*: grid B * H * ceil(q_blocks / rows_per_cta); dynamic shared memory
+// rows_per_cta * (8 * pow2_ceil(k_blocks) + 4 * pow2_ceil(topk)) bytes.
 ATTNC_TOPK_ENTRIES(bf16, __nv_bfloat16)
 ATTNC_TOPK_ENTRIES(fp16, __half)
 #undef ATTNC_TOPK_ENTRIES
