@@ -145,8 +145,9 @@ def run_runtime_steps(pattern: CompiledPattern, meta: dict, q: torch.Tensor, k: 
             fields[helper["buffer"]] = out
             fields[helper["buffer"] + "_bstride"] = _batch_stride(out, B)
             # query blocks per CTA and shared memory as the metadata's kernel entry gives them
+            # (the same for every dtype)
             kernel = next(x for x in meta["kernels"] if x["variant"].get("step") == "topk_select"
-                          and x["variant"].get("buffer") == helper["buffer"] and x["variant"].get("dtype") == ty)
+                          and x["variant"].get("buffer") == helper["buffer"])
             rows_per_cta = int(kernel["variant"]["rowsPerCta"])
             q_blocks = -(-q.shape[2] // helper["block"])
             _launch(pattern, device, "attnc_topk_select_" + ty, B * H * -(-q_blocks // rows_per_cta),
