@@ -4,10 +4,11 @@
 // summaries against codegen/lower/runtimeSummaries.ts, the top-k selection against
 // src/reference/topk.ts (float64 pooled scores; ties to the lower key block), the lsh buckets
 // against src/reference/lsh.ts.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { SORTED_PAD, summaryReference, type SummaryStep } from '../../codegen/lower/runtimeSummaries.ts';
 import { Rng } from '../../src/reference/inputs.ts';
@@ -32,12 +33,15 @@ function hostHeader(): string {
     .replace(/__align__\(16\)/g, 'alignas(16)');
 }
 
-function runProgram(main: string): Map<string, number[]> {
+const run = promisify(execFile);
+
+/** Builds and runs a host program (asynchronously: the emulated launches take seconds). */
+async function runProgram(main: string): Promise<Map<string, number[]>> {
   const dir = mkdtempSync(join(tmpdir(), 'attnc-helpers-'));
   writeFileSync(join(dir, 'attnc_runtime_helpers_host.hpp'), hostHeader());
   writeFileSync(join(dir, 'main.cpp'), `#include "${EMU}"\n#include "attnc_runtime_helpers_host.hpp"\n#include <cstdio>\n${main}`);
-  execFileSync('g++', ['-std=c++20', '-O1', '-pthread', '-fmax-errors=5', join(dir, 'main.cpp'), '-o', join(dir, 'main')], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
-  const out = execFileSync(join(dir, 'main'), { maxBuffer: 1 << 26 }).toString();
+  await run('g++', ['-std=c++20', '-O1', '-pthread', '-fmax-errors=5', join(dir, 'main.cpp'), '-o', join(dir, 'main')], { cwd: dir });
+  const out = (await run(join(dir, 'main'), [], { maxBuffer: 1 << 26 })).stdout;
   const lines = new Map<string, number[]>();
   for (const line of out.trim().split('\n')) {
     const [name, ...values] = line.trim().split(/\s+/);
@@ -54,7 +58,7 @@ interface StepSpec { kind: 'tile_minmax' | 'sorted_list'; rows: number; n: numbe
 const step = (s: StepSpec) => ({ kind: s.kind, rows: s.rows, n: s.n, tile: s.tile, tiles: Math.ceil(s.n / s.tile) }) as unknown as SummaryStep;
 
 describe.skipIf(!haveGpp)('attnc_runtime_helpers.cuh on the host (CUDA threads emulated)', () => {
-  it('attnc_runtime_summaries: tile min / max and sorted lists, several steps in one launch', () => {
+  it('attnc_runtime_summaries: tile min / max and sorted lists, several steps in one launch', async () => {
     const rng = new Rng(7);
     const ints = (n: number, lo: number, hi: number) => Int32Array.from({ length: n }, () => rng.int(lo, hi));
     const extremes = ints(3 * 1000, -50, 50);
@@ -79,7 +83,7 @@ describe.skipIf(!haveGpp)('attnc_runtime_helpers.cuh on the host (CUDA threads e
         printArray(`dst${i}`, outLen),
       ];
     });
-    const out = runProgram(`
+    const out = await runProgram(`
 ${setup.map((x) => x[0] + '\n' + x[1]).join('\n')}
 int main() {
   attnc::helpers::SummaryParams p{};
@@ -94,7 +98,7 @@ ${setup.map((x) => '  ' + x[3]).join('\n')}
     });
   }, 120_000);
 
-  it('attnc_lsh_buckets: the first maximum of [xR, -xR] per row, strided rows, D = 64 and 128', () => {
+  it('attnc_lsh_buckets: the first maximum of [xR, -xR] per row, strided rows, D = 64 and 128', async () => {
     for (const [D, buckets, heads, N] of [[64, 16, 2, 77], [128, 8, 3, 40]] as const) {
       const rng = new Rng(D + buckets);
       const B = 2;
@@ -109,7 +113,7 @@ ${setup.map((x) => '  ' + x[3]).join('\n')}
       }
       const rotation = Float32Array.from(lshRotation(5, D, buckets));
       const rows = B * heads * N;
-      const out = runProgram(`
+      const out = await runProgram(`
 ${cArray('uint16_t', 'x_bits', bits)}
 ${cArray('float', 'rotation', rotation)}
 static int buckets[${rows}];
@@ -140,7 +144,7 @@ int main() {
   ];
 
   for (const c of cases) {
-    it(`attnc_topk_pool_k + attnc_topk_select: ${c.label}, ${c.rows} query block(s) per CTA`, () => {
+    it(`attnc_topk_pool_k + attnc_topk_select: ${c.label}, ${c.rows} query block(s) per CTA`, async () => {
       const rng = new Rng(c.Nq * 31 + c.topk);
       const nqb = Math.ceil(c.Nq / c.block), nkb = Math.ceil(c.Nk / c.block);
       // values exactly representable in the storage type; logical [b][h][n][d] order
@@ -178,7 +182,7 @@ int main() {
       const outLen = c.B * c.H * nqb * c.topk;
       const smem = c.rows * (8 * 2 ** Math.ceil(Math.log2(nkb)) + 4 * 2 ** Math.ceil(Math.log2(c.topk)));
       expect(smem).toBeLessThan(512 * 1024);
-      const out = runProgram(`
+      const out = await runProgram(`
 ${cArray('uint16_t', 'q_bits', q.bits)}
 ${cArray('uint16_t', 'k_bits', k.bits)}
 static float pooled[${c.B * c.Hkv * nkb * c.D}];
