@@ -13,6 +13,7 @@ import type { Kernel, KernelParam, LaunchMetadata } from '../metadata/schema.ts'
 import { emitCudaBackward } from './backward.ts';
 import { emitCudaHeader, patternParamFields, type QueryTileOrder } from './header.ts';
 import { emitPythonModule } from './python.ts';
+import { cudaRuntimeSteps } from './runtimeHelpers.ts';
 
 export type CudaDtype = 'bf16' | 'fp16';
 
@@ -27,10 +28,12 @@ export interface CudaEmitOptions {
 export const CUDA_RUNTIME_ASSETS = [
   'attnc_fwd.cuh', 'attnc_fwd_sm80.cuh', 'attnc_fwd_sm90.cuh', 'common.cuh', 'epilogue.cuh',
   'mma_sm80.cuh', 'softmax.cuh', 'wgmma_sm90.cuh', 'helpers/attnc_expr.cuh', 'attnc_bwd.cuh', 'attnc_bwd_sm80.cuh', 'attnc_bwd_sm90.cuh', 'attnc_schedule_build.cuh',
+  'attnc_runtime_helpers.cuh',
 ].map((f) => ({ path: `runtime/${f}`, source: `codegen/cuda/runtime/${f}` }));
 export const CUDA_PYTHON_ASSETS = [
   { path: 'attnc_runtime.py', source: 'codegen/cuda/python/attnc_runtime.py' },
   { path: 'attnc_formula.py', source: 'codegen/metadata/attnc_formula.py' },
+  { path: 'attnc_runtime_helpers.py', source: 'codegen/cuda/python/attnc_runtime_helpers.py' },
 ];
 
 /**
@@ -89,15 +92,18 @@ function patternParams(p: LoweredPattern): KernelParam[] {
 export function emitCuda(ir: IrProgram, p: LoweredPattern, opts: CudaEmitOptions): { files: EmittedFile[]; metadata: LaunchMetadata } {
   const name = p.name;
   const header = emitCudaHeader(p, { queryTileOrder: queryTileOrder(p), sourceSummary: opts.sourceSummary });
+  const parts = patternMetadataParts(ir, p);
+  // runtime inputs: lsh buckets, top-k selection, summaries and the schedule builder, before attention
+  const runtimeSteps = cudaRuntimeSteps(p, parts.inputs, opts.dtypes, patternParams(p));
   const tu = code`
     // attnc translation unit for pattern "${name}" (generated). Build:
     //   nvcc -cubin -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -I runtime ${name}.cu -o ${name}.cubin
     // Entry points (extern "C", one FwdParams by value): attnc_fwd_{bf16,fp16}_d{64,128} (sm_90a),
     // attnc_fwd_sm80_{bf16,fp16}_d{64,128}; dynamic shared memory in the __device__ int <entry>_smem.
     #include "${name}.cuh"
+    ${runtimeSteps.kernels.length ? '#include "attnc_runtime_helpers.cuh"  // extern "C" lsh, top-k selection and runtime summaries (before the builder)' : ''}
     ${p.runtime ? '#include "attnc_schedule_build.cuh"  // extern "C" attnc_schedule_build (runtime schedule, before attention)' : ''}
   `;
-  const parts = patternMetadataParts(ir, p);
   const kernels: Kernel[] = [];
   for (const dtype of opts.dtypes) {
     for (const D of opts.headDims) {
@@ -117,15 +123,7 @@ export function emitCuda(ir: IrProgram, p: LoweredPattern, opts: CudaEmitOptions
   }
   const backward = emitCudaBackward(p, { dtypes: opts.dtypes, headDims: opts.headDims, patternParams: patternParams(p) });
   kernels.push(...backward.kernels);
-  if (p.runtime) {
-    // the runtime schedule builder (attnc_schedule_build.cuh): one warp per (b, h, qt), 4 per block
-    kernels.push({
-      name: 'attnc_schedule_build', role: 'schedule', variant: { step: 'schedule_build' },
-      grid: [`ceil(B * H * ${p.numQueryTiles} / 4)`, 1, 1], block: [128, 1, 1], dynamicSmemBytes: 0,
-      params: [...patternParams(p), ...['B', 'H', 'layer'].map((n): KernelParam => ({ name: n, kind: 'scalar', dtype: 'i32', shape: [], source: 'size' }))],
-      file: `${name}.cu`,
-    });
-  }
+  kernels.push(...runtimeSteps.kernels);
   const files: EmittedFile[] = [
     { path: `${name}.cuh`, contents: header },
     { path: `${name}.cu`, contents: tu },
@@ -138,7 +136,10 @@ export function emitCuda(ir: IrProgram, p: LoweredPattern, opts: CudaEmitOptions
     constants: { ...parts.constants, REVERSE_QUERY_TILES: header.includes('REVERSE_QUERY_TILES = true') },
     kernels, tables: [...parts.tables, ...backward.tables], inputs: parts.inputs,
     launchOrder: [
-      ...parts.helperSteps,
+      // lsh buckets, then a row permutation's sorts and gathers (over the buckets), then the rest
+      ...runtimeSteps.steps.filter((st) => st.kernel === 'lsh_buckets'),
+      ...parts.helperSteps.filter((st) => st.kernel === 'row_sort' || st.kernel === 'row_gather'),
+      ...runtimeSteps.steps.filter((st) => st.kernel !== 'lsh_buckets'),
       { kernel: 'attention', reads: p.buffers.map((b) => b.name), writes: [] },
       ...parts.afterSteps,
     ],

@@ -1,7 +1,7 @@
 // The Python loader module emitted beside each CUDA pattern: `attention(q, k, v, **inputs)`
 // binds tables, runtime inputs and helper outputs to the PatternParams fields, runs the
-// runtime helpers in launch order, then launches the attention kernel through
-// attnc_runtime.py (the skeleton author's loader, copied beside it).
+// runtime helpers in launch order (attnc_runtime_helpers.py), then launches the attention
+// kernel through attnc_runtime.py (the skeleton author's loader, copied beside it).
 import type { LoweredPattern } from '../lower/pattern.ts';
 import { code, commentText } from '../lower/text.ts';
 import type { LaunchMetadata } from '../metadata/schema.ts';
@@ -51,7 +51,8 @@ export function emitPythonModule(p: LoweredPattern, meta: LaunchMetadata): strin
     _HERE = os.path.dirname(os.path.abspath(__file__))
     if _HERE not in sys.path:
         sys.path.insert(0, _HERE)
-    from attnc_runtime import CompiledPattern, permutation_fields, runtime_schedule_fields, sort_rows, unsort_rows  # noqa: E402
+    from attnc_runtime import CompiledPattern, sort_rows, unsort_rows  # noqa: E402
+    from attnc_runtime_helpers import run_runtime_steps  # noqa: E402
 
     with open(os.path.join(_HERE, "metadata.json")) as _f:
         META = json.load(_f)
@@ -101,6 +102,18 @@ export function emitPythonModule(p: LoweredPattern, meta: LaunchMetadata): strin
         return unsort_rows(META, fields, out, lse)
 
 
+    def runtime_fields(q, k, v, layer=0, **inputs):
+        """Every pattern field attention(...) would read (tables, inputs, top-k selections, summaries,
+        the runtime schedule; batch strides as <name>_bstride), built on the device now."""
+        return _prepare(q, k, v, layer, inputs)[1]
+
+
+    def attention_with_fields(q, k, v, fields, scale=None, layer=0):
+        """Attention over fields from runtime_fields(...): no selection, summary or schedule
+        step runs (what attention(...) costs once its runtime schedule is ready)."""
+        return _pattern(q.device).attention(q, k, v, scale=scale, layer=layer, **fields)
+
+
     def runtime_schedule(q, k, v, layer=0, **inputs):
         """The runtime schedule attention(...) would read ([B, H * num_q_tiles * (1 + maxTiles)] int32:
         per (h, qt) a count, then kt * 2 + full), or None when the pattern has no runtime schedule.
@@ -127,23 +140,10 @@ export function emitPythonModule(p: LoweredPattern, meta: LaunchMetadata): strin
                 if spec["name"] not in inputs:
                     raise KeyError("missing runtime input %s" % spec["name"])
                 fields[buf], fields[buf + "_bstride"] = _bind_input(spec, inputs[spec["name"]], device)
-            elif spec["source"] == "lsh":
-                lsh = spec["lsh"]
-                x = q if lsh["of"] == "Q" else k
-                fields[buf] = lsh_buckets(x, lsh["buckets"], lsh["seed"]).contiguous()
-                fields[buf + "_bstride"] = int(np.prod(spec["shape"])) if B > 1 else 0
-        for helper in META.get("helpers", []):
-            if helper["kind"] == "topk_blocks":
-                fields[helper["buffer"]] = topk_blocks(q, k, helper["k"], helper["block"], helper["causal"])
-                fields[helper["buffer"] + "_bstride"] = int(np.prod(helper["shape"])) if B > 1 else 0
-        if "permutation" in META:
-            # row permutation: position tables and gathered sort inputs before the schedule
-            permutation_fields(META, fields, B)
         pattern = _pattern(device)
-        if any(h["kind"] == "schedule_build" for h in META.get("helpers", [])):
-            # runtime schedule: summaries of the runtime buffers, then the builder kernel
-            runtime_schedule_fields(META, fields, B, device)
-            pattern.build_schedule(B, H, layer, **fields)
+        # device steps in launch order: lsh buckets, the row permutation's sorts, top-k selection,
+        # summaries, the schedule builder
+        run_runtime_steps(pattern, META, q, k, fields, layer, lsh_projection)
         return pattern, fields
   `;
 }

@@ -6,8 +6,12 @@ float64 reference computed by src/reference (carried as ref_out.f32 / ref_lse.f3
 Per case: outputs are poisoned (NaN) through the caching allocator before the call, so an
 unwritten element shows as NaN; rows with no allowed key must give O = 0 and LSE = -inf.
 Patterns with runtime inputs also have their runtime schedule (built on the GPU by the module's
-summary helpers and attnc_schedule_build) compared with the one prepare.ts computed from the
-same inputs (`exact`), or checked for shape when it depends on device top-k / lsh selections.
+helper kernels and attnc_schedule_build) compared with the one prepare.ts computed from the
+same inputs (`exact`), or checked for shape when it depends on device top-k / lsh selections;
+and the helper kernels' own outputs (attnc_runtime_helpers.cuh) against references computed
+here from the same buffers: tile min / max and sorted lists exactly, top-k selections against
+float64 pooled scores and lsh buckets against float64 projections (a valid top-k / argmax up to
+float32 rounding of near-equal scores).
 Row-permuted patterns (SCFA bucket sort, QK-drop compaction) must carry the permutation in their
 metadata; their schedule (over sorted rows) is printed with the unpermuted envelope and may not
 exceed it; O and LSE come back in the caller's row order and are compared as above. Where
@@ -69,6 +73,119 @@ def check_schedule(mod, case, q, k, v, inputs, d):
     return True, "schedule %d of %d envelope tiles (exact)%s" % (visited, spec["envelope"], unperm)
 
 
+SORTED_PAD = 2147483647
+
+
+def ref_tile_minmax(x, rows, n, tile):
+    """x: [E, rows * n] -> [E, rows * tiles * 2]: min, max per row and tile (numpy, per tile)."""
+    E, tiles = x.shape[0], -(-n // tile)
+    v = x.reshape(E, rows, n)
+    out = np.empty((E, rows, tiles, 2), dtype=np.int64)
+    for t in range(tiles):
+        seg = v[:, :, t * tile:min(n, (t + 1) * tile)]
+        out[:, :, t, 0], out[:, :, t, 1] = seg.min(-1), seg.max(-1)
+    return out.reshape(E, -1)
+
+
+def ref_sorted_list(x, n):
+    """x: [E, rows * n] -> per row its distinct non-negative entries ascending, then the pad."""
+    v = x.reshape(-1, n)
+    out = np.full(v.shape, SORTED_PAD, dtype=np.int64)
+    for r, row in enumerate(v):
+        u = np.unique(row[row >= 0])
+        out[r, :len(u)] = u
+    return out.reshape(x.shape[0], -1)
+
+
+def check_topk(helper, q, k, got):
+    """The device's top-k selection [B, H, nqb, topk] against float64 pooled scores: per row the
+    first min(topk, n) entries are distinct candidates (kb < n; kb <= qb when causal), the rest
+    -1, and no unselected candidate scores above a selected one (beyond float32 rounding)."""
+    block, top, causal = helper["block"], helper["k"], helper["causal"]
+    B, H, Nq, D = q.shape
+    Hkv, Nk = k.shape[1], k.shape[2]
+
+    def pooled(x, n):
+        nb = -(-n // block)
+        xs = torch.nn.functional.pad(x.double(), (0, 0, 0, nb * block - n)).view(x.shape[0], x.shape[1], nb, block, D).sum(3)
+        counts = torch.clamp(n - torch.arange(nb, device=x.device) * block, max=block).double()
+        return xs / counts[None, None, :, None]
+
+    qm, km = pooled(q, Nq), pooled(k, Nk).repeat_interleave(H // Hkv, dim=1)
+    scores = (qm @ km.transpose(-1, -2)).cpu().numpy()
+    nqb, nkb = scores.shape[2], scores.shape[3]
+    got = got.reshape(B, H, nqb, top)
+    for b in range(B):
+        for h in range(H):
+            for qb in range(nqb):
+                n = min(qb + 1, nkb) if causal else nkb
+                m = min(top, n)
+                row = got[b, h, qb]
+                head = row[:m]
+                where = "top-k row (b=%d, h=%d, qb=%d): %s" % (b, h, qb, row.tolist()[:8])
+                if (row[m:] != -1).any() or (head < 0).any() or (head >= n).any() or len(set(head.tolist())) != m:
+                    return False, where + " is no selection of %d of %d candidates" % (m, n)
+                s = scores[b, h, qb, :n]
+                others = np.delete(s, head)
+                tol = 1e-5 * max(1e-30, float(np.abs(s).max())) + 1e-7
+                if others.size and s[head].min() < others.max() - tol:
+                    return False, where + ": a better candidate was left out (%.3e < %.3e)" % (s[head].min(), others.max())
+    return True, "top-k %d rows" % (B * H * nqb)
+
+
+def check_lsh(mod, spec, x, got):
+    """The device's buckets [B, heads, N] against float64 [xR, -xR]: each bucket is a maximum up
+    to float32 rounding of near-equal projections (the reference takes the first maximum)."""
+    lsh = spec["lsh"]
+    R = torch.from_numpy(mod.lsh_projection(lsh["seed"], x.shape[-1], lsh["buckets"])).double().to(x.device)
+    xr = x.double() @ R
+    scores = torch.cat([xr, -xr], dim=-1)
+    best = scores.max(dim=-1).values
+    g = got.to(x.device).long()
+    if g.shape != best.shape or (g < 0).any() or (g >= lsh["buckets"]).any():
+        return False, "lsh %s: shape %s or buckets out of range" % (spec["buffer"], tuple(g.shape))
+    chosen = scores.gather(-1, g.unsqueeze(-1)).squeeze(-1)
+    tol = 1e-5 * best.abs() + 1e-6
+    bad = chosen < best - tol
+    if bad.any():
+        i = int(torch.nonzero(bad.reshape(-1))[0])
+        return False, "lsh %s row %d: bucket %d scores %.4e, the best %.4e" % (spec["buffer"], i, int(g.reshape(-1)[i]), float(chosen.reshape(-1)[i]), float(best.reshape(-1)[i]))
+    exact = float((g == scores.argmax(dim=-1)).double().mean())
+    return True, "lsh %.4f exact" % exact
+
+
+def check_helpers(mod, case, q, k, v, inputs):
+    """The device's top-k selections and schedule summaries against references computed here
+    from the same buffers (numpy / float64 torch), exactly where they are integer functions."""
+    fields = mod.runtime_fields(q, k, v, layer=case["layer"], **inputs)
+    torch.cuda.synchronize()
+    notes = []
+    for spec in mod.META["inputs"]:
+        if spec["source"] == "lsh":
+            ok, note = check_lsh(mod, spec, q if spec["lsh"]["of"] == "Q" else k, fields[spec["buffer"]])
+            if not ok:
+                return False, note
+            notes.append(note)
+    for helper in mod.META.get("helpers", []):
+        kind, buf = helper["kind"], helper["buffer"]
+        if kind == "topk_blocks":
+            ok, note = check_topk(helper, q, k, fields[buf].cpu().numpy())
+            if not ok:
+                return False, note
+            notes.append(note)
+        elif kind in ("tile_minmax", "sorted_list"):
+            src, stride = fields[helper["of"]], fields[helper["of"] + "_bstride"]
+            E = 1 if stride == 0 else case["B"]
+            x = src.reshape(-1)[:E * helper["rows"] * helper["n"]].cpu().numpy().astype(np.int64).reshape(E, -1)
+            want = ref_tile_minmax(x, helper["rows"], helper["n"], helper["tile"]) if kind == "tile_minmax" else ref_sorted_list(x, helper["n"])
+            got = fields[buf].reshape(-1).cpu().numpy().astype(np.int64)
+            if got.size != want.size or (got != want.reshape(-1)).any():
+                bad = int(np.argmax(got != want.reshape(-1))) if got.size == want.size else -1
+                return False, "%s %s differs from the reference (first at %d: %s vs %s)" % (kind, buf, bad, got[bad:bad + 4].tolist(), want.reshape(-1)[bad:bad + 4].tolist())
+            notes.append("%s exact" % kind)
+    return True, ", ".join(notes)
+
+
 def run_case(d, device):
     case = json.load(open(os.path.join(d, "case.json")))
     mod = load_module(os.path.join(d, case["module"] + ".py"), "attnc_case_" + os.path.basename(d))
@@ -102,7 +219,11 @@ def run_case(d, device):
     schedule_ok, schedule = True, ""
     if "schedule" in case:
         schedule_ok, schedule = check_schedule(mod, case, q, k, v, inputs, d)
-        ok = ok and schedule_ok
+    if mod.META.get("helpers") or any(x["source"] == "lsh" for x in mod.META["inputs"]):
+        helpers_ok, helpers = check_helpers(mod, case, q, k, v, inputs)
+        schedule_ok = schedule_ok and helpers_ok
+        schedule = "; ".join(x for x in (schedule, helpers) if x)
+    ok = ok and schedule_ok
     if case.get("unsorted"):
         # the same pattern compiled without the row permutation: same result, and the timing
         # of sorted against unsorted rows (sort, gathers and scatter included)

@@ -431,9 +431,10 @@ CompiledPattern.attention_backward = attention_backward
 
 
 # ---------------------------------------------------------------------------
-# Runtime schedules (codegen/lower/runtime.ts, attnc_schedule_build.cuh): the summaries of
-# runtime buffers (torch ops, same results as codegen/lower/runtimeSummaries.ts), then the
-# builder kernel, before attention.
+# Runtime schedules (codegen/lower/runtime.ts, attnc_schedule_build.cuh): the builder kernel's
+# launch. The summaries run as kernels (attnc_runtime_helpers.py); tile_minmax / sorted_list
+# below are their torch versions (same results as codegen/lower/runtimeSummaries.ts), used for
+# list rows too long for shared memory.
 # ---------------------------------------------------------------------------
 INT32_MAX = 2147483647
 INT32_MIN = -2147483648
