@@ -15,8 +15,8 @@ import { nodeReadFile } from '../../src/node.ts';
 const PATTERNS = resolve(import.meta.dirname, '../../patterns');
 const runtimePatterns = readdirSync(PATTERNS).filter((f) => f.endsWith('.attn'))
   .filter((f) => /\binput\b|topk_blocks/.test(readFileSync(join(PATTERNS, f), 'utf8'))).sort();
-/** Steps the loader runs with torch (no kernel entry). */
-const TORCH_STEPS = new Set(['sorted_list']);
+/** Steps the loader runs with torch (no kernel entry): long sorted lists, the row permutation's sorts and gathers. */
+const TORCH_STEPS = new Set(['sorted_list', 'row_sort', 'row_gather', 'row_scatter']);
 
 function cudaMetadata(f: string, sizes: { Nq: number; H: number; Hkv: number }): LaunchMetadata {
   const file = join(PATTERNS, f);
@@ -46,14 +46,17 @@ describe('CUDA runtime steps in the launch metadata', () => {
   for (const f of runtimePatterns) {
     it(f, () => {
       const meta = cudaMetadata(f, { Nq: 1000, H: 4, Hkv: 2 });
-      const order = meta.launchOrder.map((s) => s.kernel);
+      // a row-permuted pattern scatters O and LSE back after attention
+      const order = meta.launchOrder.map((s) => s.kernel).filter((k) => k !== 'row_scatter');
       expect(order[order.length - 1]).toBe('attention');
       expect(order[order.length - 2]).toBe('schedule_build');
+      if (meta.permutation) expect(meta.launchOrder[meta.launchOrder.length - 1]!.kernel).toBe('row_scatter');
       // each step reads the caller's data (q, k, tables, given inputs), the loader's lsh
       // projections, or an earlier step's writes
       const available = new Set(['q', 'k', 'v', ...meta.tables.map((t) => t.name), ...meta.inputs.filter((x) => x.source === 'given').map((x) => x.buffer),
         ...meta.inputs.filter((x) => x.source === 'lsh').map((x) => `${x.buffer}_rotation`)]);
       for (const step of meta.launchOrder) {
+        if (step.kernel === 'row_scatter') continue; // reads attention's sorted outputs
         for (const r of step.reads) expect(available.has(r), `${step.kernel} reads ${r} before it is written`).toBe(true);
         step.writes.forEach((w) => available.add(w));
       }
