@@ -5,7 +5,10 @@ vector atomics instead of bulk reduce-adds; each warpgroup adding its own keys' 
 the time). All three launches (pre, dkdv, dq) are timed.
 
   python3 bench/gpu/emitted/bwd_profile.py build_bwd/bench/causal_16384 [more dirs]
+      [--D 128] [--B 1] [--variants full,dq_atomics,...]
+"mma_sync" is the mma.sync path (dQ recomputed in its own pass) built for sm_90a.
 """
+import argparse
 import json
 import os
 import subprocess
@@ -17,7 +20,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpu_common import bench, load_module  # noqa: E402
 
 VARIANTS = {"full": [], "dq_atomics": ["-DATTNC_BWD_DQ_BULK=0"],
-            "dq_own_keys": ["-DATTNC_BWD_SHARED_DQ=0"], "no_dq_add": ["-DATTNC_BWD_DQ_ATOMICS=0"]}
+            "dq_own_keys": ["-DATTNC_BWD_SHARED_DQ=0"], "no_dq_add": ["-DATTNC_BWD_DQ_ATOMICS=0"],
+            "mma_sync": ["-DATTNC_BWD_FORCE_SM80"]}
 
 
 def build(d, module, flags, tag):
@@ -28,21 +32,29 @@ def build(d, module, flags, tag):
 
 
 def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dirs", nargs="+")
+    ap.add_argument("--D", type=int, default=128)
+    ap.add_argument("--B", type=int, default=1)
+    ap.add_argument("--variants", default=",".join(VARIANTS))
+    args = ap.parse_args()
     device = torch.device("cuda")
-    for d in sys.argv[1:]:
+    for d in args.dirs:
         case = json.load(open(os.path.join(d, "case.json")))
         mod = load_module(os.path.join(d, case["module"] + ".py"), "attnc_prof_" + case["pattern"])
-        N, H, Hkv, D = case["N"], case["H"], case["Hkv"], 128
+        N, H, D, B = case["N"], case["H"], args.D, args.B
+        Hkv = case.get("Hkv", H)
         mk = lambda *s: torch.randn(*s, device=device, dtype=torch.bfloat16).requires_grad_()
-        q, k, v = mk(1, H, N, D), mk(1, Hkv, N, D), mk(1, Hkv, N, D)
-        dout = torch.randn(1, H, N, D, device=device, dtype=torch.bfloat16)
+        q, k, v = mk(B, H, N, D), mk(B, Hkv, N, D), mk(B, Hkv, N, D)
+        dout = torch.randn(B, H, N, D, device=device, dtype=torch.bfloat16)
         out, _ = mod.attention(q, k, v)  # through the module's autograd (it binds the tables)
         pat = mod._pattern(device)
         from attnc_runtime import _Module
-        row = {"pattern": case["pattern"], "N": N}
-        for tag, flags in VARIANTS.items():
+        row = {"pattern": case["pattern"], "N": N, "B": B, "D": D}
+        for tag in args.variants.split(","):
+            flags = VARIANTS[tag]
             with open(build(d, case["module"], flags, tag), "rb") as f:
-                pat._bwd_mod, pat._bwd_kernels = _Module(f.read()), {}
+                pat._bwd_mod, pat._bwd_kernels, pat._bwd_dq_accum = _Module(f.read()), {}, None
             row[tag + "_ms"] = round(bench(lambda: torch.autograd.grad(out, (q, k, v), dout, retain_graph=True)), 3)
         print(json.dumps(row), flush=True)
 

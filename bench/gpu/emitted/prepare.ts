@@ -58,7 +58,7 @@ function checkCases(patterns: string[]): CheckCase[] {
   // row permutation (SCFA): sorted rows over several tiles, GQA (keys expanded per query head
   // for scfa_qk_drop), batch 2; the schedule is checked exactly for given keep flags
   cases.push({ pattern: 'scfa_hash', tag: 'n2001_gqa_b2', Nq: 2001, heads: 4, kvHeads: 2, B: 2, D: 64, dtype: 'fp16', tile: '128x64' });
-  cases.push({ pattern: 'scfa_qk_drop', tag: 'n1500_gqa_b2', Nq: 1500, heads: 4, kvHeads: 2, B: 2, D: 128, dtype: 'bf16' });
+  cases.push({ pattern: 'scfa_qk_drop', tag: 'n1500_gqa_b2', Nq: 1500, heads: 4, kvHeads: 2, B: 2, D: 64, dtype: 'bf16' });
   return cases;
 }
 

@@ -377,9 +377,12 @@ def attention_backward(self: CompiledPattern, q, k, v, out, lse, dout, scale=Non
     scale = 1.0 / math.sqrt(D) if scale is None else float(scale)
 
     mod = _bwd_module(self, device)
-    # sm_90a modules sum dQ into an fp32 accumulator (zeroed by pre, converted by dq)
+    # sm_90a modules sum dQ into an fp32 accumulator (zeroed by pre, converted by dq); the flag
+    # is read once (reading a module global copies device to host, which synchronises)
+    if getattr(self, "_bwd_dq_accum", None) is None:
+        self._bwd_dq_accum = bool(mod.read_int("attnc_bwd_dq_accum"))
     dq_accum = torch.empty((B, H, (Nq + 63) // 64 * 64, D), dtype=torch.float32, device=device) \
-        if mod.read_int("attnc_bwd_dq_accum") else None
+        if self._bwd_dq_accum else None
     ty = {torch.bfloat16: "bf16", torch.float16: "fp16"}[q.dtype]
     t = BwdTensors(q.data_ptr(), k.data_ptr(), v.data_ptr(), out.data_ptr(), dout.data_ptr(),
                    lse.data_ptr(), delta.data_ptr(), dq.data_ptr(), dk.data_ptr(), dv.data_ptr(),

@@ -30,7 +30,9 @@
     attnc::IMPL<ELEM, D, attnc::BLOCK_N>(p.t, p.pattern);                                     \
   }
 
-#if defined(__CUDA_ARCH__) && !defined(__CUDA_ARCH_FEAT_SM90_ALL)
+// ATTNC_BWD_FORCE_SM80 builds the mma.sync path on sm_90a too (bench/gpu/emitted/bwd_profile.py
+// compares the two).
+#if (defined(__CUDA_ARCH__) && !defined(__CUDA_ARCH_FEAT_SM90_ALL)) || defined(ATTNC_BWD_FORCE_SM80)
 // mma.sync path (sm_80 .. sm_90 without the a features): dQ recomputed in its own pass.
 ATTNC_BWD_ENTRY(attnc_bwd_pre_bf16_d64, bwd_pre, BwdPreConfig, __nv_bfloat16, 64)
 ATTNC_BWD_ENTRY(attnc_bwd_pre_bf16_d128, bwd_pre, BwdPreConfig, __nv_bfloat16, 128)
