@@ -74,7 +74,7 @@ export async function runCompile(file: string, opts: CompileCliOptions): Promise
     `${m.pattern}: ${target} -> ${out} (${result.files.length + result.assets.length} files)\n` +
     `  sizes Nq=${m.sizes.Nq} Nk=${m.sizes.Nk} H=${m.sizes.H} Hkv=${m.sizes.Hkv} L=${m.sizes.L}; tile ${m.tile.blockM}x${m.tile.blockN}` +
     `${plan.choice ? ` (chosen: ${plan.choice.reason})` : opts.tile ? ' (--tile)' : ' (default)'}\n` +
-    (st && analysed ? `  schedule: ${describeScheduleKinds(analysed)}; ${st.classes} class(es); visited tiles ${st.tiles.full} full + ${st.tiles.partial} partial (density ${(st.density * 100).toFixed(1)}%)\n` : '  schedule: dense (no analysis)\n') +
+    (st && analysed ? `  schedule: ${describeScheduleKinds(analysed)}; ${st.classes} class(es); ${analysed.kinds.some((k) => k.analysisKind === 'runtime') ? 'static envelope (an upper bound: the device keeps a subset per input)' : 'visited tiles'} ${st.tiles.full} full + ${st.tiles.partial} partial (density ${(st.density * 100).toFixed(1)}%)\n` : '  schedule: dense (no analysis)\n') +
     (m.kernels.length ? `  kernels: ${[...new Set(m.kernels.map((k) => k.name))].join(', ')}\n` : '') +
     (m.inputs.length ? `  runtime inputs: ${m.inputs.filter((i) => i.source !== 'helper').map((i) => `${i.name}${i.source !== 'given' ? ` (${i.source})` : ''}`).join(', ')}\n` : '') +
     (m.permutation ? `  row permutation: queries sorted by ${m.permutation.query.keyInput}, keys by ${m.permutation.key.keyInput} (${m.permutation.query.keyKind === 'keep' ? 'kept rows first' : `${m.permutation.query.buckets} buckets`}); attention over sorted rows, O and LSE scattered back\n` : ''),
