@@ -30,14 +30,16 @@
     attnc::IMPL<ELEM, D, attnc::BLOCK_N>(p.t, p.pattern);                                     \
   }
 
-// ATTNC_BWD_FORCE_SM80 builds the mma.sync path on sm_90a too (bench/gpu/emitted/bwd_profile.py
-// compares the two).
-#if (defined(__CUDA_ARCH__) && !defined(__CUDA_ARCH_FEAT_SM90_ALL)) || defined(ATTNC_BWD_FORCE_SM80)
-// mma.sync path (sm_80 .. sm_90 without the a features): dQ recomputed in its own pass.
+// delta = rowsum(dO * O) on both paths (and the accumulator's zeroing where there is one)
 ATTNC_BWD_ENTRY(attnc_bwd_pre_bf16_d64, bwd_pre, BwdPreConfig, __nv_bfloat16, 64)
 ATTNC_BWD_ENTRY(attnc_bwd_pre_bf16_d128, bwd_pre, BwdPreConfig, __nv_bfloat16, 128)
 ATTNC_BWD_ENTRY(attnc_bwd_pre_fp16_d64, bwd_pre, BwdPreConfig, __half, 64)
 ATTNC_BWD_ENTRY(attnc_bwd_pre_fp16_d128, bwd_pre, BwdPreConfig, __half, 128)
+
+// ATTNC_BWD_FORCE_SM80 builds the mma.sync path on sm_90a too (bench/gpu/emitted/bwd_profile.py
+// compares the two).
+#if (defined(__CUDA_ARCH__) && !defined(__CUDA_ARCH_FEAT_SM90_ALL)) || defined(ATTNC_BWD_FORCE_SM80)
+// mma.sync path (sm_80 .. sm_90 without the a features): dQ recomputed in its own pass.
 ATTNC_BWD_ENTRY(attnc_bwd_dkdv_bf16_d64, bwd_dkdv_sm80, BwdDkdvConfig, __nv_bfloat16, 64)
 ATTNC_BWD_ENTRY(attnc_bwd_dkdv_bf16_d128, bwd_dkdv_sm80, BwdDkdvConfig, __nv_bfloat16, 128)
 ATTNC_BWD_ENTRY(attnc_bwd_dkdv_fp16_d64, bwd_dkdv_sm80, BwdDkdvConfig, __half, 64)
@@ -49,10 +51,6 @@ ATTNC_BWD_ENTRY(attnc_bwd_dq_fp16_d128, bwd_dq_sm80, BwdDqConfig, __half, 128)
 extern "C" __device__ const int attnc_bwd_dq_accum = 0;
 #else
 // sm_90a (wgmma): dQ summed into an fp32 accumulator by the dK/dV kernel, converted by dq.
-ATTNC_BWD_ENTRY(attnc_bwd_pre_bf16_d64, bwd_pre, BwdPreConfig, __nv_bfloat16, 64)
-ATTNC_BWD_ENTRY(attnc_bwd_pre_bf16_d128, bwd_pre, BwdPreConfig, __nv_bfloat16, 128)
-ATTNC_BWD_ENTRY(attnc_bwd_pre_fp16_d64, bwd_pre, BwdPreConfig, __half, 64)
-ATTNC_BWD_ENTRY(attnc_bwd_pre_fp16_d128, bwd_pre, BwdPreConfig, __half, 128)
 ATTNC_BWD_ENTRY(attnc_bwd_dkdv_bf16_d64, bwd_dkdv_sm90, Sm90BwdConfig, __nv_bfloat16, 64)
 ATTNC_BWD_ENTRY(attnc_bwd_dkdv_bf16_d128, bwd_dkdv_sm90, Sm90BwdConfig, __nv_bfloat16, 128)
 ATTNC_BWD_ENTRY(attnc_bwd_dkdv_fp16_d64, bwd_dkdv_sm90, Sm90BwdConfig, __half, 64)

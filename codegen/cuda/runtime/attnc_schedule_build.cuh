@@ -29,9 +29,12 @@ struct ScheduleBuildParams {
   int B, H, layer;
 };
 
-__device__ __forceinline__ void build_schedule_row(const PatternParams& P, int b, int l, int h, int qt, int lane) {
-  const int base = schedule_row(P, b, h, qt);
-  const int n = env_num_key_tiles(P, b, l, h, qt);
+// One row of a schedule by one warp: the row's n envelope tiles, 32 at a time (one per lane);
+// tile(j, full) gives the j-th tile and whether the envelope marks it FULL, classify(t) the
+// runtime class of a non-FULL one; the kept ones are compacted in envelope order (ballot +
+// popc) after the count at base: t * 2 + full.
+template <typename TileAt, typename Classify, typename Store>
+__device__ __forceinline__ void build_row(int base, int n, int lane, TileAt tile, Classify classify, Store store) {
   int count = 0;
   for (int j0 = 0; j0 < n; j0 += 32) {
     const int j = j0 + lane;
@@ -39,16 +42,23 @@ __device__ __forceinline__ void build_schedule_row(const PatternParams& P, int b
     int entry = 0;
     if (j < n) {
       bool full = false;
-      const int kt = env_key_tile(P, b, l, h, qt, j, full);
-      const int cls = full ? TILE_FULL : classify_tile(P, b, l, h, qt, kt);
+      const int t = tile(j, full);
+      const int cls = full ? TILE_FULL : classify(t);
       keep = cls != TILE_EMPTY;
-      entry = kt * 2 + (cls == TILE_FULL ? 1 : 0);
+      entry = t * 2 + (cls == TILE_FULL ? 1 : 0);
     }
     const unsigned kept = __ballot_sync(0xffffffffu, keep);
-    if (keep) schedule_store(P, base + 1 + count + __popc(kept & ((1u << lane) - 1u)), entry);
+    if (keep) store(base + 1 + count + __popc(kept & ((1u << lane) - 1u)), entry);
     count += __popc(kept);
   }
-  if (lane == 0) schedule_store(P, base, count);
+  if (lane == 0) store(base, count);
+}
+
+__device__ __forceinline__ void build_schedule_row(const PatternParams& P, int b, int l, int h, int qt, int lane) {
+  build_row(schedule_row(P, b, h, qt), env_num_key_tiles(P, b, l, h, qt), lane,
+            [&](int j, bool& full) { return env_key_tile(P, b, l, h, qt, j, full); },
+            [&](int kt) { return classify_tile(P, b, l, h, qt, kt); },
+            [&](int index, int value) { schedule_store(P, index, value); });
 }
 
 #ifdef ATTNC_TRANSPOSED_RUNTIME_SCHEDULE
@@ -57,25 +67,10 @@ __device__ __forceinline__ void build_schedule_row(const PatternParams& P, int b
 // keeps, classify_tile(qt, kt) being the same function with the same summaries; a key
 // tile's row is its count, then qt * 2 + full (schedule_t_row, schedule_t_store).
 __device__ __forceinline__ void build_schedule_t_row(const PatternParams& P, int b, int l, int h, int kt, int lane) {
-  const int base = schedule_t_row(P, b, h, kt);
-  const int n = env_num_query_tiles(P, b, l, h, kt);
-  int count = 0;
-  for (int j0 = 0; j0 < n; j0 += 32) {
-    const int j = j0 + lane;
-    bool keep = false;
-    int entry = 0;
-    if (j < n) {
-      bool full = false;
-      const int qt = env_query_tile(P, b, l, h, kt, j, full);
-      const int cls = full ? TILE_FULL : classify_tile(P, b, l, h, qt, kt);
-      keep = cls != TILE_EMPTY;
-      entry = qt * 2 + (cls == TILE_FULL ? 1 : 0);
-    }
-    const unsigned kept = __ballot_sync(0xffffffffu, keep);
-    if (keep) schedule_t_store(P, base + 1 + count + __popc(kept & ((1u << lane) - 1u)), entry);
-    count += __popc(kept);
-  }
-  if (lane == 0) schedule_t_store(P, base, count);
+  build_row(schedule_t_row(P, b, h, kt), env_num_query_tiles(P, b, l, h, kt), lane,
+            [&](int j, bool& full) { return env_query_tile(P, b, l, h, kt, j, full); },
+            [&](int qt) { return classify_tile(P, b, l, h, qt, kt); },
+            [&](int index, int value) { schedule_t_store(P, index, value); });
 }
 #endif
 
