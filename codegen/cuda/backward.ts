@@ -45,7 +45,7 @@ function bwdTensorParams(D: number, dtype: Dtype): KernelParam[] {
     { name: 'scale_log2', kind: 'scalar', dtype: 'f32', shape: [], source: 'constant' },
     // fp32 scratch in 64 x 64 tiles (attnc_bwd_sm80.cuh, dq_tile_offset): zeroed by pre, summed
     // into by dkdv (bulk reduce-adds or atomics), read by dq
-    { name: 'dq_accum', kind: 'tensor', dtype: 'f32', shape: ['B', 'H', 'ceil(Nq / 64) * 64', D], source: 'dq_accum' },
+    { name: 'dq_accum', kind: 'tensor', dtype: 'f32', shape: ['B', 'H', 'ceil(Nq / 128) * 128', D], source: 'dq_accum' },
   ];
 }
 

@@ -381,7 +381,7 @@ def attention_backward(self: CompiledPattern, q, k, v, out, lse, dout, scale=Non
     # is read once (reading a module global copies device to host, which synchronises)
     if getattr(self, "_bwd_dq_accum", None) is None:
         self._bwd_dq_accum = bool(mod.read_int("attnc_bwd_dq_accum"))
-    dq_accum = torch.empty((B, H, (Nq + 63) // 64 * 64, D), dtype=torch.float32, device=device) \
+    dq_accum = torch.empty((B, H, (Nq + 127) // 128 * 128, D), dtype=torch.float32, device=device) \
         if self._bwd_dq_accum else None
     ty = {torch.bfloat16: "bf16", torch.float16: "fp16"}[q.dtype]
     t = BwdTensors(q.data_ptr(), k.data_ptr(), v.data_ptr(), out.data_ptr(), dout.data_ptr(),

@@ -48,7 +48,7 @@ struct BwdTensors {
   int layer;
   float scale;
   float scale_log2;
-  // fp32, ceil(Nq/64)*64 rows x D per (b, h) in 64 x 64 tiles (dq_tile_offset below): the sm_90a
+  // fp32, ceil(Nq/128)*128 rows x D per (b, h) in 64 x 64 tiles (dq_tile_offset below): the sm_90a
   // path's dQ accumulator (zeroed by pre, summed into by dkdv, converted by dq); null / unused
   // on the mma.sync path.
   float* dq_accum;
@@ -109,7 +109,7 @@ __device__ __forceinline__ float bwd_element(float& acc, float dp, float lse2, f
 }
 
 // The fp32 dQ accumulator (BwdTensors::dq_accum) is stored in tiles of 64 query rows x 64
-// head-dim columns, each 16 KB contiguous: [B, H, ceil(Nq/64), D/64, 64, 64], so that one
+// head-dim columns, each 16 KB contiguous: [B, H, 2 ceil(Nq/128), D/64, 64, 64], so that one
 // bulk reduce-add carries a warpgroup's partial tile. Inside a tile, the 16-byte chunk c of
 // row r sits at chunk c ^ (r % 8) (bank-conflict-free fragment stores into the staging tile).
 // dq_swizzle: element offset of (row, col) inside a tile; dq_tile_offset: the tile of
@@ -119,7 +119,9 @@ __device__ __forceinline__ int dq_swizzle(int row, int col) {
 }
 template <int D>
 __device__ __forceinline__ long long dq_tile_offset(const BwdTensors& t, int b, int h, int q0, int slice) {
-  const long long chunks = (t.Nq + 63) / 64;
+  // whole 128-row query tiles: the dK/dV kernel's second 64-row half of the last tile may lie
+  // past Nq (its partial is zero) and must still land inside the buffer
+  const long long chunks = (t.Nq + 127) / 128 * 2;
   return (((long long)b * t.H + h) * chunks + q0 / 64) * (D * 64) + slice * 64 * 64;
 }
 
