@@ -7,6 +7,7 @@
 #
 # Prepare on a machine with Node (no GPU needed):
 #   npx tsx bench/gpu/emitted/prepare.ts && npx tsx bench/gpu/emitted/prepare_backward.ts
+# (the two folders must stay under 64 MiB together: prepare.ts --bench-sizes / --skip-check)
 # then run here, carrying bench/gpu/emitted/build and bench/gpu/emitted/build_bwd:
 #   bash bench/gpu/all.sh
 # Outputs in $OUT: all.log and the JSON of each step (emitted_check, emitted_bench, backward,

@@ -4,6 +4,11 @@
 // oracle), so the GPU machine only builds the cubins, runs and compares.
 //
 //   npx tsx bench/gpu/emitted/prepare.ts [--seed N] [--out bench/gpu/emitted/build]
+//       [--only p1,p2] [--no-bench] [--bench-sizes 16384,32768] [--skip-check c1,c2]
+//
+// What travels with a GPU call is limited to 64 MiB (with build_bwd, about 10 MB): all check
+// cases and four bench sizes come to about 90 MB, so pick with --bench-sizes and --skip-check
+// (case names as in build/check, e.g. sliding_window__n389); run 8 carried 58 MB.
 //
 // Output: build/check/<case>/ (emitted module + q/k/v/inputs/reference) and
 // build/bench/<pattern>_<N>/ (emitted CUDA module) + build/bench/<pattern>_<N>_flex/.
@@ -32,6 +37,7 @@ const seed = Number(arg('--seed', String(Date.now() % 1_000_000_007)));
 const outRoot = arg('--out', 'bench/gpu/emitted/build');
 const only = arg('--only', '');
 const skipBench = args.includes('--no-bench');
+const skipCheck = new Set(arg('--skip-check', '').split(',').filter(Boolean));
 rmSync(outRoot, { recursive: true, force: true });
 
 type Dtype = 'bf16' | 'fp16';
@@ -69,7 +75,7 @@ const BENCH_PATTERNS: { pattern: string; tile?: string; name?: string }[] = [
   // MoA's per-head windows end inside 128-key tiles: the 64-key tile as a variant
   { pattern: 'moa', tile: '128x64', name: 'moa_tile64' },
 ];
-const BENCH_SIZES = [8192, 16384, 32768, 65536];
+const BENCH_SIZES = arg('--bench-sizes', '8192,16384,32768,65536').split(',').map(Number);
 
 function irFor(pattern: string, sizes: Partial<Sizes>): IrProgram | null {
   const file = join('patterns', `${pattern}.attn`);
@@ -218,6 +224,7 @@ const patterns = readdirSync('patterns').filter((f) => f.endsWith('.attn')).map(
 console.log(`seed ${seed}`);
 checkCases(patterns).forEach((c, i) => {
   if (only && !only.split(',').includes(c.pattern)) return;
+  if (skipCheck.has(`${c.pattern}__${c.tag}`)) return;
   console.log(prepareCheck(c, i));
 });
 if (!skipBench) {
