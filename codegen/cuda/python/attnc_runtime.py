@@ -435,28 +435,13 @@ CompiledPattern.attention_backward = attention_backward
 
 # ---------------------------------------------------------------------------
 # Runtime schedules (codegen/lower/runtime.ts, attnc_schedule_build.cuh): the builder kernel's
-# launch. The summaries run as kernels (attnc_runtime_helpers.py); tile_minmax / sorted_list
-# below are their torch versions (same results as codegen/lower/runtimeSummaries.ts), used for
-# list rows too long for shared memory.
+# launch. The summaries run as kernels (attnc_runtime_helpers.py, which also allocates the
+# schedule buffers); sorted_list below is the torch version of one (same results as
+# codegen/lower/runtimeSummaries.ts), used for list rows too long for shared memory.
 # ---------------------------------------------------------------------------
 INT32_MAX = 2147483647
-INT32_MIN = -2147483648
 SCHEDULE_BUILD_THREADS = 128
 SCHEDULE_BUILD_ROWS = SCHEDULE_BUILD_THREADS // 32  # one warp per (b, h, qt)
-
-
-def tile_minmax(x: torch.Tensor, rows: int, n: int, tile: int) -> torch.Tensor:
-    """x: [E, rows * n] int -> [E, rows * tiles * 2]: min, max per row and tile of `tile`
-    positions (a ragged last tile covers only its in-range positions)."""
-    E = x.shape[0]
-    tiles = -(-n // tile)
-    v = x.reshape(E, rows, n).to(torch.int64)
-    lo = torch.full((E, rows, tiles * tile), INT32_MAX, dtype=torch.int64, device=x.device)
-    hi = torch.full((E, rows, tiles * tile), INT32_MIN, dtype=torch.int64, device=x.device)
-    lo[..., :n] = v
-    hi[..., :n] = v
-    out = torch.stack([lo.view(E, rows, tiles, tile).amin(-1), hi.view(E, rows, tiles, tile).amax(-1)], dim=-1)
-    return out.reshape(E, -1).to(torch.int32).contiguous()
 
 
 def sorted_list(x: torch.Tensor, rows: int, n: int) -> torch.Tensor:
@@ -471,40 +456,9 @@ def sorted_list(x: torch.Tensor, rows: int, n: int) -> torch.Tensor:
     return v.reshape(E, -1).to(torch.int32).contiguous()
 
 
-def runtime_schedule_fields(meta: dict, fields: dict, B: int, device) -> None:
-    """Adds the runtime-schedule summaries and an (unwritten) schedule buffer to the pattern
-    fields, in the metadata's helper order (after lsh and top-k outputs are in `fields`)."""
-    for helper in meta.get("helpers", []):
-        kind, buf = helper["kind"], helper["buffer"]
-        if kind in ("tile_minmax", "sorted_list"):
-            src, stride = fields[helper["of"]], fields[helper["of"] + "_bstride"]
-            E = 1 if stride == 0 else B
-            x = src.reshape(-1)[: E * helper["rows"] * helper["n"]].view(E, -1)
-            if kind == "tile_minmax":
-                fields[buf] = tile_minmax(x, helper["rows"], helper["n"], helper["tile"])
-            else:
-                fields[buf] = sorted_list(x, helper["rows"], helper["n"])
-            fields[buf + "_bstride"] = 0 if E == 1 else fields[buf].shape[1]
-        elif kind == "schedule_build":
-            length = 1
-            for d in helper["shape"]:
-                length *= d
-            fields[buf] = torch.empty((B, length), dtype=torch.int32, device=device)
-            fields[buf + "_bstride"] = length
-    # the backward's transposed runtime schedule: a pattern field of both modules, written by
-    # attnc_schedule_build_t when the backward runs
-    rs = (meta.get("backward") or {}).get("runtimeSchedule")
-    if rs:
-        length = 1
-        for d in rs["shape"]:
-            length *= d
-        fields[rs["buffer"]] = torch.empty((B, length), dtype=torch.int32, device=device)
-        fields[rs["buffer"] + "_bstride"] = length
-
-
 def build_schedule(self: CompiledPattern, B: int, H: int, layer: int = 0, **fields) -> None:
     """Launches attnc_schedule_build on the current stream: writes the runtime schedule buffer
-    of `fields` (see runtime_schedule_fields) for one layer."""
+    of `fields` (attnc_runtime_helpers.run_runtime_steps allocates it) for one layer."""
     device = next(v.device for v in fields.values() if isinstance(v, torch.Tensor))
     mod = self.module(device)
     fn = mod.function("attnc_schedule_build")

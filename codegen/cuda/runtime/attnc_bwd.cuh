@@ -36,29 +36,26 @@ ATTNC_BWD_ENTRY(attnc_bwd_pre_bf16_d128, bwd_pre, BwdPreConfig, __nv_bfloat16, 1
 ATTNC_BWD_ENTRY(attnc_bwd_pre_fp16_d64, bwd_pre, BwdPreConfig, __half, 64)
 ATTNC_BWD_ENTRY(attnc_bwd_pre_fp16_d128, bwd_pre, BwdPreConfig, __half, 128)
 
+// dK/dV and dQ entries of one path, for both element types and head dims.
+#define ATTNC_BWD_PATH(DKDV, DKDV_CFG, DQ, DQ_CFG)                                    \
+  ATTNC_BWD_ENTRY(attnc_bwd_dkdv_bf16_d64, DKDV, DKDV_CFG, __nv_bfloat16, 64)         \
+  ATTNC_BWD_ENTRY(attnc_bwd_dkdv_bf16_d128, DKDV, DKDV_CFG, __nv_bfloat16, 128)       \
+  ATTNC_BWD_ENTRY(attnc_bwd_dkdv_fp16_d64, DKDV, DKDV_CFG, __half, 64)                \
+  ATTNC_BWD_ENTRY(attnc_bwd_dkdv_fp16_d128, DKDV, DKDV_CFG, __half, 128)              \
+  ATTNC_BWD_ENTRY(attnc_bwd_dq_bf16_d64, DQ, DQ_CFG, __nv_bfloat16, 64)               \
+  ATTNC_BWD_ENTRY(attnc_bwd_dq_bf16_d128, DQ, DQ_CFG, __nv_bfloat16, 128)             \
+  ATTNC_BWD_ENTRY(attnc_bwd_dq_fp16_d64, DQ, DQ_CFG, __half, 64)                      \
+  ATTNC_BWD_ENTRY(attnc_bwd_dq_fp16_d128, DQ, DQ_CFG, __half, 128)
+
 // ATTNC_BWD_FORCE_SM80 builds the mma.sync path on sm_90a too (bench/gpu/emitted/bwd_profile.py
 // compares the two).
 #if (defined(__CUDA_ARCH__) && !defined(__CUDA_ARCH_FEAT_SM90_ALL)) || defined(ATTNC_BWD_FORCE_SM80)
 // mma.sync path (sm_80 .. sm_90 without the a features): dQ recomputed in its own pass.
-ATTNC_BWD_ENTRY(attnc_bwd_dkdv_bf16_d64, bwd_dkdv_sm80, BwdDkdvConfig, __nv_bfloat16, 64)
-ATTNC_BWD_ENTRY(attnc_bwd_dkdv_bf16_d128, bwd_dkdv_sm80, BwdDkdvConfig, __nv_bfloat16, 128)
-ATTNC_BWD_ENTRY(attnc_bwd_dkdv_fp16_d64, bwd_dkdv_sm80, BwdDkdvConfig, __half, 64)
-ATTNC_BWD_ENTRY(attnc_bwd_dkdv_fp16_d128, bwd_dkdv_sm80, BwdDkdvConfig, __half, 128)
-ATTNC_BWD_ENTRY(attnc_bwd_dq_bf16_d64, bwd_dq_sm80, BwdDqConfig, __nv_bfloat16, 64)
-ATTNC_BWD_ENTRY(attnc_bwd_dq_bf16_d128, bwd_dq_sm80, BwdDqConfig, __nv_bfloat16, 128)
-ATTNC_BWD_ENTRY(attnc_bwd_dq_fp16_d64, bwd_dq_sm80, BwdDqConfig, __half, 64)
-ATTNC_BWD_ENTRY(attnc_bwd_dq_fp16_d128, bwd_dq_sm80, BwdDqConfig, __half, 128)
+ATTNC_BWD_PATH(bwd_dkdv_sm80, BwdDkdvConfig, bwd_dq_sm80, BwdDqConfig)
 extern "C" __device__ const int attnc_bwd_dq_accum = 0;
 #else
 // sm_90a (wgmma): dQ summed into an fp32 accumulator by the dK/dV kernel, converted by dq.
-ATTNC_BWD_ENTRY(attnc_bwd_dkdv_bf16_d64, bwd_dkdv_sm90, Sm90BwdConfig, __nv_bfloat16, 64)
-ATTNC_BWD_ENTRY(attnc_bwd_dkdv_bf16_d128, bwd_dkdv_sm90, Sm90BwdConfig, __nv_bfloat16, 128)
-ATTNC_BWD_ENTRY(attnc_bwd_dkdv_fp16_d64, bwd_dkdv_sm90, Sm90BwdConfig, __half, 64)
-ATTNC_BWD_ENTRY(attnc_bwd_dkdv_fp16_d128, bwd_dkdv_sm90, Sm90BwdConfig, __half, 128)
-ATTNC_BWD_ENTRY(attnc_bwd_dq_bf16_d64, bwd_dq_convert, Sm90DqConvertConfig, __nv_bfloat16, 64)
-ATTNC_BWD_ENTRY(attnc_bwd_dq_bf16_d128, bwd_dq_convert, Sm90DqConvertConfig, __nv_bfloat16, 128)
-ATTNC_BWD_ENTRY(attnc_bwd_dq_fp16_d64, bwd_dq_convert, Sm90DqConvertConfig, __half, 64)
-ATTNC_BWD_ENTRY(attnc_bwd_dq_fp16_d128, bwd_dq_convert, Sm90DqConvertConfig, __half, 128)
+ATTNC_BWD_PATH(bwd_dkdv_sm90, Sm90BwdConfig, bwd_dq_convert, Sm90DqConvertConfig)
 // The loader allocates the fp32 dQ accumulator when this is 1.
 extern "C" __device__ const int attnc_bwd_dq_accum = 1;
 #endif

@@ -76,15 +76,23 @@ __device__ __forceinline__ void build_schedule_t_row(const PatternParams& P, int
 
 }  // namespace attnc
 
+namespace attnc {
+// The (b, h, row) of this warp's row among B * H * rows_per_head; false past the last one
+// (rows are whole warps, so such a warp returns as a whole).
+__device__ __forceinline__ bool warp_row(const ScheduleBuildParams& p, int rows_per_head, int& b, int& h, int& r) {
+  const int row = blockIdx.x * SCHEDULE_BUILD_ROWS + threadIdx.x / 32;
+  if (row >= p.B * p.H * rows_per_head) return false;
+  r = row % rows_per_head;
+  h = (row / rows_per_head) % p.H;
+  b = row / (rows_per_head * p.H);
+  return true;
+}
+}  // namespace attnc
+
 extern "C" __global__ void __launch_bounds__(attnc::SCHEDULE_BUILD_THREADS)
     attnc_schedule_build(const attnc::ScheduleBuildParams p) {
-  // rows are whole warps, so a warp past the last row returns as a whole
-  const int row = blockIdx.x * attnc::SCHEDULE_BUILD_ROWS + threadIdx.x / 32;
-  if (row >= p.B * p.H * attnc::NUM_Q_TILES) return;
-  const int qt = row % attnc::NUM_Q_TILES;
-  const int h = (row / attnc::NUM_Q_TILES) % p.H;
-  const int b = row / (attnc::NUM_Q_TILES * p.H);
-  attnc::build_schedule_row(p.pattern, b, p.layer, h, qt, threadIdx.x % 32);
+  int b, h, qt;
+  if (attnc::warp_row(p, attnc::NUM_Q_TILES, b, h, qt)) attnc::build_schedule_row(p.pattern, b, p.layer, h, qt, threadIdx.x % 32);
 }
 
 #ifdef ATTNC_TRANSPOSED_RUNTIME_SCHEDULE
@@ -92,11 +100,7 @@ extern "C" __global__ void __launch_bounds__(attnc::SCHEDULE_BUILD_THREADS)
 // the same ScheduleBuildParams, before the backward's dK/dV kernel.
 extern "C" __global__ void __launch_bounds__(attnc::SCHEDULE_BUILD_THREADS)
     attnc_schedule_build_t(const attnc::ScheduleBuildParams p) {
-  const int row = blockIdx.x * attnc::SCHEDULE_BUILD_ROWS + threadIdx.x / 32;
-  if (row >= p.B * p.H * attnc::NUM_K_TILES) return;
-  const int kt = row % attnc::NUM_K_TILES;
-  const int h = (row / attnc::NUM_K_TILES) % p.H;
-  const int b = row / (attnc::NUM_K_TILES * p.H);
-  attnc::build_schedule_t_row(p.pattern, b, p.layer, h, kt, threadIdx.x % 32);
+  int b, h, kt;
+  if (attnc::warp_row(p, attnc::NUM_K_TILES, b, h, kt)) attnc::build_schedule_t_row(p.pattern, b, p.layer, h, kt, threadIdx.x % 32);
 }
 #endif
