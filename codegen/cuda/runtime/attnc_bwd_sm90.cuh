@@ -65,6 +65,11 @@ ATTNC_WGMMA_TT(__nv_bfloat16, "bf16")
 ATTNC_WGMMA_TT(__half, "f16")
 #undef ATTNC_WGMMA_TT
 
+// P^T computed while dP^T is on the tensor cores (patterns without a score modifier); 0
+// computes both after both products, as patterns with one do (profiling).
+#ifndef ATTNC_BWD_OVERLAP_P
+#define ATTNC_BWD_OVERLAP_P 1
+#endif
 #ifndef ATTNC_BWD_DQ_BULK
 #define ATTNC_BWD_DQ_BULK 1
 #endif
@@ -246,7 +251,9 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     const int q0 = chunk_row0(cons, full_tile);
     const bool check = !full_tile || ragged_k;
 
-    // S^T and dP^T of this warpgroup's 64 keys x the chunk's 64 queries.
+    // S^T and dP^T of this warpgroup's 64 keys x the chunk's 64 queries, two commit groups:
+    // without a score modifier P^T is computed (and dV += P^T dO issued) while dP^T is still
+    // on the tensor cores.
     float s[32], dp[32];
 #pragma unroll
     for (int i = 0; i < 32; ++i) s[i] = dp[i] = 0.0f;
@@ -259,6 +266,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       const uint32_t qoff = (kk >> 2) * (QC * 128) + (kk & 3) * 32;
       Wgmma<Elem, 64>::ss(s, make_smem_desc(sK + koff, 16, 1024), make_smem_desc(sQ(st) + qoff, 16, 1024), kk > 0);
     }
+    wgmma_commit();
 #pragma unroll
     for (int kk = 0; kk < KS; ++kk) {
       const uint32_t koff = (kk >> 2) * (BN * 128) + wg * 64 * 128 + (kk & 3) * 32;
@@ -266,47 +274,94 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       Wgmma<Elem, 64>::ss(dp, make_smem_desc(sV + koff, 16, 1024), make_smem_desc(sdO(st) + qoff, 16, 1024), kk > 0);
     }
     wgmma_commit();
-    wgmma_wait<0>();
-    fence_operands(s);
-    fence_operands(dp);
 
-    // Elementwise: s -> P^T, dp -> dS^T. Element (i, e): key key_row + 8*(e>>1), query column
-    // 8i + 2tq + (e&1) of the chunk.
-#pragma unroll
-    for (int i = 0; i < 8; ++i) {
-#pragma unroll
-      for (int e1 = 0; e1 < 2; ++e1) {
-        const int col = 8 * i + 2 * tq + e1, q = q0 + col;
-        float lse, dl;
-        asm volatile("ld.shared.f32 %0, [%1];\n" : "=f"(lse) : "r"(sLse(st) + 4 * col));
-        asm volatile("ld.shared.f32 %0, [%1];\n" : "=f"(dl) : "r"(sLse(st) + 4 * (QC + col)));
-        // rows past Nq and rows with no allowed key (LSE = -inf) give P = 0
-        const float l2 = (q >= t.Nq || lse == neg_inf()) ? pos_inf() : lse * LOG2E;
-#pragma unroll
-        for (int e0 = 0; e0 < 2; ++e0) {
-          const int e = 2 * e0 + e1;
-          dp[4 * i + e] = bwd_element(s[4 * i + e], dp[4 * i + e], l2, dl, t, pp, b, h, q, key_row + 8 * e0,
-                                      check, full_tile);
-        }
-      }
-    }
+    // Element (i, e) of s / dp: key key_row + 8*(e>>1), query column 8i + 2tq + (e&1) of the
+    // chunk. Rows past Nq and rows with no allowed key (LSE = -inf) give P = 0.
+    auto lse2_of = [&](int col) {
+      float lse;
+      asm volatile("ld.shared.f32 %0, [%1];\n" : "=f"(lse) : "r"(sLse(st) + 4 * col));
+      return (q0 + col >= t.Nq || lse == neg_inf()) ? pos_inf() : lse * LOG2E;
+    };
+    auto delta_of = [&](int col) {
+      float dl;
+      asm volatile("ld.shared.f32 %0, [%1];\n" : "=f"(dl) : "r"(sLse(st) + 4 * (QC + col)));
+      return dl;
+    };
     uint32_t pa[QS][4], sa[QS][4];
-#pragma unroll
-    for (int kk = 0; kk < QS; ++kk)
-#pragma unroll
-      for (int r = 0; r < 4; ++r) {
-        pa[kk][r] = ElemTraits<Elem>::pack2(s[8 * kk + 2 * r], s[8 * kk + 2 * r + 1]);
-        sa[kk][r] = ElemTraits<Elem>::pack2(dp[8 * kk + 2 * r], dp[8 * kk + 2 * r + 1]);
-      }
-
-    // dV += P^T dO, dK += dS^T Q (B operands MN-major: the chunk's rows are the k dimension).
     fence_operands(dv);
     fence_operands(dk);
-    fence_operands(pa);
-    fence_operands(sa);
-    wgmma_fence();
+    if constexpr (!HAS_SCORE_MOD && ATTNC_BWD_OVERLAP_P) {
+      wgmma_wait<1>();  // S^T ready, dP^T may still run
+      fence_operands(s);
 #pragma unroll
-    for (int kk = 0; kk < QS; ++kk) Wgmma<Elem, D>::rs(dv, pa[kk], make_smem_desc(sdO(st) + kk * 16 * 128, QC * 128, 1024));
+      for (int i = 0; i < 8; ++i)
+#pragma unroll
+        for (int e1 = 0; e1 < 2; ++e1) {
+          const int col = 8 * i + 2 * tq + e1;
+          const float l2 = lse2_of(col);
+#pragma unroll
+          for (int e0 = 0; e0 < 2; ++e0)
+            s[4 * i + 2 * e0 + e1] =
+                bwd_prob(s[4 * i + 2 * e0 + e1], l2, t, pp, b, h, q0 + col, key_row + 8 * e0, check, full_tile);
+        }
+#pragma unroll
+      for (int kk = 0; kk < QS; ++kk)
+#pragma unroll
+        for (int r = 0; r < 4; ++r) pa[kk][r] = ElemTraits<Elem>::pack2(s[8 * kk + 2 * r], s[8 * kk + 2 * r + 1]);
+      // dV += P^T dO (B operand MN-major: the chunk's rows are the k dimension)
+      fence_operands(pa);
+      wgmma_fence();
+#pragma unroll
+      for (int kk = 0; kk < QS; ++kk) Wgmma<Elem, D>::rs(dv, pa[kk], make_smem_desc(sdO(st) + kk * 16 * 128, QC * 128, 1024));
+      wgmma_commit();
+      wgmma_wait<1>();  // dP^T ready, dV may still run
+      fence_operands(dp);
+#pragma unroll
+      for (int i = 0; i < 8; ++i)
+#pragma unroll
+        for (int e1 = 0; e1 < 2; ++e1) {
+          const float dl = delta_of(8 * i + 2 * tq + e1);
+#pragma unroll
+          for (int e0 = 0; e0 < 2; ++e0) dp[4 * i + 2 * e0 + e1] = s[4 * i + 2 * e0 + e1] * (dp[4 * i + 2 * e0 + e1] - dl);
+        }
+#pragma unroll
+      for (int kk = 0; kk < QS; ++kk)
+#pragma unroll
+        for (int r = 0; r < 4; ++r) sa[kk][r] = ElemTraits<Elem>::pack2(dp[8 * kk + 2 * r], dp[8 * kk + 2 * r + 1]);
+      fence_operands(sa);
+      wgmma_fence();
+    } else {
+      // a score modifier needs the raw logit for its derivative: P^T and dS^T in one pass
+      wgmma_wait<0>();
+      fence_operands(s);
+      fence_operands(dp);
+#pragma unroll
+      for (int i = 0; i < 8; ++i)
+#pragma unroll
+        for (int e1 = 0; e1 < 2; ++e1) {
+          const int col = 8 * i + 2 * tq + e1;
+          const float l2 = lse2_of(col), dl = delta_of(col);
+#pragma unroll
+          for (int e0 = 0; e0 < 2; ++e0) {
+            const int e = 2 * e0 + e1;
+            dp[4 * i + e] = bwd_element(s[4 * i + e], dp[4 * i + e], l2, dl, t, pp, b, h, q0 + col, key_row + 8 * e0,
+                                        check, full_tile);
+          }
+        }
+#pragma unroll
+      for (int kk = 0; kk < QS; ++kk)
+#pragma unroll
+        for (int r = 0; r < 4; ++r) {
+          pa[kk][r] = ElemTraits<Elem>::pack2(s[8 * kk + 2 * r], s[8 * kk + 2 * r + 1]);
+          sa[kk][r] = ElemTraits<Elem>::pack2(dp[8 * kk + 2 * r], dp[8 * kk + 2 * r + 1]);
+        }
+      fence_operands(pa);
+      fence_operands(sa);
+      wgmma_fence();
+#pragma unroll
+      for (int kk = 0; kk < QS; ++kk) Wgmma<Elem, D>::rs(dv, pa[kk], make_smem_desc(sdO(st) + kk * 16 * 128, QC * 128, 1024));
+    }
+    // dK += dS^T Q
 #pragma unroll
     for (int kk = 0; kk < QS; ++kk) Wgmma<Elem, D>::rs(dk, sa[kk], make_smem_desc(sQ(st) + kk * 16 * 128, QC * 128, 1024));
     wgmma_commit();
