@@ -17,8 +17,8 @@
 namespace attnc {
 
 // Persistent grid (ATTNC_FWD_PERSISTENT, the default): one CTA per SM walks work items
-// (query tile, head, batch entry) back to back. Items are numbered slot-major, heaviest query
-// tile first (query_tile_of_slot); the first item of a CTA is its block index, the next ones
+// (query tile, head, batch entry) back to back, numbered as the one-item-per-CTA grid
+// launches them (fwd_item); the first item of a CTA is its block index, the next ones
 // come from a global counter (FwdTensors::tile_counter, an int[2] the kernel leaves zeroed),
 // so the SMs take items greedily in that order, as the hardware's block scheduler would. The
 // K/V ring runs on across item boundaries and each warpgroup loads the next item's 64 Q rows
@@ -42,16 +42,25 @@ template <int D, int BN> struct Sm90Config {
   static_assert(8 * (2 + 3 * STAGES) + 16 <= BARRIER_BYTES, "barriers and item slots");
 };
 
-// Work item -> (query tile, head, batch entry): slot-major, head-minor, batch-minor-most.
+// Work item -> (query tile, head, batch entry), in the order of the one-tile-per-CTA grid:
+// query tiles fastest (heaviest first, so one head's K/V stays in L2 while all SMs work on
+// it), then heads, then batch entries; with a query_tile_order table (irregular work) slots
+// are outer and heads inner, as query_work_item walks them.
 struct FwdItem {
   int qt, h, b;
 };
-__device__ __forceinline__ FwdItem fwd_item(int item, int nqt, int H, int B) {
+__device__ __forceinline__ FwdItem fwd_item(int item, int nqt, int H) {
   FwdItem it;
-  const int slot = item / (H * B), rem = item - slot * (H * B);
-  it.h = rem % H;
-  it.b = rem / H;
-  it.qt = query_tile_of_slot(slot, nqt);
+  const int per_b = nqt * H;
+  it.b = item / per_b;
+  const int r = item - it.b * per_b;
+#ifdef ATTNC_QUERY_TILE_ORDER_TABLE
+  it.h = r % H;
+  it.qt = query_tile_of_slot(r / H, nqt);
+#else
+  it.h = r / nqt;
+  it.qt = query_tile_of_slot(r - it.h * nqt, nqt);
+#endif
   return it;
 }
 
@@ -142,25 +151,19 @@ __device__ __forceinline__ void fwd_sm90(const FwdTensors& t, const PatternParam
   }
   __syncthreads();
 
-  auto key_tiles = [&](int item) {
-    if (item >= total) return 0;
-    const FwdItem it = fwd_item(item, nqt, t.H, t.B);
-    return num_key_tiles(pp, it.b, l, it.h, it.qt);
-  };
-
   // Producer: stream tile `issued` is tile issued - T0 of the current item (n tiles, first
   // stream index T0) or, past it, of the next item; it never runs further ahead than that.
   int issued = 0;
   // Issues the next stream tile if it is known; false when it is not.
-  auto produce_one = [&](int T0, int n, int item, int next, int next_tiles) {
-    int j = issued - T0, w = item;
-    if (j >= n) {
+  auto produce_one = [&](int T0, int n, const FwdItem& cur, const FwdItem& nx, int next_tiles) {
+    int j = issued - T0;
+    const bool in_next = j >= n;
+    if (in_next) {
       j -= n;
-      w = next;
       if (j >= next_tiles) return false;  // the item after next is not known yet
     }
     {
-      const FwdItem it = fwd_item(w, nqt, t.H, t.B);
+      const FwdItem it = in_next ? nx : cur;
       const int stage = issued % S;
       if (issued >= S) mbarrier_wait(empty(stage), (issued / S - 1) & 1);
       bool f;
@@ -182,8 +185,7 @@ __device__ __forceinline__ void fwd_sm90(const FwdTensors& t, const PatternParam
   // This warpgroup's 64 rows of an item's Q tile (rows wg*64.. of the 128-row tile layout).
   int q_loads = 0;        // Q loads issued by this warpgroup (bar_q phase)
   bool q_ready = false;   // this item's rows were loaded during the previous item
-  auto load_q = [&](int item) {
-    const FwdItem it = fwd_item(item, nqt, t.H, t.B);
+  auto load_q = [&](const FwdItem& it) {
     const uint16_t* qg = reinterpret_cast<const uint16_t*>(t.q) + it.b * t.q_sb + it.h * t.q_sh;
     constexpr int CPR = D / 8;  // 16-byte chunks per row
 #pragma unroll
@@ -230,11 +232,11 @@ __device__ __forceinline__ void fwd_sm90(const FwdTensors& t, const PatternParam
     const int item = slots[k & 3], next = slots[(k + 1) & 3];
     if (item >= total) break;
     int after_next = total;  // thread 0: this CTA's item k + 2, fetched late in this item
-    const FwdItem it = fwd_item(item, nqt, t.H, t.B);
+    const FwdItem it = fwd_item(item, nqt, t.H), nx = fwd_item(next, nqt, t.H);
     const int qt = it.qt, h = it.h, b = it.b;
     const int q_row = qt * BM + wg * 64 + warp_in_wg * 16 + g;
     const int n = num_key_tiles(pp, b, l, h, qt);
-    const int next_tiles = key_tiles(next);
+    const int next_tiles = next < total ? num_key_tiles(pp, nx.b, l, nx.h, nx.qt) : 0;
 
     float o[D / 2];
 #pragma unroll
@@ -252,10 +254,10 @@ __device__ __forceinline__ void fwd_sm90(const FwdTensors& t, const PatternParam
         float factor = prepare_scores<NC>(s, t, pp, rm, b, h, q_row, k0, k0 + 2 * tq, full);
         sm.step<NC>(s, factor, alpha);
       };
-      if (!q_ready) load_q(item);
+      if (!q_ready) load_q(it);
       q_ready = false;
       // tiles T0, T0 + 1: usually issued during the previous item already
-      while (issued < T0 + 2 && produce_one(T0, n, item, next, next_tiles)) {
+      while (issued < T0 + 2 && produce_one(T0, n, it, nx, next_tiles)) {
       }
       mbarrier_wait(bar_q(wg), (q_loads - 1) & 1);
       wait_k(T0);
@@ -282,7 +284,7 @@ __device__ __forceinline__ void fwd_sm90(const FwdTensors& t, const PatternParam
         wait_v(T);
         wait_k(T + 1);
         fence_proxy_async();
-        if (issued < T + 3) produce_one(T0, n, item, next, next_tiles);  // the stage of tile T-1
+        if (issued < T + 3) produce_one(T0, n, it, nx, next_tiles);  // the stage of tile T-1
 
         // Pin every register a wgmma reads or accumulates into before the fence, so the
         // compiler cannot sink their producers into the wgmma pipeline.
@@ -309,14 +311,14 @@ __device__ __forceinline__ void fwd_sm90(const FwdTensors& t, const PatternParam
       named_barrier(1 + wg, 128);
       if (tid == 0 && next < total) after_next = fetch();
       if (next_tiles > 0) {
-        load_q(next);
+        load_q(nx);
         q_ready = true;
       }
       // Last tile: only P V. The next item's first tiles go out before it.
       const int T = T0 + n - 1;
       wait_v(T);
       fence_proxy_async();
-      if (issued < T + 3) produce_one(T0, n, item, next, next_tiles);
+      if (issued < T + 3) produce_one(T0, n, it, nx, next_tiles);
       fence_operands(o);
       fence_operands(p);
       wgmma_fence();

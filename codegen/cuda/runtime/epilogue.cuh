@@ -67,8 +67,8 @@ __device__ __forceinline__ void query_work_item(int& qt, int& h) {
 #endif
 }
 
-// The persistent forward (attnc_fwd_sm90.cuh) numbers its work items slot-major: slot 0 is
-// the heaviest query tile, in the same order as above.
+// Slot -> query tile in the order above (slot 0: the heaviest), for the persistent forward's
+// work items (attnc_fwd_sm90.cuh fwd_item).
 __device__ __forceinline__ int query_tile_of_slot(int slot, int nqt) {
 #ifdef ATTNC_QUERY_TILE_ORDER_TABLE
   (void)nqt;
