@@ -13,7 +13,7 @@
 # Outputs in $OUT: all.log and the JSON of each step (emitted_check, emitted_bench, backward,
 # train, variants). Limits (seconds) via the environment: BWD_S, FWD_BENCH_S, TRAIN_S; FWD_SIZES
 # (default 16384) and FWD_PATTERNS select the forward timing cases; STEPS (default
-# build,fwd,bwd,bench,variants,train; bwdprof, persist and ncu on request) selects the steps, e.g. STEPS=build,bwd.
+# build,fwd,bwd,bench,variants,train; bwdprof and ncu on request) selects the steps, e.g. STEPS=build,bwd.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export PYTHONUNBUFFERED=1
@@ -80,21 +80,6 @@ stamp "forward timing vs FlexAttention / SDPA (runtime patterns and dense causal
 timeout "${FWD_BENCH_S:-130}" python3 bench/gpu/emitted/bench_emitted.py bench/gpu/emitted/build/bench \
   --budget "$(( ${FWD_BENCH_S:-130} - 30 ))" --sizes "${FWD_SIZES:-16384}" --patterns "${FWD_PATTERNS:-causal,packed_documents,sparsek,sliding_window,bigbird,s2_attention,moa,moa_tile64}" 2>&1 \
   | grep -v -i warn | grep -E "^\[|^pattern|^[a-z_0-9]+ +[0-9]" | cut -c1-400
-fi
-
-if want persist; then
-  stamp "persistent forward vs one query tile per CTA (the same modules rebuilt with -DATTNC_FWD_PERSISTENT=0)"
-  one_item() {
-    d="$1"; name="$(basename "$(ls "$d"/*.cu | grep -v _bwd.cu | head -1)" .cu)"
-    (cd "$d" && nvcc -cubin -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -DATTNC_NO_SM80 -DATTNC_FWD_PERSISTENT=0 \
-      -I runtime "$name.cu" -o "${name}_one_item.cubin") && echo "$d"
-  }
-  export -f one_item
-  ls -d bench/gpu/emitted/build/bench/*_"${PERSIST_SIZE:-16384}" | tr '\n' '\0' | xargs -0 -n1 -P "$(nproc)" bash -c 'one_item "$0"' > /tmp/attnc-one-item.log 2>&1
-  for d in $(cat /tmp/attnc-one-item.log | grep -v flex); do
-    name="$(basename "$(ls "$d"/*.cu | grep -v _bwd.cu | head -1)" .cu)"
-    timeout "${VARIANT_S:-40}" python3 bench/gpu/emitted/variants.py "$d" "persistent=$d/$name.cubin" "one_item=$d/${name}_one_item.cubin" 2>&1 | grep '^{'
-  done | tee "$OUT/persist.json"
 fi
 
 if want variants && [ -d bench/gpu/emitted/build/exp ]; then

@@ -78,7 +78,6 @@ const fwdTensorParams = (D: number, dtype: CudaDtype): KernelParam[] => [
   { name: 'layer', kind: 'scalar', dtype: 'i32', shape: [], source: 'size' },
   { name: 'scale', kind: 'scalar', dtype: 'f32', shape: [], source: 'constant' },
   { name: 'scale_log2', kind: 'scalar', dtype: 'f32', shape: [], source: 'constant' },
-  { name: 'tile_counter', kind: 'tensor', dtype: 'i32', shape: [2], source: 'work_counter' },
 ];
 
 function patternParams(p: LoweredPattern): KernelParam[] {
@@ -113,9 +112,7 @@ export function emitCuda(ir: IrProgram, p: LoweredPattern, opts: CudaEmitOptions
         const stages = arch === 'sm90a' ? 3 : 2;
         kernels.push({
           name: entry, role: 'attention', variant: { dtype, headDim: D, arch },
-          // sm90a: persistent, one CTA per SM taking work items from tile_counter (num_sms:
-          // the device's SM count); sm80: one query tile per CTA
-          grid: arch === 'sm90a' ? [`min(ceil(Nq / ${p.tile.blockM}) * H * B, num_sms)`, 1, 1] : [`ceil(Nq / ${p.tile.blockM})`, 'H', 'B'], block: [256, 1, 1],
+          grid: [`ceil(Nq / ${p.tile.blockM})`, 'H', 'B'], block: [256, 1, 1],
           dynamicSmemBytes: 1024 + p.tile.blockM * D * 2 + stages * 2 * p.tile.blockN * D * 2,
           smemSymbol: `${entry}_smem`,
           params: [...fwdTensorParams(D, dtype), ...patternParams(p)],

@@ -21,8 +21,8 @@ export const KernelParam = z.object({
   shape: z.array(Formula).describe('Tensor shape (empty for scalars)'),
   strides: z.array(Formula).optional().describe('Element strides; row-major contiguous when absent'),
   /** What the host binds to it. */
-  source: z.enum(['q', 'k', 'v', 'out', 'lse', 'table', 'input', 'helper', 'size', 'constant', 'dout', 'delta', 'dq', 'dk', 'dv', 'dq_accum', 'work_counter']).describe(
-    'With a row permutation (`permutation`), q, k, v, out and lse of attention and backward kernels are the row-sorted tensors; work_counter: an int32[2] that is zero before the launch (the persistent kernel leaves it zeroed)',
+  source: z.enum(['q', 'k', 'v', 'out', 'lse', 'table', 'input', 'helper', 'size', 'constant', 'dout', 'delta', 'dq', 'dk', 'dv', 'dq_accum']).describe(
+    'With a row permutation (`permutation`), q, k, v, out and lse of attention and backward kernels are the row-sorted tensors',
   ),
   /** For tables / inputs / helper outputs: the `tables[].name` / `inputs[].name` / buffer name. */
   ref: z.string().optional(),

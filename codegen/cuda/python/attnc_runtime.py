@@ -140,19 +140,7 @@ class FwdTensors(ctypes.Structure):
                [(n, ctypes.c_longlong) for n in ("q_sb", "q_sh", "q_sn", "k_sb", "k_sh", "k_sn",
                                                  "v_sb", "v_sh", "v_sn", "o_sb", "o_sh", "o_sn")] + \
                [(n, ctypes.c_int) for n in ("B", "H", "Hkv", "Nq", "Nk", "layer")] + \
-               [("scale", ctypes.c_float), ("scale_log2", ctypes.c_float), ("tile_counter", ctypes.c_void_p)]
-
-
-# Work-item counters of the persistent forward, one int[2] per (device, stream): the kernel
-# takes items from [0] and the last CTA zeroes both, so launches on one stream can share it.
-_TILE_COUNTERS: dict[tuple[int, int], torch.Tensor] = {}
-
-
-def _tile_counter(device: torch.device, stream: int) -> torch.Tensor:
-    key = (device.index if device.index is not None else torch.cuda.current_device(), stream)
-    if key not in _TILE_COUNTERS:
-        _TILE_COUNTERS[key] = torch.zeros(2, dtype=torch.int32, device=device)
-    return _TILE_COUNTERS[key]
+               [("scale", ctypes.c_float), ("scale_log2", ctypes.c_float)]
 
 
 _CTYPES = {"i32": ctypes.c_int, "f32": ctypes.c_float, "ptr": ctypes.c_void_p}
@@ -261,39 +249,19 @@ class CompiledPattern:
         name = self.kernel_name(q.dtype, D)
         fn, smem = self._kernel(mod, name, D)
 
-        stream = torch.cuda.current_stream(device).cuda_stream
-        # sm_90a: a persistent grid of one CTA per SM taking work items from a counter
-        # (attnc_fwd_sm90.cuh); the module says whether it was built that way
-        if getattr(self, "_fwd_persistent", None) is None:
-            self._fwd_persistent = self.path == "sm90" and bool(mod.read_int("attnc_fwd_persistent"))
-        counter = _tile_counter(device, stream) if self._fwd_persistent else None
         t = FwdTensors(q.data_ptr(), k.data_ptr(), v.data_ptr(), out.data_ptr(), lse.data_ptr(),
                        *q.stride()[:3], *k.stride()[:3], *v.stride()[:3], *out.stride()[:3],
-                       B, H, Hkv, Nq, Nk, layer, scale, scale * LOG2E,
-                       counter.data_ptr() if counter is not None else None)
+                       B, H, Hkv, Nq, Nk, layer, scale, scale * LOG2E)
         num_q_tiles = (Nq + BLOCK_M - 1) // BLOCK_M
         derived = {"Nq": Nq, "Nk": Nk, "H": H, "Hkv": Hkv, "L": self.num_layers, "num_q_tiles": num_q_tiles}
         derived["num_k_tiles"] = (Nk + self.block_n - 1) // self.block_n  # backward (transposed) tables
         keep_alive = []
         params = self.FwdParams(t, _pattern_values(self, runtime_inputs, derived, device, keep_alive))
         args = (ctypes.c_void_p * 1)(ctypes.cast(ctypes.pointer(params), ctypes.c_void_p))
-        if counter is not None:
-            grid = (min(num_q_tiles * H * B, _num_sms(device)), 1, 1)
-        else:
-            grid = (num_q_tiles, H, B)
-        _check(_driver().cuLaunchKernel(fn, *grid, THREADS, 1, 1, smem,
+        stream = torch.cuda.current_stream(device).cuda_stream
+        _check(_driver().cuLaunchKernel(fn, num_q_tiles, H, B, THREADS, 1, 1, smem,
                                         ctypes.c_void_p(stream), args, None), f"cuLaunchKernel({name})")
         return out, lse
-
-
-_NUM_SMS: dict[int, int] = {}
-
-
-def _num_sms(device: torch.device) -> int:
-    idx = device.index if device.index is not None else torch.cuda.current_device()
-    if idx not in _NUM_SMS:
-        _NUM_SMS[idx] = torch.cuda.get_device_properties(idx).multi_processor_count
-    return _NUM_SMS[idx]
 
 
 def _vector_ready(x: torch.Tensor) -> torch.Tensor:

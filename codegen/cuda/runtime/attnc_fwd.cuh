@@ -5,11 +5,9 @@
 // yields extern "C" kernels with stable names:
 //   attnc_fwd_{bf16,fp16}_d{64,128}        sm_90a wgmma path (the fast one)
 //   attnc_fwd_sm80_{bf16,fp16}_d{64,128}   mma.sync path (portable fallback, sm_80+)
-// each taking one `attnc::FwdParams` by value, launched with 256-thread blocks and the
-// dynamic shared memory given by `<name>_smem` (a __device__ int in the same module). The
-// sm80 entries run one query tile per CTA on a (num_q_tiles, H, B) grid; the sm_90a entries
-// run any grid (one item per CTA on that one) and, with a zeroed tile_counter, are launched
-// persistent: min(num_q_tiles * H * B, number of SMs) CTAs (attnc_fwd_persistent == 1).
+// each taking one `attnc::FwdParams` by value, launched on a (num_q_tiles, H, B) grid of
+// 256-thread blocks, with the dynamic shared memory given by `<name>_smem` (a __device__
+// int in the same module).
 #pragma once
 
 #include "common.cuh"
@@ -43,9 +41,6 @@ ATTNC_ENTRY(attnc_fwd_sm80_fp16_d128, fwd_sm80, Sm80Config, __half, 128)
 
 // wgmma exists only on sm_90a; on other targets these names are simply absent.
 #if !defined(__CUDA_ARCH__) || defined(__CUDA_ARCH_FEAT_SM90_ALL)
-// 1: the sm_90a entries walk work items on a persistent grid (attnc_fwd_sm90.cuh); the loader
-// then launches min(items, SMs) CTAs with a zeroed FwdTensors::tile_counter.
-extern "C" __device__ const int attnc_fwd_persistent = ATTNC_FWD_PERSISTENT;
 ATTNC_ENTRY(attnc_fwd_bf16_d64, fwd_sm90, Sm90Config, __nv_bfloat16, 64)
 ATTNC_ENTRY(attnc_fwd_bf16_d128, fwd_sm90, Sm90Config, __nv_bfloat16, 128)
 ATTNC_ENTRY(attnc_fwd_fp16_d64, fwd_sm90, Sm90Config, __half, 64)

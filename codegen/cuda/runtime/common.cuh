@@ -43,8 +43,6 @@ struct FwdTensors {
   int layer;         // l passed to the hooks
   float scale;       // softmax scale (logits are q.k * scale), > 0
   float scale_log2;  // scale * log2(e)
-  int* tile_counter;  // int[2], zero before the first launch (the persistent sm_90a kernel
-                      // takes work items from [0] and leaves both zeroed); null: one item per CTA
 };
 
 // ---------------------------------------------------------------------------

@@ -67,17 +67,6 @@ __device__ __forceinline__ void query_work_item(int& qt, int& h) {
 #endif
 }
 
-// Slot -> query tile in the order above (slot 0: the heaviest), for the persistent forward's
-// work items (attnc_fwd_sm90.cuh fwd_item).
-__device__ __forceinline__ int query_tile_of_slot(int slot, int nqt) {
-#ifdef ATTNC_QUERY_TILE_ORDER_TABLE
-  (void)nqt;
-  return query_tile_order[slot];
-#else
-  return REVERSE_QUERY_TILES ? nqt - 1 - slot : slot;
-#endif
-}
-
 // The backward's per-query-tile kernels keep the plain (qt, h = blockIdx.y) grid.
 __device__ __forceinline__ int query_tile_index() {
   return REVERSE_QUERY_TILES ? (int)(gridDim.x - 1 - blockIdx.x) : (int)blockIdx.x;
