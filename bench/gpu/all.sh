@@ -78,7 +78,7 @@ fi
 if want bench; then
 stamp "forward timing vs FlexAttention / SDPA (runtime patterns and dense causal first)"
 timeout "${FWD_BENCH_S:-130}" python3 bench/gpu/emitted/bench_emitted.py bench/gpu/emitted/build/bench \
-  --budget "$(( ${FWD_BENCH_S:-130} - 30 ))" --sizes "${FWD_SIZES:-16384}" --patterns "${FWD_PATTERNS:-causal,packed_documents,sparsek,sliding_window,bigbird,s2_attention,moa,moa_tile64}" 2>&1 \
+  --budget "$(( ${FWD_BENCH_S:-130} - 30 ))" --sizes "${FWD_SIZES:-16384}" --flex-max-n "${FLEX_MAX_N:-32768}" --patterns "${FWD_PATTERNS:-causal,packed_documents,sparsek,sliding_window,bigbird,s2_attention,moa,moa_tile64}" 2>&1 \
   | grep -v -i warn | grep -E "^\[|^pattern|^[a-z_0-9]+ +[0-9]" | cut -c1-400
 fi
 
