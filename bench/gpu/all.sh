@@ -13,7 +13,7 @@
 # Outputs in $OUT: all.log and the JSON of each step (emitted_check, emitted_bench, backward,
 # train, variants). Limits (seconds) via the environment: BWD_S, FWD_BENCH_S, TRAIN_S; FWD_SIZES
 # (default 16384) and FWD_PATTERNS select the forward timing cases; STEPS (default
-# build,fwd,bwd,bench,variants,train; bwdprof and ncu on request) selects the steps, e.g. STEPS=build,bwd.
+# build,fwd,bwd,bench,variants,train; bwdprof, ncu and ncufwd on request) selects the steps, e.g. STEPS=build,bwd.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export PYTHONUNBUFFERED=1
@@ -73,6 +73,19 @@ timeout "${NCU_S:-150}" ncu --kernel-name regex:'attnc_(fwd|bwd_dkdv)_bf16' --la
   --section WarpStateStats --section LaunchStats python3 bench/gpu/emitted/ncu_driver.py bench/gpu/emitted/build_bwd/bench/causal_16384 \
   > "$OUT/ncu_causal.txt" 2>&1
 grep -E "attnc_|Duration|Throughput|Pipe|Issue|Stall|Occupancy|Registers|Eligible|Warp Cycles|Bank" "$OUT/ncu_causal.txt" | head -90
+fi
+
+if want ncufwd; then
+stamp "Nsight Compute: the forward kernel of several patterns (instruction mix, stalls, source hot spots)"
+for m in ${NCU_FWD:-causal_16384,sliding_window_16384,moa_16384,packed_documents_16384}; do
+  d="bench/gpu/emitted/build/bench/$m"; name="$(basename "$(ls "$d"/*.cu | grep -v _bwd.cu | head -1)" .cu)"
+  (cd "$d" && nvcc -cubin -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -DATTNC_NO_SM80 -lineinfo -I runtime "$name.cu" -o "$name.cubin")
+  timeout "${NCU_S:-100}" ncu --kernel-name regex:'attnc_fwd_bf16' --launch-count 1 --import-source yes \
+    --section SpeedOfLight --section InstructionStats --section WarpStateStats --section SchedulerStats --section SourceCounters \
+    python3 bench/gpu/emitted/ncu_fwd_driver.py "$d" > "$OUT/ncu_fwd_$m.txt" 2>&1
+  echo "--- $m"
+  grep -E "Duration|Executed Instructions|Issue Slots Busy|Warp Cycles Per Issued|No Eligible|Stall|Branch Instructions |Tensor|Warning|hot|Location|  [0-9]+ +attnc" "$OUT/ncu_fwd_$m.txt" | grep -v "^    ---" | head -40
+done
 fi
 
 if want bench; then
