@@ -77,7 +77,7 @@ fi
 
 if want ncufwd; then
 stamp "Nsight Compute: the forward kernel of several patterns (instruction mix, stalls, source hot spots)"
-for m in ${NCU_FWD:-causal_16384,sliding_window_16384,moa_16384,packed_documents_16384}; do
+for m in $(echo "${NCU_FWD:-causal_16384,sliding_window_16384,moa_16384,packed_documents_16384}" | tr "," " "); do
   d="bench/gpu/emitted/build/bench/$m"; name="$(basename "$(ls "$d"/*.cu | grep -v _bwd.cu | head -1)" .cu)"
   (cd "$d" && nvcc -cubin -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -DATTNC_NO_SM80 -lineinfo -I runtime "$name.cu" -o "$name.cubin")
   timeout "${NCU_S:-100}" ncu --kernel-name regex:'attnc_fwd_bf16' --launch-count 1 --import-source yes \
