@@ -3,6 +3,7 @@
 // four hooks printed from the shared lowering, plus the three backward hooks when the pattern is
 // differentiable; it ends by including the forward kernel skeleton.
 import type { LoweredPattern } from '../lower/pattern.ts';
+import type { ScheduleRow } from '../lower/schedule.ts';
 import { cppSyntax } from '../lower/print/cpp.ts';
 import { splitMaskByRow } from '../lower/maskRow.ts';
 import { printFunction } from '../lower/print/printer.ts';
@@ -114,6 +115,54 @@ function maskRowHooks(p: LoweredPattern, syn: ReturnType<typeof cppSyntax>): str
   ].join('\n');
 }
 
+/**
+ * A schedule row (schedule.ts ScheduleRow) for the kernels: `<kind>_tile_row` once per row
+ * (query tile forward, key tile backward) and `<kind>_tile_at(row, j, full)` per tile, a walk
+ * over the row's segments. Without a row form the row keeps the hook arguments and
+ * `<kind>_tile_at` calls the per-tile hook.
+ */
+export function tileRowHooks(kind: 'key' | 'query', row: ScheduleRow | undefined, syn: ReturnType<typeof cppSyntax>): string {
+  const T = kind === 'key' ? 'KeyTileRow' : 'QueryTileRow';
+  const x = kind === 'key' ? 'qt' : 'kt';
+  const sig = `const PatternParams& P, int b, int l, int h, int ${x}`;
+  if (!row) {
+    return [
+      `// ${T}: no row form (a CSR or runtime class), ${kind}_tile_at calls ${kind}_tile per tile.`,
+      `struct ${T} { int b, l, h, ${x}; };`,
+      `__device__ __forceinline__ ${T} ${kind}_tile_row(${sig}) { return ${T}{b, l, h, ${x}}; }`,
+      `__device__ __forceinline__ int ${kind}_tile_at(const PatternParams& P, const ${T}& r, int j, bool& full) { return ${kind}_tile(P, r.b, r.l, r.h, r.${x}, j, full); }`,
+      '',
+    ].join('\n');
+  }
+  const S = row.segments;
+  const args = Array.from({ length: S }, (_, i) => `r.a[${i}], r.n[${i}], r.s[${i}]`).join(', ');
+  return [
+    `// ${T}: the schedule row computed once (segment i: tiles a[i], a[i] + s[i], ... n[i] of them,`,
+    `// FULL when bit i of full is set); ${kind}_tile_at(row, j) == ${kind}_tile(j) for 0 <= j < count.`,
+    printFunction(row.fn, syn),
+    '',
+    `struct ${T} { int a[${S}], n[${S}], s[${S}]; int full, count; };`,
+    `__device__ __forceinline__ ${T} ${kind}_tile_row(${sig}) {`,
+    `  ${T} r;`,
+    `  r.count = ${row.fn.name}(P, b, l, h, ${x}, ${args}, r.full);`,
+    '  return r;',
+    '}',
+    `__device__ __forceinline__ int ${kind}_tile_at(const PatternParams&, const ${T}& r, int j, bool& full) {`,
+    '#pragma unroll',
+    `  for (int i = 0; i < ${S - 1}; ++i) {`,
+    '    if (j < r.n[i]) {',
+    '      full = (r.full >> i) & 1;',
+    '      return r.a[i] + j * r.s[i];',
+    '    }',
+    '    j -= r.n[i];',
+    '  }',
+    `  full = (r.full >> ${S - 1}) & 1;`,
+    `  return r.a[${S - 1}] + j * r.s[${S - 1}];`,
+    '}',
+    '',
+  ].join('\n');
+}
+
 export function emitCudaHeader(p: LoweredPattern, opts: HeaderOptions): string {
   const syn = cppSyntax({ paramsVar: 'P', qualifiers: '__device__ __forceinline__', paramsDecl: 'const PatternParams& P', ldg: true });
   const fields = patternParamFields(p);
@@ -124,6 +173,8 @@ export function emitCudaHeader(p: LoweredPattern, opts: HeaderOptions): string {
       '// Backward hooks (attnc_bwd.cuh, docs/cuda-kernel.md "Backward"): the exact transpose of the',
       `// forward schedule${bwd.denseClasses.length ? ' (runtime-scheduled classes: every query tile, PARTIAL)' : ''}, and d score_mod / d s.`,
       [bwd.hooks.numQueryTiles, bwd.hooks.queryTile, bwd.hooks.scoreModGrad].map((f) => printFunction(f, syn)).join('\n\n'),
+      '',
+      tileRowHooks('query', bwd.queryTileRow, syn),
     ].join('\n')
     : `// No backward hooks: ${commentText(bwd.unsupported ?? '', 200)}`;
   const { Nq, Nk, H, Hkv, L } = p.sizes;
@@ -158,6 +209,7 @@ export function emitCudaHeader(p: LoweredPattern, opts: HeaderOptions): string {
 
     ${hooks.join('\n\n')}
 
+    ${tileRowHooks('key', p.keyTileRow, syn)}
     ${maskRowHooks(p, syn)}
     ${bwdHooks}
 

@@ -4,13 +4,15 @@
 import type { IrProgram } from '../../src/ir/schema.ts';
 import type { BufferRegistry } from './buffers.ts';
 import type { LBuffer, LFunction } from './ir.ts';
-import type { ScheduleInput } from './schedule.ts';
+import type { ScheduleInput, ScheduleRow } from './schedule.ts';
 import { lowerTransposedSchedule, transposeSchedule, type TransposedRuntimeHooks } from './scheduleTransposed.ts';
 import { lowerScoreGradHook, NotDifferentiableError } from './scoreGrad.ts';
 
 export interface LoweredBackward {
   /** Null when the pattern cannot be differentiated (see `unsupported`). */
   hooks: { numQueryTiles: LFunction; queryTile: LFunction; scoreModGrad: LFunction } | null;
+  /** The transposed schedule's row form (query_tile_row_impl), when it has one. */
+  queryTileRow?: ScheduleRow;
   /**
    * Buffers read by the backward hooks only, in parameter order: the transposed CSR (static) and,
    * with runtime classes, the transposed runtime schedule (built before the backward).
@@ -38,6 +40,7 @@ export function lowerBackward(ir: IrProgram, registry: BufferRegistry, schedule:
   const lowered = lowerTransposedSchedule(transposed, forwardBuffers);
   return {
     hooks: { numQueryTiles: lowered.numQueryTiles, queryTile: lowered.queryTile, scoreModGrad },
+    ...(lowered.queryTileRow ? { queryTileRow: lowered.queryTileRow } : {}),
     tables: lowered.runtime ? [...lowered.tables, lowered.runtime.buffer] : lowered.tables,
     runtime: lowered.runtime,
     schedule: transposed.input,

@@ -8,7 +8,7 @@ import { lowerMaskHook, lowerScoreHook } from './hooks.ts';
 import type { LBuffer, LFunction } from './ir.ts';
 import { permuteRows, type RowPermutation } from './permutation.ts';
 import { lowerRuntime, type LoweredRuntime } from './runtime.ts';
-import { lowerSchedule, type ScheduleInput } from './schedule.ts';
+import { lowerSchedule, type ScheduleInput, type ScheduleRow } from './schedule.ts';
 
 export interface Tile { blockM: number; blockN: number }
 
@@ -21,6 +21,8 @@ export interface LoweredPattern {
   numQueryTiles: number;
   numKeyTiles: number;
   hooks: { numKeyTiles: LFunction; keyTile: LFunction; mask: LFunction; scoreMod: LFunction };
+  /** The schedule's row form when every class is closed-form or dense (schedule.ts ScheduleRow). */
+  keyTileRow?: ScheduleRow;
   hasScoreMod: boolean;
   /** Every buffer the hooks read, in parameter order. */
   buffers: LBuffer[];
@@ -81,6 +83,7 @@ export function lowerPattern(source: IrProgram, opts: LowerOptions): LoweredPatt
     numQueryTiles: schedule.numQueryTiles,
     numKeyTiles: schedule.numKeyTiles,
     hooks: { numKeyTiles: lowered.numKeyTiles, keyTile: lowered.keyTile, mask, scoreMod },
+    ...(lowered.row ? { keyTileRow: lowered.row } : {}),
     hasScoreMod: ir.score !== null,
     buffers,
     scalars: buffers.filter((b) => b.batched).map((b) => `${b.name}_bstride`),

@@ -7,7 +7,7 @@
 import { add, mk, sub } from './build.ts';
 import { dispatchSwitch, lowerDispatch } from './dispatch.ts';
 import { int, ref, type LBuffer, type LExpr, type LFunction, type LStmt } from './ir.ts';
-import { closedFormCount, closedFormTile, type KeyTileSegment } from './scheduleClosedForm.ts';
+import { closedFormCount, closedFormTile, segmentLets, type KeyTileSegment } from './scheduleClosedForm.ts';
 
 export type { KeyTileSegment, TileFormula } from './scheduleClosedForm.ts';
 
@@ -45,6 +45,8 @@ export interface ScheduleInput {
 export interface LoweredSchedule {
   numKeyTiles: LFunction;
   keyTile: LFunction;
+  /** When every class is closed-form or dense: the row form (see scheduleRow). */
+  row?: ScheduleRow;
   /** Static tables the hooks read (CSR schedule, class dispatch). */
   tables: LBuffer[];
   /** With runtime classes: what the schedule builder needs. */
@@ -143,6 +145,56 @@ function tileBody(c: ClassSchedule, i: number, input: ScheduleInput, csr: Csr): 
 
 const NONE: StaticClassSchedule = { kind: 'closed_form', segments: [] };
 
+/**
+ * The row form of a schedule whose classes are all closed-form or dense: everything about a
+ * query tile's row that does not depend on j, computed once per row by
+ * `key_tile_row_impl(b, l, h, qt, out a0, n0, s0, a1, ...,  out full)` (segment i: first tile
+ * a_i, n_i tiles, step s_i, FULL when bit i of `full` is set; classes with fewer segments get
+ * empty ones; returns the row's tile count). The kernel then finds the j-th tile by walking
+ * the `segments` segments (header.ts key_tile_at) instead of re-evaluating the class dispatch
+ * and the closed form per tile.
+ */
+export interface ScheduleRow {
+  fn: LFunction;
+  segments: number;
+}
+
+function scheduleRowHook(input: ScheduleInput, d: ReturnType<typeof lowerDispatch>, used: number[]): ScheduleRow | null {
+  const classes = used.map((c) => input.classes[c]);
+  if (classes.some((c) => c.kind !== 'closed_form' && c.kind !== 'dense')) return null;
+  const segs = (c: ClassSchedule): KeyTileSegment[] =>
+    c.kind === 'dense' ? [{ start: { mul: 0, add: 0, div: 1 }, end: { mul: 0, add: input.numKeyTiles, div: 1 }, step: 1, full: false }]
+      : c.kind === 'closed_form' ? c.segments : [];
+  const S = Math.max(1, ...classes.map((c) => segs(c).length));
+  const outs = Array.from({ length: S }, (_, i) => [`a${i}`, `n${i}`, `s${i}`]).flat().map((name) => ({ name: `r_${name}`, type: 'int' as const }));
+  const body = (c: ClassSchedule): LStmt[] => {
+    const sg = segs(c);
+    const stmts: LStmt[] = sg.length ? segmentLets(sg, input.numKeyTiles) : [];
+    let fullBits = 0;
+    for (let i = 0; i < S; i++) {
+      const real = i < sg.length;
+      if (real && sg[i].full) fullBits |= 1 << i;
+      stmts.push(
+        { kind: 'out', name: `r_a${i}`, value: real ? ref(`a${i}`, 'int') : int(0) },
+        { kind: 'out', name: `r_n${i}`, value: real ? ref(`n${i}`, 'int') : int(0) },
+        { kind: 'out', name: `r_s${i}`, value: int(real ? sg[i].step : 1) },
+      );
+    }
+    stmts.push({ kind: 'out', name: 'r_full', value: int(fullBits) });
+    const total = sg.length ? sg.map((_, i) => ref(`n${i}`, 'int') as LExpr).reduce((x, y) => add(x, y)) : int(0);
+    stmts.push({ kind: 'return', value: total });
+    return stmts;
+  };
+  const bodies = new Map(used.map((c) => [c, body(input.classes[c])]));
+  return {
+    fn: {
+      name: 'key_tile_row_impl', params: ['b', 'l', 'h', 'qt'].map((name) => ({ name, type: 'int' as const })),
+      outs: [...outs, { name: 'r_full', type: 'int' }], ret: 'int', body: dispatchSwitch(d, input.classOf, bodies),
+    },
+    segments: S,
+  };
+}
+
 export function lowerSchedule(input: ScheduleInput): LoweredSchedule {
   const csr = csrBuffer(input);
   const tables: LBuffer[] = csr.buffer ? [csr.buffer] : [];
@@ -160,7 +212,7 @@ export function lowerSchedule(input: ScheduleInput): LoweredSchedule {
   ];
   const [numKeyTiles, keyTile] = hooks('');
   const maxTiles = runtimeMaxTiles(input);
-  if (maxTiles < 0) return { numKeyTiles, keyTile, tables };
+  if (maxTiles < 0) return { numKeyTiles, keyTile, tables, ...(scheduleRowHook(input, d, used) ? { row: scheduleRowHook(input, d, used)! } : {}) };
   // the builder walks runtime classes' envelopes; other classes build nothing
   const [envNumKeyTiles, envKeyTile] = hooks('env_', (c) => (c.kind === 'runtime' ? c.envelope : NONE));
   const length = input.H * input.numQueryTiles * (1 + maxTiles);

@@ -35,7 +35,7 @@ function onRows(r: { from: number; to: number }): LExpr {
  * Let-bound effective starts `a<i>` and counts `n<i>` of every segment (and the running end
  * `p<i>` where a later step-1 segment needs it), exactly as segmentRanges in the analysis.
  */
-function segmentLets(segments: KeyTileSegment[], cols: number): LStmt[] {
+export function segmentLets(segments: KeyTileSegment[], cols: number): LStmt[] {
   const stmts: LStmt[] = [];
   let prev: LExpr = int(0);
   segments.forEach((s, i) => {

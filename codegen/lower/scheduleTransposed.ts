@@ -14,7 +14,7 @@ import type { ClosedFormSchedule } from '../../src/analysis/schema.ts';
 import { chooseSchedule } from '../../src/analysis/schedule.ts';
 import { transposeTileMap, TileMapBuilder, type TileMap } from '../../src/analysis/tilemap.ts';
 import type { LBuffer, LExpr, LFunction, LStmt } from './ir.ts';
-import { lowerSchedule, RUNTIME_SCHEDULE_BUFFER, type ClassSchedule, type ScheduleInput, type StaticClassSchedule } from './schedule.ts';
+import { lowerSchedule, RUNTIME_SCHEDULE_BUFFER, type ClassSchedule, type ScheduleInput, type ScheduleRow, type StaticClassSchedule } from './schedule.ts';
 
 /** Transposed schedule input: rows are key tiles, columns query tiles (same classes and dispatch). */
 export interface TransposedSchedule {
@@ -151,6 +151,8 @@ function renameFunction(f: LFunction, name: string): LFunction {
 export interface LoweredTransposedSchedule {
   numQueryTiles: LFunction;
   queryTile: LFunction;
+  /** Row form (`query_tile_row_impl(b, l, h, kt, ...)`) when every class is closed-form or dense. */
+  queryTileRow?: ScheduleRow;
   /** Static tables the backward hooks read beyond the forward ones (the transposed CSR). */
   tables: LBuffer[];
   /** With runtime classes: what the transposed schedule builder needs (rows = key tiles). */
@@ -179,6 +181,7 @@ export function lowerTransposedSchedule(t: TransposedSchedule, forwardTables: LB
   return {
     numQueryTiles: renameFunction(lowered.numKeyTiles, 'num_query_tiles'),
     queryTile: renameFunction(lowered.keyTile, 'query_tile'),
+    ...(lowered.row ? { queryTileRow: { fn: renameFunction(lowered.row.fn, 'query_tile_row_impl'), segments: lowered.row.segments } } : {}),
     tables,
     runtime: rt && {
       envNumQueryTiles: renameFunction(rt.envNumKeyTiles, 'env_num_query_tiles'),

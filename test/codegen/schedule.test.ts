@@ -14,6 +14,8 @@ import type { IrProgram, Sizes } from '../../src/ir/schema.ts';
 import { nodeReadFile } from '../../src/node.ts';
 import { exampleInputs, randomQkv } from '../../src/reference/inputs.ts';
 import { evalMask } from '../../src/reference/mask.ts';
+import { tileRowHooks } from '../../codegen/cuda/header.ts';
+import { cppSyntax } from '../../codegen/lower/print/cpp.ts';
 import { hasCompiler, hostSource, runHost } from './hostHarness.ts';
 
 const PATTERNS = resolve(import.meta.dirname, '../../patterns');
@@ -67,6 +69,36 @@ function irOf(c: Case): IrProgram {
 
 const caseName = (c: Case) => `${c.pattern} Nq=${c.Nq} Nk=${c.Nk ?? c.Nq}${c.H ? ` H=${c.H}` : ''}${c.L ? ` L=${c.L}` : ''} tile ${c.tile.blockM}x${c.tile.blockN}`;
 
+/**
+ * The schedule row form (header.ts tileRowHooks: one `<kind>_tile_row` per row, then
+ * `<kind>_tile_at` per tile) printed with the per-tile hook's own output format, so that it can
+ * be compared line by line with it; also checks count == the per-tile hook's count.
+ */
+function rowForm(p: ReturnType<typeof lowerPattern>, kind: 'key' | 'query', useRow = true): string[] {
+  const bwd = kind === 'query' ? p.backward() : null;
+  const row = useRow ? (kind === 'key' ? p.keyTileRow : bwd!.queryTileRow) : undefined;
+  const [count, tileFn] = kind === 'key' ? [p.hooks.numKeyTiles, p.hooks.keyTile] : [bwd!.hooks!.numQueryTiles, bwd!.hooks!.queryTile];
+  const rows = kind === 'key' ? p.numQueryTiles : p.numKeyTiles;
+  const x = kind === 'key' ? 'qt' : 'kt';
+  const syn = cppSyntax({ paramsVar: 'P', qualifiers: 'static inline', paramsDecl: 'const PatternParams& P' });
+  const main = `#define __device__
+#define __forceinline__ inline
+${tileRowHooks(kind, row, syn)}
+int main() {
+  const PatternParams P = make_params();
+  for (int l = 0; l < ${p.sizes.L}; ++l) for (int h = 0; h < ${p.sizes.H}; ++h) for (int ${x} = 0; ${x} < ${rows}; ++${x}) {
+    const int n = ${count.name}(P, 0, l, h, ${x});
+    const auto r = ${kind}_tile_row(P, 0, l, h, ${x});
+    ${row ? `if (r.count != n) printf("count mismatch ");` : ''}
+    printf("%d %d %d", l, h, ${x});
+    for (int j = 0; j < n; ++j) { bool full = false; const int t = ${kind}_tile_at(P, r, j, full); printf(" %d%s", t, full ? "F" : "P"); }
+    printf("\\n");
+  }
+  return 0;
+}`;
+  return runHost(hostSource([count, tileFn], [...p.buffers, ...(bwd?.tables ?? [])], main)).trim().split('\n');
+}
+
 describe.skipIf(!hasCompiler('g++'))('emitted schedules (g++) vs analysis and reference', () => {
   for (const c of CASES) {
     it(caseName(c), () => {
@@ -103,6 +135,11 @@ describe.skipIf(!hasCompiler('g++'))('emitted schedules (g++) vs analysis and re
   return 0;
 }`;
       const out = runHost(hostSource([count, tileFn], p.buffers, main)).trim().split('\n');
+      if (!p.runtime) {
+        if (c.closedForm) expect(p.keyTileRow !== undefined, 'row form').toBe(c.closedForm === 'all');
+        expect(rowForm(p, 'key'), 'key_tile_at over key_tile_row == key_tile').toEqual(out);
+        if (p.backward().hooks) expect(rowForm(p, 'query'), 'query_tile_at over query_tile_row == query_tile').toEqual(rowForm(p, 'query', false));
+      }
       const runtime = ir.inputs.length > 0 || a.kinds.some((k) => k.analysisKind === 'runtime');
       const ev = evalMask(ir, runtime ? { inputs: exampleInputs(ir, ir.sizes, 7), qk: { ...randomQkv(ir.sizes, 16, 1, 11), D: 16, B: 1 } } : {});
       let line = 0;

@@ -123,6 +123,7 @@ template <int D, int BN> struct Sm90BwdConfig {
 // transposed schedule, and which 64-row half of that 128-row tile.
 struct BwdItem {
   int hi, j, n, half;
+  QueryTileRow row;  // the transposed schedule's row of (query head h0 + hi, this key tile)
 };
 
 template <typename Elem, int D, int BN>
@@ -166,14 +167,18 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   const uint16_t* kg = reinterpret_cast<const uint16_t*>(t.k) + b * t.k_sb + hk * t.k_sh;
   const uint16_t* vg = reinterpret_cast<const uint16_t*>(t.v) + b * t.v_sb + hk * t.v_sh;
 
+  auto head = [&](BwdItem& it) {  // it.n and it.row of query head h0 + it.hi
+    it.n = it.hi < G ? num_query_tiles(pp, b, l, h0 + it.hi, kt) : 0;
+    if (it.hi < G) it.row = query_tile_row(pp, b, l, h0 + it.hi, kt);
+  };
   auto first = [&](BwdItem& it) {
     it.hi = 0;
     it.j = 0;
     it.half = 0;
-    it.n = num_query_tiles(pp, b, l, h0, kt);
+    head(it);
     while (it.j >= it.n && it.hi < G) {
       ++it.hi;
-      it.n = it.hi < G ? num_query_tiles(pp, b, l, h0 + it.hi, kt) : 0;
+      head(it);
     }
   };
   auto advance = [&](BwdItem& it) {
@@ -186,11 +191,11 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     while (it.j >= it.n && it.hi < G) {
       ++it.hi;
       it.j = 0;
-      it.n = it.hi < G ? num_query_tiles(pp, b, l, h0 + it.hi, kt) : 0;
+      head(it);
     }
   };
   auto chunk_row0 = [&](const BwdItem& it, bool& full_tile) {
-    const int qt = query_tile(pp, b, l, h0 + it.hi, kt, it.j, full_tile);
+    const int qt = query_tile_at(pp, it.row, it.j, full_tile);
     return qt * BLOCK_M + it.half * QC;
   };
 

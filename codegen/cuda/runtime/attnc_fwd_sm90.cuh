@@ -77,11 +77,13 @@ __device__ __forceinline__ void fwd_sm90(const FwdTensors& t, const PatternParam
   }
   __syncthreads();
 
+  // The row's schedule once (segment starts and counts), then per tile a short walk.
+  const KeyTileRow krow = key_tile_row(pp, b, l, h, qt);
   auto issue_tile = [&](int j) {
     int stage = j % Cfg::STAGES;
     if (j >= Cfg::STAGES) mbarrier_wait(empty(stage), (j / Cfg::STAGES - 1) & 1);
     bool f;
-    int kt = key_tile(pp, b, l, h, qt, j, f);
+    int kt = key_tile_at(pp, krow, j, f);
     load_tile_async<BN, D, THREADS>(sK(stage), kg, t.k_sn, kt * BN, t.Nk, tid);
     cp_async_mbarrier_arrive(full_k(stage));
     load_tile_async<BN, D, THREADS>(sV(stage), vg, t.v_sn, kt * BN, t.Nk, tid);
@@ -113,7 +115,7 @@ __device__ __forceinline__ void fwd_sm90(const FwdTensors& t, const PatternParam
   // Masks, softmax-updates and converts one tile of scores in s to the P fragments.
   auto softmax_tile = [&](float (&s)[NC * 4], int j, SoftmaxState& st, float (&alpha)[2]) {
     bool full;
-    int kt = key_tile(pp, b, l, h, qt, j, full);
+    int kt = key_tile_at(pp, krow, j, full);
     int k0 = kt * BN;
     float factor = prepare_scores<NC>(s, t, pp, rm, b, h, q_row, k0, k0 + 2 * tq, full);
     st.step<NC>(s, factor, alpha);
