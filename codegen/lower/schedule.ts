@@ -146,7 +146,7 @@ function tileBody(c: ClassSchedule, i: number, input: ScheduleInput, csr: Csr): 
 const NONE: StaticClassSchedule = { kind: 'closed_form', segments: [] };
 
 /**
- * The row form of a schedule whose classes are all closed-form or dense: everything about a
+ * The row form of a schedule with several classes, all closed-form or dense: everything about a
  * query tile's row that does not depend on j, computed once per row by
  * `key_tile_row_impl(b, l, h, qt, out a0, n0, s0, a1, ...,  out full)` (segment i: first tile
  * a_i, n_i tiles, step s_i, FULL when bit i of `full` is set; classes with fewer segments get
@@ -162,6 +162,10 @@ export interface ScheduleRow {
 function scheduleRowHook(input: ScheduleInput, d: ReturnType<typeof lowerDispatch>, used: number[]): ScheduleRow | null {
   const classes = used.map((c) => input.classes[c]);
   if (classes.some((c) => c.kind !== 'closed_form' && c.kind !== 'dense')) return null;
+  // One class: no dispatch to save, and the per-tile closed form is a few integer operations;
+  // holding the row in registers measured slower there (sliding window 16k: 0.419 against
+  // 0.375-0.385 ms, docs/performance.md). With a class dispatch (per-head spans) the row pays.
+  if (used.length < 2) return null;
   const segs = (c: ClassSchedule): KeyTileSegment[] =>
     c.kind === 'dense' ? [{ start: { mul: 0, add: 0, div: 1 }, end: { mul: 0, add: input.numKeyTiles, div: 1 }, step: 1, full: false }]
       : c.kind === 'closed_form' ? c.segments : [];
