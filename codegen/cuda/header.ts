@@ -118,22 +118,15 @@ function maskRowHooks(p: LoweredPattern, syn: ReturnType<typeof cppSyntax>): str
 /**
  * A schedule row (schedule.ts ScheduleRow) for the kernels: `<kind>_tile_row` once per row
  * (query tile forward, key tile backward) and `<kind>_tile_at(row, j, full)` per tile, a walk
- * over the row's segments. Without a row form the row keeps the hook arguments and
- * `<kind>_tile_at` calls the per-tile hook.
+ * over the row's segments; nothing without a row form (codegen/HOOKS.md "Schedule rows").
  */
 export function tileRowHooks(kind: 'key' | 'query', row: ScheduleRow | undefined, syn: ReturnType<typeof cppSyntax>): string {
+  // without a row form the runtime's fallback (attnc_fwd.cuh / attnc_bwd.cuh) keeps the
+  // arguments and calls the per-tile hook
+  if (!row) return '';
   const T = kind === 'key' ? 'KeyTileRow' : 'QueryTileRow';
   const x = kind === 'key' ? 'qt' : 'kt';
   const sig = `const PatternParams& P, int b, int l, int h, int ${x}`;
-  if (!row) {
-    return [
-      `// ${T}: no row form (a CSR or runtime class), ${kind}_tile_at calls ${kind}_tile per tile.`,
-      `struct ${T} { int b, l, h, ${x}; };`,
-      `__device__ __forceinline__ ${T} ${kind}_tile_row(${sig}) { return ${T}{b, l, h, ${x}}; }`,
-      `__device__ __forceinline__ int ${kind}_tile_at(const PatternParams& P, const ${T}& r, int j, bool& full) { return ${kind}_tile(P, r.b, r.l, r.h, r.${x}, j, full); }`,
-      '',
-    ].join('\n');
-  }
   const S = row.segments;
   const args = Array.from({ length: S }, (_, i) => `r.a[${i}], r.n[${i}], r.s[${i}]`).join(', ');
   return [
@@ -159,6 +152,7 @@ export function tileRowHooks(kind: 'key' | 'query', row: ScheduleRow | undefined
     `  full = (r.full >> ${S - 1}) & 1;`,
     `  return r.a[${S - 1}] + j * r.s[${S - 1}];`,
     '}',
+    `#define ATTNC_${kind.toUpperCase()}_TILE_ROW 1`,
     '',
   ].join('\n');
 }

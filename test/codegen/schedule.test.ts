@@ -71,8 +71,8 @@ const caseName = (c: Case) => `${c.pattern} Nq=${c.Nq} Nk=${c.Nk ?? c.Nq}${c.H ?
 
 /**
  * The schedule row form (header.ts tileRowHooks: one `<kind>_tile_row` per row, then
- * `<kind>_tile_at` per tile) printed with the per-tile hook's own output format, so that it can
- * be compared line by line with it; also checks count == the per-tile hook's count.
+ * `<kind>_tile_at` per tile), or with useRow false the per-tile hooks, printed in the same
+ * format, so that the two can be compared line by line; also checks count == the hook's count.
  */
 function rowForm(p: ReturnType<typeof lowerPattern>, kind: 'key' | 'query', useRow = true): string[] {
   const bwd = kind === 'query' ? p.backward() : null;
@@ -88,10 +88,13 @@ int main() {
   const PatternParams P = make_params();
   for (int l = 0; l < ${p.sizes.L}; ++l) for (int h = 0; h < ${p.sizes.H}; ++h) for (int ${x} = 0; ${x} < ${rows}; ++${x}) {
     const int n = ${count.name}(P, 0, l, h, ${x});
-    const auto r = ${kind}_tile_row(P, 0, l, h, ${x});
-    ${row ? `if (r.count != n) printf("count mismatch ");` : ''}
+    ${row ? `const auto r = ${kind}_tile_row(P, 0, l, h, ${x}); if (r.count != n) printf("count mismatch ");` : ''}
     printf("%d %d %d", l, h, ${x});
-    for (int j = 0; j < n; ++j) { bool full = false; const int t = ${kind}_tile_at(P, r, j, full); printf(" %d%s", t, full ? "F" : "P"); }
+    for (int j = 0; j < n; ++j) {
+      bool full = false;
+      const int t = ${row ? `${kind}_tile_at(P, r, j, full)` : `${tileFn.name}(P, 0, l, h, ${x}, j, full)`};
+      printf(" %d%s", t, full ? "F" : "P");
+    }
     printf("\\n");
   }
   return 0;
