@@ -20,19 +20,8 @@
 #define ATTNC_BWD_CUH
 
 namespace attnc {
-// Schedule rows (codegen/HOOKS.md "Schedule rows"): a header without the row form (one class,
-// CSR or runtime classes, or a hand-written header) gets a row that keeps the hook arguments,
-// and query_tile_at calls the per-tile hook.
-#ifndef ATTNC_QUERY_TILE_ROW
-struct QueryTileRow {
-  int b, l, h, kt;
-};
-__device__ __forceinline__ QueryTileRow query_tile_row(const PatternParams&, int b, int l, int h, int kt) {
-  return QueryTileRow{b, l, h, kt};
-}
-__device__ __forceinline__ int query_tile_at(const PatternParams& P, const QueryTileRow& r, int j, bool& full) {
-  return query_tile(P, r.b, r.l, r.h, r.kt, j, full);
-}
+#ifndef ATTNC_QUERY_TILE_ROW  // no row form in the header (common.cuh)
+ATTNC_TILE_ROW_FALLBACK(QueryTileRow, query, kt)
 #endif
 }  // namespace attnc
 

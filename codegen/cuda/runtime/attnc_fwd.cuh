@@ -21,19 +21,8 @@ struct FwdParams {
   PatternParams pattern;
 };
 
-// Schedule rows (codegen/HOOKS.md "Schedule rows"): a header without the row form (one class,
-// CSR or runtime classes, or a hand-written header) gets a row that keeps the hook arguments,
-// and key_tile_at calls the per-tile hook.
-#ifndef ATTNC_KEY_TILE_ROW
-struct KeyTileRow {
-  int b, l, h, qt;
-};
-__device__ __forceinline__ KeyTileRow key_tile_row(const PatternParams&, int b, int l, int h, int qt) {
-  return KeyTileRow{b, l, h, qt};
-}
-__device__ __forceinline__ int key_tile_at(const PatternParams& P, const KeyTileRow& r, int j, bool& full) {
-  return key_tile(P, r.b, r.l, r.h, r.qt, j, full);
-}
+#ifndef ATTNC_KEY_TILE_ROW  // no row form in the header (common.cuh)
+ATTNC_TILE_ROW_FALLBACK(KeyTileRow, key, qt)
 #endif
 }  // namespace attnc
 

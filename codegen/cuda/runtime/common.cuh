@@ -15,6 +15,20 @@ typedef unsigned long long uint64_t;
 #include <stdint.h>
 #endif
 
+// Schedule rows (codegen/HOOKS.md "Schedule rows"): a pattern header without the row form (one
+// class, CSR or runtime classes, or a hand-written header) gets, from attnc_fwd.cuh /
+// attnc_bwd.cuh, a row that keeps the hook arguments and a KIND_tile_at that calls KIND_tile.
+#define ATTNC_TILE_ROW_FALLBACK(ROW, KIND, X)                                                            \
+  struct ROW {                                                                                             \
+    int b, l, h, X;                                                                                        \
+  };                                                                                                       \
+  __device__ __forceinline__ ROW KIND##_tile_row(const PatternParams&, int b, int l, int h, int X) {       \
+    return ROW{b, l, h, X};                                                                                \
+  }                                                                                                        \
+  __device__ __forceinline__ int KIND##_tile_at(const PatternParams& P, const ROW& r, int j, bool& full) { \
+    return KIND##_tile(P, r.b, r.l, r.h, r.X, j, full);                                                    \
+  }
+
 namespace attnc {
 
 constexpr float LOG2E = 1.4426950408889634f;
