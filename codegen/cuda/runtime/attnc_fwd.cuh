@@ -44,7 +44,7 @@ ATTNC_ENTRY(attnc_fwd_sm80_fp16_d128, fwd_sm80, Sm80Config, __half, 128)
 #endif
 
 // wgmma exists only on sm_90a; on other targets these names are simply absent.
-#if !defined(__CUDA_ARCH__) || defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#if (!defined(__CUDA_ARCH__) || defined(__CUDA_ARCH_FEAT_SM90_ALL)) && !defined(ATTNC_HOST_EMU)
 ATTNC_ENTRY(attnc_fwd_bf16_d64, fwd_sm90, Sm90Config, __nv_bfloat16, 64)
 ATTNC_ENTRY(attnc_fwd_bf16_d128, fwd_sm90, Sm90Config, __nv_bfloat16, 128)
 ATTNC_ENTRY(attnc_fwd_fp16_d64, fwd_sm90, Sm90Config, __half, 64)

@@ -24,7 +24,8 @@ template <typename Elem, int D, int BN>
 __device__ __forceinline__ void fwd_sm80(const FwdTensors& t, const PatternParams& pp) {
   using Cfg = Sm80Config<D, BN>;
   constexpr int BM = Cfg::BM;
-  constexpr int NC = BN / 8;
+  constexpr int SUB = (D == 128 && BN == 128) ? 64 : BN;  // keys per softmax step
+  constexpr int NCS = SUB / 8;
   constexpr int DC = D / 8;
   constexpr int KS = D / 16;
   static_assert(D == 64 || D == 128, "head dim");
@@ -79,45 +80,50 @@ __device__ __forceinline__ void fwd_sm80(const FwdTensors& t, const PatternParam
       }
       if (j + 1 < n) issue_tile(j + 1);
 
-      float s[NC * 4];
-#pragma unroll
-      for (int i = 0; i < NC * 4; ++i) s[i] = 0.0f;
-#pragma unroll
-      for (int kk = 0; kk < KS; ++kk) {
-        // Q fragments are re-read per tile: keeping all of them in registers spills at D=128.
-        uint32_t qf[4];
-        ldmatrix_x4(qf, sQ + tile_offset<BM>(warp * 16 + (lane & 15), kk * 2 + (lane >> 4)));
-#pragma unroll
-        for (int np = 0; np < NC / 2; ++np) {
-          uint32_t kf[4];
-          ldmatrix_x4(kf, sK(stage) + tile_offset<BN>(np * 16 + (lane & 7) + ((lane >> 4) << 3),
-                                                      kk * 2 + ((lane >> 3) & 1)));
-          mma_16816<Elem>(s + 8 * np, qf, kf[0], kf[1]);
-          mma_16816<Elem>(s + 8 * np + 4, qf, kf[2], kf[3]);
-        }
-      }
-
       bool full;
       const int kt = key_tile(pp, b, l, h, qt, j, full);
-      const int k0 = kt * BN;
-      float factor = prepare_scores<NC>(s, t, pp, rm, b, h, q0 + warp * 16 + g, k0, k0 + 2 * tq, full);
-      float alpha[2];
-      st.step<NC>(s, factor, alpha);
-      rescale_rows<DC>(o, alpha);
+      // The tile's keys in softmax steps of SUB: at D = 128 a 128-key tile goes in two halves,
+      // so that the scores of only 64 keys are live beside the output accumulator (no spills).
+#pragma unroll 1
+      for (int sub = 0; sub < BN / SUB; ++sub) {
+        const int k0 = kt * BN + sub * SUB;
+        float s[NCS * 4];
+#pragma unroll
+        for (int i = 0; i < NCS * 4; ++i) s[i] = 0.0f;
+#pragma unroll
+        for (int kk = 0; kk < KS; ++kk) {
+          // Q fragments are re-read per tile: keeping all of them in registers spills at D=128.
+          uint32_t qf[4];
+          ldmatrix_x4(qf, sQ + tile_offset<BM>(warp * 16 + (lane & 15), kk * 2 + (lane >> 4)));
+#pragma unroll
+          for (int np = 0; np < NCS / 2; ++np) {
+            uint32_t kf[4];
+            ldmatrix_x4(kf, sK(stage) + tile_offset<BN>(sub * SUB + np * 16 + (lane & 7) + ((lane >> 4) << 3),
+                                                        kk * 2 + ((lane >> 3) & 1)));
+            mma_16816<Elem>(s + 8 * np, qf, kf[0], kf[1]);
+            mma_16816<Elem>(s + 8 * np + 4, qf, kf[2], kf[3]);
+          }
+        }
+
+        float factor = prepare_scores<NCS>(s, t, pp, rm, b, h, q0 + warp * 16 + g, k0, k0 + 2 * tq, full);
+        float alpha[2];
+        st.step<NCS>(s, factor, alpha);
+        rescale_rows<DC>(o, alpha);
 
 #pragma unroll
-      for (int kk = 0; kk < BN / 16; ++kk) {
-        uint32_t pa[4] = {ElemTraits<Elem>::pack2(s[8 * kk + 0], s[8 * kk + 1]),
-                          ElemTraits<Elem>::pack2(s[8 * kk + 2], s[8 * kk + 3]),
-                          ElemTraits<Elem>::pack2(s[8 * kk + 4], s[8 * kk + 5]),
-                          ElemTraits<Elem>::pack2(s[8 * kk + 6], s[8 * kk + 7])};
+        for (int kk = 0; kk < SUB / 16; ++kk) {
+          uint32_t pa[4] = {ElemTraits<Elem>::pack2(s[8 * kk + 0], s[8 * kk + 1]),
+                            ElemTraits<Elem>::pack2(s[8 * kk + 2], s[8 * kk + 3]),
+                            ElemTraits<Elem>::pack2(s[8 * kk + 4], s[8 * kk + 5]),
+                            ElemTraits<Elem>::pack2(s[8 * kk + 6], s[8 * kk + 7])};
 #pragma unroll
-        for (int dp = 0; dp < DC / 2; ++dp) {
-          uint32_t vf[4];
-          ldmatrix_x4_trans(vf, sV(stage) + tile_offset<BN>(kk * 16 + (lane & 7) + (((lane >> 3) & 1) << 3),
-                                                            dp * 2 + (lane >> 4)));
-          mma_16816<Elem>(o + 8 * dp, pa, vf[0], vf[1]);
-          mma_16816<Elem>(o + 8 * dp + 4, pa, vf[2], vf[3]);
+          for (int dp = 0; dp < DC / 2; ++dp) {
+            uint32_t vf[4];
+            ldmatrix_x4_trans(vf, sV(stage) + tile_offset<BN>(sub * SUB + kk * 16 + (lane & 7) + (((lane >> 3) & 1) << 3),
+                                                              dp * 2 + (lane >> 4)));
+            mma_16816<Elem>(o + 8 * dp, pa, vf[0], vf[1]);
+            mma_16816<Elem>(o + 8 * dp + 4, pa, vf[2], vf[3]);
+          }
         }
       }
     }

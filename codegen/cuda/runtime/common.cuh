@@ -4,8 +4,12 @@
 // mma.sync (ldmatrix) path and the wgmma (descriptor) path read.
 #pragma once
 
+#if defined(ATTNC_HOST_EMU)  // the mma.sync path under host emulation (test/codegen/cudaEmu.hpp)
+#include ATTNC_HOST_EMU
+#else
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#endif
 #if defined(__CUDACC_RTC__)  // NVRTC has no libc headers
 typedef unsigned char uint8_t;
 typedef unsigned short uint16_t;
@@ -79,6 +83,7 @@ template <> struct ElemTraits<__half> {
 // ---------------------------------------------------------------------------
 // Small PTX helpers
 // ---------------------------------------------------------------------------
+#if !defined(ATTNC_HOST_EMU)  // host emulation: test/codegen/cudaEmu.hpp defines these
 __device__ __forceinline__ uint32_t smem_u32(const void* p) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
 }
@@ -93,6 +98,15 @@ __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commi
 template <int N> __device__ __forceinline__ void cp_async_wait() {
   asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
 }
+__device__ __forceinline__ void st_shared_b32(uint32_t addr, uint32_t v) {
+  asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(addr), "r"(v) : "memory");
+}
+__device__ __forceinline__ uint4 ld_shared_v4(uint32_t addr) {
+  uint4 v;
+  asm volatile("ld.shared.v4.b32 {%0, %1, %2, %3}, [%4];\n" : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "r"(addr));
+  return v;
+}
+#endif
 // Orders this thread's generic-proxy shared-memory writes (cp.async included) before
 // later async-proxy reads (wgmma operands). Needed on sm_90 before the barrier.
 __device__ __forceinline__ void fence_proxy_async() {

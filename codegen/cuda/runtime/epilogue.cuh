@@ -22,8 +22,7 @@ __device__ __forceinline__ void store_output(const FwdTensors& t, uint32_t sQ, f
     for (int r = 0; r < 2; ++r) {
       int row = warp_row0 + g + 8 * r;
       uint32_t v = ElemTraits<Elem>::pack2(o[4 * i + 2 * r] * inv_l[r], o[4 * i + 2 * r + 1] * inv_l[r]);
-      uint32_t off = sQ + tile_offset<BM>(row, i) + tq * 4;
-      asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(off), "r"(v) : "memory");
+      st_shared_b32(sQ + tile_offset<BM>(row, i) + tq * 4, v);
     }
   }
   __syncwarp();
@@ -35,11 +34,7 @@ __device__ __forceinline__ void store_output(const FwdTensors& t, uint32_t sQ, f
     int row = warp_row0 + c / (D / 8);
     int chunk = c % (D / 8);
     int q = q0 + row;
-    uint4 val;
-    uint32_t off = sQ + tile_offset<BM>(row, chunk);
-    asm volatile("ld.shared.v4.b32 {%0, %1, %2, %3}, [%4];\n"
-                 : "=r"(val.x), "=r"(val.y), "=r"(val.z), "=r"(val.w)
-                 : "r"(off));
+    const uint4 val = ld_shared_v4(sQ + tile_offset<BM>(row, chunk));
     if (q < t.Nq) *reinterpret_cast<uint4*>(og + q * t.o_sn + chunk * 8) = val;
   }
   if (tq == 0) {

@@ -6,6 +6,7 @@
 
 namespace attnc {
 
+#if !defined(ATTNC_HOST_EMU)  // host emulation: test/codegen/cudaEmu.hpp defines these
 __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t addr) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
@@ -39,5 +40,6 @@ __device__ __forceinline__ void mma_16816<__half>(float* c, const uint32_t* a, u
       : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
+#endif
 
 }  // namespace attnc

@@ -11,11 +11,13 @@
 
 namespace attnc {
 
+#if !defined(ATTNC_HOST_EMU)
 __device__ __forceinline__ float fast_exp2(float x) {
   float y;
   asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
   return y;
 }
+#endif
 
 // Row values of the mask for the two query rows (g, g + 8) a lane holds, computed once per
 // CTA (the rows are fixed for its whole key-tile loop): the pattern header's mask_row, when

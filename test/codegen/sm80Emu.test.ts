@@ -1,0 +1,176 @@
+// The emitted mma.sync forward kernel (attnc_fwd_sm80_*: the portable path for GPUs without
+// wgmma) runs under g++ with the CUDA thread model emulated (cudaEmu.hpp + cudaEmuMma.hpp: a
+// thread per CUDA thread, ldmatrix and mma.sync m16n8k16 as exchanges within a warp), on random
+// bf16 / fp16 inputs, against the float64 reference: the whole kernel (schedule hooks, cp.async
+// ring, online softmax, masks on PARTIAL tiles, epilogue) at both key-tile widths and head dims,
+// ragged lengths, GQA and batch 2. Outputs are poisoned (NaN) before the launch.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../codegen/index.ts';
+import { scheduleFromAnalysis } from '../../codegen/lower/fromAnalysis.ts';
+import type { Tile } from '../../codegen/lower/pattern.ts';
+import type { LaunchMetadata } from '../../codegen/metadata/schema.ts';
+import { writeCompileResult } from '../../src/cli/commands/compile.ts';
+import { compileToIr } from '../../src/api.ts';
+import { nodeReadFile } from '../../src/node.ts';
+import { attentionReference } from '../../src/reference/attention.ts';
+import { randomQkv } from '../../src/reference/inputs.ts';
+import { hasCompiler } from './hostHarness.ts';
+
+const PATTERNS = resolve(import.meta.dirname, '../../patterns');
+const EMU = resolve(import.meta.dirname, 'cudaEmuMma.hpp');
+const run = promisify(execFile);
+
+interface Case { pattern: string; Nq: number; H: number; Hkv: number; B: number; D: 64 | 128; tile: Tile; dtype: 'bf16' | 'fp16'; L?: number }
+const T64: Tile = { blockM: 128, blockN: 64 }, T128: Tile = { blockM: 128, blockN: 128 };
+const CASES: Case[] = [
+  { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'bf16' },
+  { pattern: 'longformer', Nq: 300, H: 2, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'bf16' },
+  { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 64, tile: T64, dtype: 'fp16' },
+  { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16', L: 2 },
+];
+
+// round to the storage type (nearest even), as bits and as the value the kernel sees
+function toBits(x: number, dtype: 'bf16' | 'fp16'): number {
+  if (dtype === 'bf16') {
+    const f = new Float32Array([x]);
+    const u = new Uint32Array(f.buffer)[0]!;
+    return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
+  }
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer)[0]!;
+  const sign = (u >>> 16) & 0x8000;
+  let exp = ((u >>> 23) & 0xff) - 127 + 15;
+  let mant = u & 0x7fffff;
+  if (exp <= 0) { // subnormal half
+    mant = (mant | 0x800000) >>> (1 - exp);
+    const r = (mant + 0xfff + ((mant >>> 13) & 1)) >>> 13;
+    return sign | r;
+  }
+  const r = mant + 0xfff + ((mant >>> 13) & 1);
+  if (r & 0x800000) { mant = 0; exp += 1; } else mant = r;
+  return exp >= 31 ? sign | 0x7c00 : sign | (exp << 10) | (mant >>> 13);
+}
+function fromBits(b: number, dtype: 'bf16' | 'fp16'): number {
+  if (dtype === 'bf16') return new Float32Array(new Uint32Array([b << 16]).buffer)[0]!;
+  const exp = (b >>> 10) & 0x1f, mant = b & 0x3ff, sign = b & 0x8000 ? -1 : 1;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 31) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+function emulatedCase(c: Case) {
+  const file = join(PATTERNS, `${c.pattern}.attn`);
+  const sizes = { Nq: c.Nq, Nk: c.Nq, H: c.H, Hkv: c.Hkv, L: c.L ?? 1 };
+  const { ir, diagnostics } = compileToIr(readFileSync(file, 'utf8'), { file, readFile: nodeReadFile, sizes });
+  if (!ir) throw new Error(diagnostics.map((d) => d.message).join('; '));
+  const analysed = scheduleFromAnalysis(ir, ir.sizes, c.tile)!;
+  const result = compile(ir, { target: 'cuda', tile: c.tile, schedule: analysed.schedule, statistics: analysed.statistics });
+  const dir = mkdtempSync(join(tmpdir(), 'attnc-sm80emu-'));
+  writeCompileResult(result, dir);
+  const meta = result.metadata as LaunchMetadata;
+  const entry = `attnc_fwd_sm80_${c.dtype}_d${c.D}`;
+  const kernel = meta.kernels.find((k) => k.name === entry)!;
+  // inputs rounded to the storage type; the reference sees the rounded values
+  const { B, H, Hkv, Nq, D } = { ...c, Nq: c.Nq };
+  const raw = randomQkv(sizes, D, B, 1234 + c.Nq);
+  const bits = (a: Float64Array) => Uint16Array.from(a, (x) => toBits(x, c.dtype));
+  const qb = bits(raw.q), kb = bits(raw.k), vb = bits(raw.v);
+  for (const [n, a] of [['q', qb], ['k', kb], ['v', vb]] as const) writeFileSync(join(dir, `${n}.u16`), Buffer.from(a.buffer));
+  // pattern fields: static tables from their files; every other field is a size or 0
+  const fields = kernel.params.filter((p) => p.name.startsWith('pattern.'));
+  const loads: string[] = [];
+  for (const f of fields) {
+    const name = f.name.slice('pattern.'.length);
+    if (f.kind === 'tensor') {
+      const table = meta.tables.find((t) => t.name === f.ref);
+      if (!table) throw new Error(`${c.pattern}: field ${name} is not a static table (runtime patterns are not emulated here)`);
+      const ctype = table.dtype === 'f32' ? 'float' : 'int';
+      loads.push(`  static std::vector<${ctype}> ${name}_v = read_file<${ctype}>("${join(dir, table.file)}");`, `  pp.${name} = ${name}_v.data();`);
+    } else {
+      loads.push(`  pp.${name} = 0;`);
+    }
+  }
+  const main = `#include "${EMU}"
+#define ATTNC_HOST_EMU "${EMU}"
+#include "${ir.name}.cuh"
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <vector>
+template <typename T> std::vector<T> read_file(const char* path) {
+  std::ifstream f(path, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::vector<T> out(bytes.size() / sizeof(T));
+  std::memcpy(out.data(), bytes.data(), out.size() * sizeof(T));
+  return out;
+}
+int main() {
+  const int B = ${B}, H = ${H}, Hkv = ${Hkv}, N = ${Nq}, D = ${D};
+  std::vector<uint16_t> q = read_file<uint16_t>("${join(dir, 'q.u16')}");
+  std::vector<uint16_t> k = read_file<uint16_t>("${join(dir, 'k.u16')}");
+  std::vector<uint16_t> v = read_file<uint16_t>("${join(dir, 'v.u16')}");
+  std::vector<uint16_t> o((size_t)B * H * N * D, 0xffff);              // poison: NaN
+  std::vector<float> lse((size_t)B * H * N, __builtin_nanf(""));
+  attnc::FwdParams p{};
+  attnc::FwdTensors& t = p.t;
+  t.q = q.data(); t.k = k.data(); t.v = v.data(); t.o = o.data(); t.lse = lse.data();
+  t.q_sb = (long long)H * N * D; t.q_sh = (long long)N * D; t.q_sn = D;
+  t.k_sb = (long long)Hkv * N * D; t.k_sh = (long long)N * D; t.k_sn = D;
+  t.v_sb = t.k_sb; t.v_sh = t.k_sh; t.v_sn = D;
+  t.o_sb = t.q_sb; t.o_sh = t.q_sh; t.o_sn = D;
+  t.B = B; t.H = H; t.Hkv = Hkv; t.Nq = N; t.Nk = N; t.layer = ${(c.L ?? 1) - 1};
+  t.scale = 1.0f / std::sqrt((float)D); t.scale_log2 = t.scale * 1.4426950408889634f;
+  attnc::PatternParams& pp = p.pattern;
+  pp.Nq = N; pp.Nk = N; pp.H = H; pp.Hkv = Hkv; pp.L = ${c.L ?? 1};
+${loads.join('\n')}
+  emu::launch3({(unsigned)((N + 127) / 128), (unsigned)H, (unsigned)B}, 256, [&] { ${entry}(p); });
+  std::fwrite(o.data(), 2, o.size(), stdout);
+  std::fwrite(lse.data(), 4, lse.size(), stdout);
+  return 0;
+}
+`;
+  writeFileSync(join(dir, 'main.cpp'), main);
+  const ref = attentionReference({
+    q: Float64Array.from(qb, (b) => fromBits(b, c.dtype)), k: Float64Array.from(kb, (b) => fromBits(b, c.dtype)),
+    v: Float64Array.from(vb, (b) => fromBits(b, c.dtype)), B, H, Hkv, Nq, Nk: Nq, D, ir, layer: (c.L ?? 1) - 1,
+  });
+  return { dir, ref, B, H, Nq, D };
+}
+
+describe.skipIf(!hasCompiler('g++'))('the mma.sync forward kernel under host emulation (g++) vs float64', () => {
+  for (const c of CASES) {
+    it(`${c.pattern} N=${c.Nq} H=${c.H}/${c.Hkv} B=${c.B} D=${c.D} ${c.dtype} tile ${c.tile.blockM}x${c.tile.blockN}`, async () => {
+      const { dir, ref, B, H, Nq, D } = emulatedCase(c);
+      await run('g++', ['-std=c++20', '-O2', '-pthread', '-w', '-fmax-errors=5', `-I${dir}`, `-I${join(dir, 'runtime')}`,
+        join(dir, 'main.cpp'), '-o', join(dir, 'main')], { maxBuffer: 1 << 24 });
+      const { stdout } = await run(join(dir, 'main'), [], { encoding: 'buffer', maxBuffer: 1 << 28 });
+      const buf = stdout as unknown as Buffer;
+      const n = B * H * Nq * D;
+      const o = new Uint16Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + 2 * n));
+      const lse = new Float32Array(buf.buffer.slice(buf.byteOffset + 2 * n, buf.byteOffset + 2 * n + 4 * B * H * Nq));
+      let maxErr = 0, maxRef = 0, nan = 0;
+      for (let i = 0; i < n; i++) {
+        const x = fromBits(o[i]!, c.dtype);
+        if (Number.isNaN(x)) nan++;
+        maxErr = Math.max(maxErr, Math.abs(x - ref.out[i]!));
+        maxRef = Math.max(maxRef, Math.abs(ref.out[i]!));
+      }
+      console.log(`${c.pattern}: max abs err ${maxErr.toExponential(2)} of max ${maxRef.toFixed(3)}, NaN ${nan}`);
+      expect(nan, 'every output written, no NaN').toBe(0);
+      expect(maxRef).toBeGreaterThan(0);
+      expect(maxErr / maxRef, 'relative error of O').toBeLessThan(2e-2);
+      let lseErr = 0, empty = 0;
+      for (let i = 0; i < lse.length; i++) {
+        if (ref.lse[i] === -Infinity) { empty++; expect(lse[i], `empty row ${i}: LSE -inf`).toBe(-Infinity); continue; }
+        lseErr = Math.max(lseErr, Math.abs(lse[i]! - ref.lse[i]!));
+      }
+      expect(lseErr, 'LSE').toBeLessThan(1e-2);
+      expect(empty).toBeLessThan(lse.length);
+    }, 300_000);
+  }
+});
