@@ -85,3 +85,71 @@ export function attentionReference(p: AttentionProblem): AttentionResult {
   }
   return { out, lse };
 }
+
+export interface AttentionGradients {
+  /** `[B, H, Nq, D]` */
+  dq: Float64Array;
+  /** `[B, Hkv, Nk, D]`, summed over the query heads of each KV group */
+  dk: Float64Array;
+  /** `[B, Hkv, Nk, D]` */
+  dv: Float64Array;
+}
+
+/**
+ * Float64 gradients of `attentionReference` given dO (`[B, H, Nq, D]`): dV = Pᵀ dO,
+ * dS = P ∘ (dO Vᵀ − rowsum(dO ∘ O)) ∘ score', dQ = scale · dS K, dK = scale · dSᵀ Q. The
+ * score modifier's derivative score' is taken by central differences (an oracle independent of
+ * the emitter's symbolic one); masked elements and empty rows contribute nothing. Runtime
+ * selections are constants (straight-through), as in the kernels.
+ */
+export function attentionBackwardReference(p: AttentionProblem, dout: Float64Array, fwd: AttentionResult = attentionReference(p)): AttentionGradients {
+  const { B, H, Hkv, Nq, Nk, D } = p;
+  if (dout.length !== B * H * Nq * D) throw new Error('dout must be [B, H, Nq, D]');
+  const scale = p.scale ?? 1 / Math.sqrt(D);
+  const mask = evalMask(p.ir, { sizes: { Nq, Nk, H, Hkv }, inputs: p.inputs, qk: { q: p.q, k: p.k, D, B } });
+  const dq = new Float64Array(B * H * Nq * D);
+  const dk = new Float64Array(B * Hkv * Nk * D);
+  const dv = new Float64Array(B * Hkv * Nk * D);
+  const group = H / Hkv;
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const hkv = Math.floor(h / group);
+      const allow = mask.element(p.layer, h, b);
+      const modify = mask.score(p.layer, h, b);
+      const kBase = (b * Hkv + hkv) * Nk * D;
+      for (let q = 0; q < Nq; q++) {
+        const row = (b * H + h) * Nq + q;
+        const lse = fwd.lse[row]!;
+        if (lse === -Infinity) continue;
+        const qBase = row * D;
+        let delta = 0;
+        for (let d = 0; d < D; d++) delta += dout[qBase + d]! * fwd.out[qBase + d]!;
+        for (let k = 0; k < Nk; k++) {
+          if (!allow(q, k)) continue;
+          let dot = 0;
+          for (let d = 0; d < D; d++) dot += p.q[qBase + d]! * p.k[kBase + k * D + d]!;
+          const s = dot * scale;
+          const score = modify ? modify(s, q, k) : s;
+          const prob = Math.exp(score - lse);
+          let grad = 1;
+          if (modify) {
+            const e = 1e-6 * Math.max(1, Math.abs(s));
+            grad = (modify(s + e, q, k) - modify(s - e, q, k)) / (2 * e);
+          }
+          let dp = 0;
+          const vBase = kBase + k * D;
+          for (let d = 0; d < D; d++) {
+            dp += dout[qBase + d]! * p.v[vBase + d]!;
+            dv[vBase + d] += prob * dout[qBase + d]!;
+          }
+          const ds = prob * (dp - delta) * grad * scale;
+          for (let d = 0; d < D; d++) {
+            dq[qBase + d] += ds * p.k[vBase + d]!;
+            dk[vBase + d] += ds * p.q[qBase + d]!;
+          }
+        }
+      }
+    }
+  }
+  return { dq, dk, dv };
+}

@@ -17,6 +17,9 @@
 #define __launch_bounds__(...)
 
 struct uint4 { uint32_t x, y, z, w; };
+struct float2 { float x, y; };
+struct float4 { float x, y, z, w; };
+inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
 inline float __int_as_float(int i) {
   float f;
   std::memcpy(&f, &i, 4);
@@ -43,6 +46,8 @@ inline __half emu_f16(float f) {
 }
 inline __nv_bfloat162 __floats2bfloat162_rn(float lo, float hi) { return {emu_bf16(lo), emu_bf16(hi)}; }
 inline __half2 __floats2half2_rn(float lo, float hi) { return {emu_f16(lo), emu_f16(hi)}; }
+inline float2 __bfloat1622float2(__nv_bfloat162 v) { return {__bfloat162float(v.x), __bfloat162float(v.y)}; }
+inline float2 __half22float2(__half2 v) { return {__half2float(v.x), __half2float(v.y)}; }
 
 namespace attnc {
 // The kernel's `extern __shared__ uint8_t smem_raw[]` (one CTA at a time); shared addresses
@@ -56,6 +61,12 @@ inline void cp_async_16(uint32_t dst, const void* src, bool valid) {
 inline void cp_async_commit() {}
 template <int N> inline void cp_async_wait() {}
 inline void st_shared_b32(uint32_t addr, uint32_t v) { std::memcpy(smem_raw + addr, &v, 4); }
+inline void st_shared_f32(uint32_t addr, float v) { std::memcpy(smem_raw + addr, &v, 4); }
+inline float ld_shared_f32(uint32_t addr) {
+  float v;
+  std::memcpy(&v, smem_raw + addr, 4);
+  return v;
+}
 inline uint4 ld_shared_v4(uint32_t addr) {
   uint4 v;
   std::memcpy(&v, smem_raw + addr, 16);

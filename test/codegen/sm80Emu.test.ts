@@ -1,9 +1,10 @@
-// The emitted mma.sync forward kernel (attnc_fwd_sm80_*: the portable path for GPUs without
-// wgmma) runs under g++ with the CUDA thread model emulated (cudaEmu.hpp + cudaEmuMma.hpp: a
-// thread per CUDA thread, ldmatrix and mma.sync m16n8k16 as exchanges within a warp), on random
-// bf16 / fp16 inputs, against the float64 reference: the whole kernel (schedule hooks, cp.async
-// ring, online softmax, masks on PARTIAL tiles, epilogue) at both key-tile widths and head dims,
-// ragged lengths, GQA and batch 2. Outputs are poisoned (NaN) before the launch.
+// The emitted mma.sync kernels (the portable path for GPUs without wgmma: attnc_fwd_sm80_* and
+// the backward's pre / dK,dV / dQ entries) run under g++ with the CUDA thread model emulated
+// (cudaEmu.hpp + cudaEmuMma.hpp: a thread per CUDA thread, ldmatrix and mma.sync m16n8k16 as
+// exchanges within a warp), on random bf16 / fp16 inputs, against the float64 references:
+// the whole kernels (schedule hooks and the transposed schedule, cp.async ring, online softmax,
+// masks on PARTIAL tiles, score_mod and its derivative, epilogues) at both key-tile widths and
+// head dims, ragged lengths, GQA and batch 2. Outputs are poisoned (NaN) before the launch.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ import type { LaunchMetadata } from '../../codegen/metadata/schema.ts';
 import { writeCompileResult } from '../../src/cli/commands/compile.ts';
 import { compileToIr } from '../../src/api.ts';
 import { nodeReadFile } from '../../src/node.ts';
-import { attentionReference } from '../../src/reference/attention.ts';
+import { attentionBackwardReference, attentionReference } from '../../src/reference/attention.ts';
 import { randomQkv } from '../../src/reference/inputs.ts';
 import { hasCompiler } from './hostHarness.ts';
 
@@ -63,6 +64,36 @@ function fromBits(b: number, dtype: 'bf16' | 'fp16'): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
+/** Host code that fills `pp` (PatternParams) from the metadata: static tables from their files. */
+function patternFieldLoads(meta: LaunchMetadata, entry: string, dir: string, pattern: string): string[] {
+  const kernel = meta.kernels.find((k) => k.name === entry)!;
+  const loads: string[] = [];
+  for (const f of kernel.params.filter((p) => p.name.startsWith('pattern.'))) {
+    const name = f.name.slice('pattern.'.length);
+    if (f.kind === 'tensor') {
+      const table = meta.tables.find((t) => t.name === f.ref);
+      if (!table) throw new Error(`${pattern}: field ${name} is not a static table (runtime patterns are not emulated here)`);
+      const ctype = table.dtype === 'f32' ? 'float' : 'int';
+      loads.push(`  static std::vector<${ctype}> ${name}_v = read_file<${ctype}>("${join(dir, table.file)}");`, `  pp.${name} = ${name}_v.data();`);
+    } else {
+      loads.push(`  pp.${name} = 0;`);
+    }
+  }
+  return loads;
+}
+
+const READ_FILE = `#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <vector>
+template <typename T> std::vector<T> read_file(const char* path) {
+  std::ifstream f(path, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::vector<T> out(bytes.size() / sizeof(T));
+  std::memcpy(out.data(), bytes.data(), out.size() * sizeof(T));
+  return out;
+}`;
+
 function emulatedCase(c: Case) {
   const file = join(PATTERNS, `${c.pattern}.attn`);
   const sizes = { Nq: c.Nq, Nk: c.Nq, H: c.H, Hkv: c.Hkv, L: c.L ?? 1 };
@@ -74,41 +105,17 @@ function emulatedCase(c: Case) {
   writeCompileResult(result, dir);
   const meta = result.metadata as LaunchMetadata;
   const entry = `attnc_fwd_sm80_${c.dtype}_d${c.D}`;
-  const kernel = meta.kernels.find((k) => k.name === entry)!;
   // inputs rounded to the storage type; the reference sees the rounded values
   const { B, H, Hkv, Nq, D } = { ...c, Nq: c.Nq };
   const raw = randomQkv(sizes, D, B, 1234 + c.Nq);
   const bits = (a: Float64Array) => Uint16Array.from(a, (x) => toBits(x, c.dtype));
   const qb = bits(raw.q), kb = bits(raw.k), vb = bits(raw.v);
   for (const [n, a] of [['q', qb], ['k', kb], ['v', vb]] as const) writeFileSync(join(dir, `${n}.u16`), Buffer.from(a.buffer));
-  // pattern fields: static tables from their files; every other field is a size or 0
-  const fields = kernel.params.filter((p) => p.name.startsWith('pattern.'));
-  const loads: string[] = [];
-  for (const f of fields) {
-    const name = f.name.slice('pattern.'.length);
-    if (f.kind === 'tensor') {
-      const table = meta.tables.find((t) => t.name === f.ref);
-      if (!table) throw new Error(`${c.pattern}: field ${name} is not a static table (runtime patterns are not emulated here)`);
-      const ctype = table.dtype === 'f32' ? 'float' : 'int';
-      loads.push(`  static std::vector<${ctype}> ${name}_v = read_file<${ctype}>("${join(dir, table.file)}");`, `  pp.${name} = ${name}_v.data();`);
-    } else {
-      loads.push(`  pp.${name} = 0;`);
-    }
-  }
+  const loads = patternFieldLoads(meta, entry, dir, c.pattern);
   const main = `#include "${EMU}"
 #define ATTNC_HOST_EMU "${EMU}"
 #include "${ir.name}.cuh"
-#include <cstdio>
-#include <fstream>
-#include <iterator>
-#include <vector>
-template <typename T> std::vector<T> read_file(const char* path) {
-  std::ifstream f(path, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  std::vector<T> out(bytes.size() / sizeof(T));
-  std::memcpy(out.data(), bytes.data(), out.size() * sizeof(T));
-  return out;
-}
+${READ_FILE}
 int main() {
   const int B = ${B}, H = ${H}, Hkv = ${Hkv}, N = ${Nq}, D = ${D};
   std::vector<uint16_t> q = read_file<uint16_t>("${join(dir, 'q.u16')}");
@@ -139,7 +146,7 @@ ${loads.join('\n')}
     q: Float64Array.from(qb, (b) => fromBits(b, c.dtype)), k: Float64Array.from(kb, (b) => fromBits(b, c.dtype)),
     v: Float64Array.from(vb, (b) => fromBits(b, c.dtype)), B, H, Hkv, Nq, Nk: Nq, D, ir, layer: (c.L ?? 1) - 1,
   });
-  return { dir, ref, B, H, Nq, D };
+  return { dir, ref, B, H, Nq, D, ir, meta, qb, kb, vb, sizes };
 }
 
 describe.skipIf(!hasCompiler('g++'))('the mma.sync forward kernel under host emulation (g++) vs float64', () => {
@@ -171,6 +178,99 @@ describe.skipIf(!hasCompiler('g++'))('the mma.sync forward kernel under host emu
       }
       expect(lseErr, 'LSE').toBeLessThan(1e-2);
       expect(empty).toBeLessThan(lse.length);
+    }, 300_000);
+  }
+});
+
+// The backward on the mma.sync path (ATTNC_BWD_FORCE_SM80: what a GPU without wgmma runs):
+// pre (delta = rowsum(dO * O)), dK/dV per key tile over the transposed schedule, dQ per
+// query tile, from the reference's O and LSE, against float64 gradients.
+const BWD_CASES: Case[] = [
+  { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'bf16' },
+  { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 64, tile: T64, dtype: 'fp16' },
+  { pattern: 'alibi_softcap', Nq: 150, H: 2, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16' },
+  { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16', L: 2 },
+];
+
+function relErr(got: ArrayLike<number>, ref: Float64Array): { err: number; nan: number } {
+  let maxErr = 0, maxRef = 0, nan = 0;
+  for (let i = 0; i < ref.length; i++) {
+    if (Number.isNaN(got[i]!)) nan++;
+    maxErr = Math.max(maxErr, Math.abs(got[i]! - ref[i]!));
+    maxRef = Math.max(maxRef, Math.abs(ref[i]!));
+  }
+  return { err: maxRef > 0 ? maxErr / maxRef : maxErr, nan };
+}
+
+describe.skipIf(!hasCompiler('g++'))('the mma.sync backward kernels under host emulation (g++) vs float64', () => {
+  for (const c of BWD_CASES) {
+    it(`${c.pattern} N=${c.Nq} H=${c.H}/${c.Hkv} B=${c.B} D=${c.D} ${c.dtype} tile ${c.tile.blockM}x${c.tile.blockN}`, async () => {
+      const { dir, ref, B, H, Nq, D, ir, meta, qb, kb, vb } = emulatedCase(c);
+      const { Hkv } = c;
+      const bits = (a: ArrayLike<number>) => Uint16Array.from(a, (x) => toBits(x, c.dtype));
+      const ob = bits(ref.out);
+      const dob = bits(randomQkv({ Nq, Nk: Nq, H, Hkv: H }, D, B, 77 + Nq).q);
+      writeFileSync(join(dir, 'o.u16'), Buffer.from(ob.buffer));
+      writeFileSync(join(dir, 'do.u16'), Buffer.from(dob.buffer));
+      writeFileSync(join(dir, 'lse.f32'), Buffer.from(Float32Array.from(ref.lse).buffer));
+      const sfx = `${c.dtype}_d${D}`;
+      const loads = patternFieldLoads(meta, `attnc_bwd_dkdv_${sfx}`, dir, c.pattern);
+      const main = `#include "${EMU}"
+#define ATTNC_HOST_EMU "${EMU}"
+#define ATTNC_BWD_FORCE_SM80 1
+#include "${ir.name}_bwd.cu"
+${READ_FILE}
+int main() {
+  const int B = ${B}, H = ${H}, Hkv = ${Hkv}, N = ${Nq}, D = ${D};
+  std::vector<uint16_t> q = read_file<uint16_t>("${join(dir, 'q.u16')}"), k = read_file<uint16_t>("${join(dir, 'k.u16')}"),
+      v = read_file<uint16_t>("${join(dir, 'v.u16')}"), o = read_file<uint16_t>("${join(dir, 'o.u16')}"),
+      dout = read_file<uint16_t>("${join(dir, 'do.u16')}");
+  std::vector<float> lse = read_file<float>("${join(dir, 'lse.f32')}");
+  std::vector<float> delta((size_t)B * H * N, __builtin_nanf(""));
+  std::vector<uint16_t> dq((size_t)B * H * N * D, 0xffff), dk((size_t)B * Hkv * N * D, 0xffff), dv(dk.size(), 0xffff);  // poison: NaN
+  attnc::BwdParams p{};
+  attnc::BwdTensors& t = p.t;
+  t.q = q.data(); t.k = k.data(); t.v = v.data(); t.o = o.data(); t.dout = dout.data(); t.lse = lse.data();
+  t.delta = delta.data(); t.dq = dq.data(); t.dk = dk.data(); t.dv = dv.data(); t.dq_accum = nullptr;
+  const long long qs[3] = {(long long)H * N * D, (long long)N * D, D}, ks[3] = {(long long)Hkv * N * D, (long long)N * D, D};
+  t.q_sb = qs[0]; t.q_sh = qs[1]; t.q_sn = qs[2]; t.o_sb = qs[0]; t.o_sh = qs[1]; t.o_sn = qs[2];
+  t.do_sb = qs[0]; t.do_sh = qs[1]; t.do_sn = qs[2]; t.dq_sb = qs[0]; t.dq_sh = qs[1]; t.dq_sn = qs[2];
+  t.k_sb = ks[0]; t.k_sh = ks[1]; t.k_sn = ks[2]; t.v_sb = ks[0]; t.v_sh = ks[1]; t.v_sn = ks[2];
+  t.dk_sb = ks[0]; t.dk_sh = ks[1]; t.dk_sn = ks[2]; t.dv_sb = ks[0]; t.dv_sh = ks[1]; t.dv_sn = ks[2];
+  t.B = B; t.H = H; t.Hkv = Hkv; t.Nq = N; t.Nk = N; t.layer = ${(c.L ?? 1) - 1};
+  t.scale = 1.0f / std::sqrt((float)D); t.scale_log2 = t.scale * 1.4426950408889634f;
+  attnc::PatternParams& pp = p.pattern;
+  pp.Nq = N; pp.Nk = N; pp.H = H; pp.Hkv = Hkv; pp.L = ${c.L ?? 1};
+${loads.join('\n')}
+  const unsigned nb = (unsigned)B, pre_rows = attnc::BwdPreConfig<D, attnc::BLOCK_N>::ROWS;
+  emu::launch3({(N + pre_rows - 1) / pre_rows, (unsigned)H, nb}, attnc_bwd_pre_${sfx}_threads, [&] { attnc_bwd_pre_${sfx}(p); });
+  emu::launch3({(unsigned)((N + attnc::BLOCK_N - 1) / attnc::BLOCK_N), (unsigned)Hkv, nb}, attnc_bwd_dkdv_${sfx}_threads, [&] { attnc_bwd_dkdv_${sfx}(p); });
+  emu::launch3({(unsigned)((N + 127) / 128), (unsigned)H, nb}, attnc_bwd_dq_${sfx}_threads, [&] { attnc_bwd_dq_${sfx}(p); });
+  std::fwrite(dq.data(), 2, dq.size(), stdout);
+  std::fwrite(dk.data(), 2, dk.size(), stdout);
+  std::fwrite(dv.data(), 2, dv.size(), stdout);
+  return 0;
+}
+`;
+      writeFileSync(join(dir, 'bwd.cpp'), main);
+      await run('g++', ['-std=c++20', '-O2', '-pthread', '-w', '-fmax-errors=5', `-I${dir}`, `-I${join(dir, 'runtime')}`,
+        join(dir, 'bwd.cpp'), '-o', join(dir, 'bwd')], { maxBuffer: 1 << 24 });
+      const { stdout } = await run(join(dir, 'bwd'), [], { encoding: 'buffer', maxBuffer: 1 << 28 });
+      const buf = stdout as unknown as Buffer;
+      const u16 = new Uint16Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
+      const nq = B * H * Nq * D, nk = B * Hkv * Nq * D;
+      const got = (from: number, n: number) => Float64Array.from(u16.subarray(from, from + n), (b) => fromBits(b, c.dtype));
+      const f = (b: Uint16Array) => Float64Array.from(b, (x) => fromBits(x, c.dtype));
+      const grads = attentionBackwardReference(
+        { q: f(qb), k: f(kb), v: f(vb), B, H, Hkv, Nq, Nk: Nq, D, ir, layer: (c.L ?? 1) - 1 },
+        f(dob), { out: f(ob), lse: ref.lse },
+      );
+      for (const [name, g, r] of [['dq', got(0, nq), grads.dq], ['dk', got(nq, nk), grads.dk], ['dv', got(nq + nk, nk), grads.dv]] as const) {
+        const { err, nan } = relErr(g, r);
+        console.log(`${c.pattern} ${name}: relative error ${err.toExponential(2)}, NaN ${nan}`);
+        expect(nan, `${name}: every element written, no NaN`).toBe(0);
+        expect(err, `${name} relative error`).toBeLessThan(2e-2);
+      }
     }, 300_000);
   }
 });

@@ -1,6 +1,6 @@
 // The float64 attention oracle on hand-checkable cases.
 import { describe, expect, it } from 'vitest';
-import { attentionReference } from '../../src/reference/attention.ts';
+import { attentionBackwardReference, attentionReference } from '../../src/reference/attention.ts';
 import { randomQkv } from '../../src/reference/inputs.ts';
 import { IrBuilder } from './irBuilder.ts';
 
@@ -68,6 +68,34 @@ describe('attentionReference', () => {
           e.out.forEach((x, d) => expect(res.out[row * D + d]).toBeCloseTo(x, 12));
           expect(res.lse[row]).toBeCloseTo(e.lse, 12);
         });
+      }
+    }
+  });
+});
+
+describe('attentionBackwardReference', () => {
+  // L = sum(out * dout); its gradients by central differences of attentionReference
+  it('matches finite differences of the forward (causal + ALiBi-like bias, GQA 2/1)', () => {
+    const sizes = { Nq: 5, Nk: 5, H: 2, Hkv: 1 };
+    const D = 3;
+    const { q, k, v } = randomQkv(sizes, D, 1, 3);
+    const ir = causalIr(sizes, true);
+    const dout = randomQkv({ ...sizes, Hkv: sizes.H }, D, 1, 4).q;
+    const base = { B: 1, ...sizes, D, ir, layer: 0 };
+    const loss = (qq: Float64Array, kk: Float64Array, vv: Float64Array) => {
+      const { out } = attentionReference({ ...base, q: qq, k: kk, v: vv });
+      return out.reduce((a, x, i) => a + x * dout[i]!, 0);
+    };
+    const g = attentionBackwardReference({ ...base, q, k, v }, dout);
+    const e = 1e-6;
+    for (const [name, x, grad] of [['q', q, g.dq], ['k', k, g.dk], ['v', v, g.dv]] as const) {
+      for (let i = 0; i < x.length; i++) {
+        const plus = Float64Array.from(x), minus = Float64Array.from(x);
+        plus[i] += e;
+        minus[i] -= e;
+        const args = (y: Float64Array) => (name === 'q' ? [y, k, v] : name === 'k' ? [q, y, v] : [q, k, y]) as [Float64Array, Float64Array, Float64Array];
+        const fd = (loss(...args(plus)) - loss(...args(minus))) / (2 * e);
+        expect(grad[i], `d${name}[${i}]`).toBeCloseTo(fd, 6);
       }
     }
   });

@@ -261,8 +261,8 @@ __device__ __forceinline__ void bwd_dkdv_sm80(const BwdTensors& t, const Pattern
     for (int r = tid; r < BM; r += NT) {
       int q = qt * BM + r;
       float l2 = lse2_of(t, b, h, q), dl = delta_of(t, b, h, q);
-      asm volatile("st.shared.f32 [%0], %1;\n" ::"r"(sL(stage) + 4 * r), "f"(l2) : "memory");
-      asm volatile("st.shared.f32 [%0], %1;\n" ::"r"(sL(stage) + 4 * (BM + r)), "f"(dl) : "memory");
+      st_shared_f32(sL(stage) + 4 * r, l2);
+      st_shared_f32(sL(stage) + 4 * (BM + r), dl);
     }
   };
 
@@ -321,9 +321,7 @@ __device__ __forceinline__ void bwd_dkdv_sm80(const BwdTensors& t, const Pattern
 #pragma unroll
         for (int e1 = 0; e1 < 2; ++e1) {
           const int col = c * QC + 8 * i + 2 * tq + e1;
-          float l2, dl;
-          asm volatile("ld.shared.f32 %0, [%1];\n" : "=f"(l2) : "r"(sL(stage) + 4 * col));
-          asm volatile("ld.shared.f32 %0, [%1];\n" : "=f"(dl) : "r"(sL(stage) + 4 * (BM + col)));
+          const float l2 = ld_shared_f32(sL(stage) + 4 * col), dl = ld_shared_f32(sL(stage) + 4 * (BM + col));
 #pragma unroll
           for (int e0 = 0; e0 < 2; ++e0) {
             const int e = 2 * e0 + e1;

@@ -29,7 +29,7 @@
 
 namespace attnc {
 
-#if defined(__CUDA_ARCH_FEAT_SM90_ALL) || !defined(__CUDA_ARCH__)
+#if (defined(__CUDA_ARCH_FEAT_SM90_ALL) || !defined(__CUDA_ARCH__)) && !defined(ATTNC_HOST_EMU)
 
 // Profiling switches (bench/gpu/emitted/bwd_profile.py builds variants with them off; both on
 // is the only correct setting): the dQ product and its addition to the accumulator. The
@@ -283,15 +283,10 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     // Element (i, e) of s / dp: key key_row + 8*(e>>1), query column 8i + 2tq + (e&1) of the
     // chunk. Rows past Nq and rows with no allowed key (LSE = -inf) give P = 0.
     auto lse2_of = [&](int col) {
-      float lse;
-      asm volatile("ld.shared.f32 %0, [%1];\n" : "=f"(lse) : "r"(sLse(st) + 4 * col));
+      const float lse = ld_shared_f32(sLse(st) + 4 * col);
       return (q0 + col >= t.Nq || lse == neg_inf()) ? pos_inf() : lse * LOG2E;
     };
-    auto delta_of = [&](int col) {
-      float dl;
-      asm volatile("ld.shared.f32 %0, [%1];\n" : "=f"(dl) : "r"(sLse(st) + 4 * (QC + col)));
-      return dl;
-    };
+    auto delta_of = [&](int col) { return ld_shared_f32(sLse(st) + 4 * (QC + col)); };
     uint32_t pa[QS][4], sa[QS][4];
     fence_operands(dv);
     fence_operands(dk);
