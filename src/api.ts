@@ -123,7 +123,7 @@ export { parseSource, printFile };
 export { analyze, type Analysis, type AnalyzeOptions } from './analysis/index.ts';
 export { compile, type Target, type CompileResult as CodegenResult } from '../codegen/index.ts';
 export { analysedCompileOptions, chooseCudaTile } from '../codegen/tileChoice.ts';
-export { evalMask, attentionReference } from './reference/index.ts';
+export { evalMask, attentionReference, attentionBackwardReference } from './reference/index.ts';
 
 
 export interface CompilePatternOptions extends CompileOptions {
