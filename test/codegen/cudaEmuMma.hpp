@@ -137,6 +137,16 @@ template <typename Elem> inline void mma_16816(float* c, const uint32_t* a, uint
 }
 }  // namespace attnc
 
+inline unsigned __ballot_sync(unsigned, int pred) {
+  const uint32_t mine = pred ? 1u : 0u;
+  unsigned bits = 0;
+  attnc::warp_exchange(&mine, 1, [&](uint32_t (*regs)[6]) {
+    for (int i = 0; i < 32; ++i) bits |= regs[i][0] << i;
+  });
+  return bits;
+}
+inline int __popc(unsigned x) { return __builtin_popcount(x); }
+
 namespace emu {
 /** Runs kernel() for every thread of every CTA of a 3-D grid; CTAs one after another. */
 template <typename Kernel>

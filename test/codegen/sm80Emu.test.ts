@@ -4,7 +4,11 @@
 // exchanges within a warp), on random bf16 / fp16 inputs, against the float64 references:
 // the whole kernels (schedule hooks and the transposed schedule, cp.async ring, online softmax,
 // masks on PARTIAL tiles, score_mod and its derivative, epilogues) at both key-tile widths and
-// head dims, ragged lengths, GQA and batch 2. Outputs are poisoned (NaN) before the launch.
+// head dims, ragged lengths, GQA and batch 2. Runtime patterns (packed documents, MInference
+// index lists) run the emitted schedule builders too (attnc_schedule_build and, before the
+// backward, attnc_schedule_build_t) on poisoned schedule buffers, whose result must equal the
+// host builders' (codegen/lower/runtimeHost.ts) row for row. Outputs are poisoned (NaN)
+// before the launch.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,20 +23,27 @@ import { writeCompileResult } from '../../src/cli/commands/compile.ts';
 import { compileToIr } from '../../src/api.ts';
 import { nodeReadFile } from '../../src/node.ts';
 import { attentionBackwardReference, attentionReference } from '../../src/reference/attention.ts';
-import { randomQkv } from '../../src/reference/inputs.ts';
+import { exampleInputs, randomQkv } from '../../src/reference/inputs.ts';
+import type { RuntimeInputs } from '../../src/reference/runtime.ts';
+import type { IrProgram } from '../../src/ir/schema.ts';
+import { lowerPattern } from '../../codegen/lower/pattern.ts';
+import { buildRows, buildTransposedRows, scheduleBuffer, staticBuffers, transposedScheduleBuffer, withSummaries, type Buffers } from '../../codegen/lower/runtimeHost.ts';
 import { hasCompiler } from './hostHarness.ts';
 
 const PATTERNS = resolve(import.meta.dirname, '../../patterns');
 const EMU = resolve(import.meta.dirname, 'cudaEmuMma.hpp');
 const run = promisify(execFile);
 
-interface Case { pattern: string; Nq: number; H: number; Hkv: number; B: number; D: 64 | 128; tile: Tile; dtype: 'bf16' | 'fp16'; L?: number }
+interface Case { pattern: string; Nq: number; H: number; Hkv: number; B: number; D: 64 | 128; tile: Tile; dtype: 'bf16' | 'fp16'; L?: number; runtime?: boolean }
 const T64: Tile = { blockM: 128, blockN: 64 }, T128: Tile = { blockM: 128, blockN: 128 };
 const CASES: Case[] = [
   { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'bf16' },
   { pattern: 'longformer', Nq: 300, H: 2, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'bf16' },
   { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 64, tile: T64, dtype: 'fp16' },
   { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16', L: 2 },
+  // runtime schedules (built here by the host builders, as attnc_schedule_build would)
+  { pattern: 'packed_documents', Nq: 300, H: 2, Hkv: 2, B: 2, D: 128, tile: T128, dtype: 'bf16', runtime: true },
+  { pattern: 'minference_vertical_slash', Nq: 280, H: 2, Hkv: 1, B: 1, D: 64, tile: T64, dtype: 'fp16', runtime: true },
 ];
 
 // round to the storage type (nearest even), as bits and as the value the kernel sees
@@ -64,22 +75,92 @@ function fromBits(b: number, dtype: 'bf16' | 'fp16'): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
-/** Host code that fills `pp` (PatternParams) from the metadata: static tables from their files. */
-function patternFieldLoads(meta: LaunchMetadata, entry: string, dir: string, pattern: string): string[] {
+/**
+ * Host code that fills `pp` (PatternParams) from the metadata: static tables from their files;
+ * runtime buffers (inputs, summaries, the runtime schedules) from `rt`, the host builders'
+ * data, written beside them; batch strides from `rt` too.
+ */
+function patternFieldLoads(meta: LaunchMetadata, entry: string, dir: string, pattern: string, rt?: RuntimeData): string[] {
   const kernel = meta.kernels.find((k) => k.name === entry)!;
   const loads: string[] = [];
   for (const f of kernel.params.filter((p) => p.name.startsWith('pattern.'))) {
     const name = f.name.slice('pattern.'.length);
+    const ctype = f.dtype === 'f32' ? 'float' : 'int';
     if (f.kind === 'tensor') {
       const table = meta.tables.find((t) => t.name === f.ref);
-      if (!table) throw new Error(`${pattern}: field ${name} is not a static table (runtime patterns are not emulated here)`);
-      const ctype = table.dtype === 'f32' ? 'float' : 'int';
-      loads.push(`  static std::vector<${ctype}> ${name}_v = read_file<${ctype}>("${join(dir, table.file)}");`, `  pp.${name} = ${name}_v.data();`);
+      let path: string;
+      if (table) path = join(dir, table.file);
+      else if (rt?.buffers[f.ref!]) {
+        path = join(dir, `${f.ref}.bin`);
+        // the runtime schedules are left to the emitted builder kernels: poisoned here
+        const values = rt.deviceBuilt.includes(f.ref!) ? new Int32Array(rt.buffers[f.ref!]!.length).fill(-7) : rt.buffers[f.ref!]!;
+        writeFileSync(path, Buffer.from((f.dtype === 'f32' ? Float32Array.from(values) : Int32Array.from(values)).buffer));
+      } else throw new Error(`${pattern}: no data for field ${name}`);
+      loads.push(`  static std::vector<${ctype}> ${name}_v = read_file<${ctype}>("${path}");`, `  pp.${name} = ${name}_v.data();`);
     } else {
-      loads.push(`  pp.${name} = 0;`);
+      loads.push(`  pp.${name} = ${rt?.bstride[f.ref ?? ''] ?? 0};`);
     }
   }
   return loads;
+}
+
+/**
+ * A runtime pattern's device-side data as the host builders compute it; `deviceBuilt`: the
+ * runtime schedule buffers, which the emulated run builds with the emitted builder kernels
+ * (attnc_schedule_build, attnc_schedule_build_t) and compares with these.
+ */
+interface RuntimeData { buffers: Buffers; bstride: Record<string, number>; inputs: RuntimeInputs; deviceBuilt: string[]; rowStride: Record<string, number> }
+
+function runtimeData(ir: IrProgram, tile: Tile, schedule: ReturnType<typeof scheduleFromAnalysis>, B: number, layer: number, seed: number): RuntimeData {
+  const p = lowerPattern(ir, { tile, schedule: schedule!.schedule });
+  const inputs = exampleInputs(ir, ir.sizes, seed, B);
+  let data: Buffers = staticBuffers(p);
+  let bstride: Record<string, number> = {};
+  for (const b of p.buffers) {
+    if (b.source.kind !== 'input') continue;
+    data[b.name] = inputs[b.source.userName]!;
+    bstride[b.name] = b.length;
+  }
+  ({ data, bstride } = withSummaries(p, data, bstride, B));
+  const rt = p.runtime!;
+  data[rt.schedule.name] = scheduleBuffer(p, buildRows(p, data, bstride, B, layer));
+  bstride[rt.schedule.name] = rt.schedule.length;
+  const bt = p.backward().runtime;
+  if (bt) {
+    const withT: Buffers = { ...data };
+    for (const b of p.backward().tables) if (b.source.kind === 'table') withT[b.name] = b.source.data;
+    data[bt.buffer.name] = transposedScheduleBuffer(p, buildTransposedRows(p, withT, bstride, B, layer));
+    bstride[bt.buffer.name] = bt.buffer.length;
+  }
+  const rowStride: Record<string, number> = { [rt.schedule.name]: 1 + rt.maxTiles, ...(bt ? { [bt.buffer.name]: 1 + bt.maxTiles } : {}) };
+  return { buffers: data, bstride, inputs, deviceBuilt: [rt.schedule.name, ...(bt ? [bt.buffer.name] : [])], rowStride };
+}
+
+/** Host code: run the emitted schedule builder `kernel` over `rows` rows per (b, h), then dump its buffer. */
+function buildSchedule(kernel: string, rowsConst: string, buffer: string, layer: number): string {
+  return `  {
+    attnc::ScheduleBuildParams sp{pp, B, H, ${layer}};
+    emu::launch3({(unsigned)((B * H * attnc::${rowsConst} + attnc::SCHEDULE_BUILD_ROWS - 1) / attnc::SCHEDULE_BUILD_ROWS), 1, 1},
+                 attnc::SCHEDULE_BUILD_THREADS, [&] { ${kernel}(sp); });
+    std::FILE* f = std::fopen("built_${buffer}.bin", "wb");
+    std::fwrite(${buffer}_v.data(), 4, ${buffer}_v.size(), f);
+    std::fclose(f);
+  }`;
+}
+
+/** The device-built schedule equals the host builder's: per row the count and the entries. */
+function expectSameSchedule(dir: string, name: string, host: ArrayLike<number>, stride: number) {
+  const raw = readFileSync(join(dir, `built_${name}.bin`));
+  const built = new Int32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+  expect(built.length).toBe(host.length);
+  let rows = 0;
+  for (let base = 0; base + stride <= host.length; base += stride) {
+    const n = host[base]!;
+    expect(built[base], `${name} count at ${base}`).toBe(n);
+    for (let i = 1; i <= n; i++) expect(built[base + i], `${name} entry at ${base + i}`).toBe(host[base + i]);
+    rows++;
+  }
+  expect(rows).toBeGreaterThan(0);
 }
 
 const READ_FILE = `#include <cstdio>
@@ -111,10 +192,12 @@ function emulatedCase(c: Case) {
   const bits = (a: Float64Array) => Uint16Array.from(a, (x) => toBits(x, c.dtype));
   const qb = bits(raw.q), kb = bits(raw.k), vb = bits(raw.v);
   for (const [n, a] of [['q', qb], ['k', kb], ['v', vb]] as const) writeFileSync(join(dir, `${n}.u16`), Buffer.from(a.buffer));
-  const loads = patternFieldLoads(meta, entry, dir, c.pattern);
+  const rt = c.runtime ? runtimeData(ir, c.tile, analysed, B, (c.L ?? 1) - 1, 99 + c.Nq) : undefined;
+  const loads = patternFieldLoads(meta, entry, dir, c.pattern, rt);
   const main = `#include "${EMU}"
 #define ATTNC_HOST_EMU "${EMU}"
 #include "${ir.name}.cuh"
+${rt ? '#include "attnc_schedule_build.cuh"' : ''}
 ${READ_FILE}
 int main() {
   const int B = ${B}, H = ${H}, Hkv = ${Hkv}, N = ${Nq}, D = ${D};
@@ -135,6 +218,7 @@ int main() {
   attnc::PatternParams& pp = p.pattern;
   pp.Nq = N; pp.Nk = N; pp.H = H; pp.Hkv = Hkv; pp.L = ${c.L ?? 1};
 ${loads.join('\n')}
+${rt ? buildSchedule('attnc_schedule_build', 'NUM_Q_TILES', rt.deviceBuilt[0]!, (c.L ?? 1) - 1) : ''}
   emu::launch3({(unsigned)((N + 127) / 128), (unsigned)H, (unsigned)B}, 256, [&] { ${entry}(p); });
   std::fwrite(o.data(), 2, o.size(), stdout);
   std::fwrite(lse.data(), 4, lse.size(), stdout);
@@ -144,18 +228,21 @@ ${loads.join('\n')}
   writeFileSync(join(dir, 'main.cpp'), main);
   const ref = attentionReference({
     q: Float64Array.from(qb, (b) => fromBits(b, c.dtype)), k: Float64Array.from(kb, (b) => fromBits(b, c.dtype)),
-    v: Float64Array.from(vb, (b) => fromBits(b, c.dtype)), B, H, Hkv, Nq, Nk: Nq, D, ir, layer: (c.L ?? 1) - 1,
+    v: Float64Array.from(vb, (b) => fromBits(b, c.dtype)), B, H, Hkv, Nq, Nk: Nq, D, ir, layer: (c.L ?? 1) - 1, inputs: rt?.inputs,
   });
-  return { dir, ref, B, H, Nq, D, ir, meta, qb, kb, vb, sizes };
+  return { dir, ref, B, H, Nq, D, ir, meta, qb, kb, vb, sizes, rt };
 }
 
 describe.skipIf(!hasCompiler('g++'))('the mma.sync forward kernel under host emulation (g++) vs float64', () => {
   for (const c of CASES) {
     it(`${c.pattern} N=${c.Nq} H=${c.H}/${c.Hkv} B=${c.B} D=${c.D} ${c.dtype} tile ${c.tile.blockM}x${c.tile.blockN}`, async () => {
-      const { dir, ref, B, H, Nq, D } = emulatedCase(c);
+      const emulated = emulatedCase(c);
+      const { dir, ref, B, H, Nq, D } = emulated;
       await run('g++', ['-std=c++20', '-O2', '-pthread', '-w', '-fmax-errors=5', `-I${dir}`, `-I${join(dir, 'runtime')}`,
         join(dir, 'main.cpp'), '-o', join(dir, 'main')], { maxBuffer: 1 << 24 });
-      const { stdout } = await run(join(dir, 'main'), [], { encoding: 'buffer', maxBuffer: 1 << 28 });
+      const { stdout } = await run(join(dir, 'main'), [], { encoding: 'buffer', maxBuffer: 1 << 28, cwd: dir });
+      const rt = emulated.rt;
+      if (rt) expectSameSchedule(dir, rt.deviceBuilt[0]!, rt.buffers[rt.deviceBuilt[0]!]!, rt.rowStride[rt.deviceBuilt[0]!]!);
       const buf = stdout as unknown as Buffer;
       const n = B * H * Nq * D;
       const o = new Uint16Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + 2 * n));
@@ -190,6 +277,7 @@ const BWD_CASES: Case[] = [
   { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 64, tile: T64, dtype: 'fp16' },
   { pattern: 'alibi_softcap', Nq: 150, H: 2, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16' },
   { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16', L: 2 },
+  { pattern: 'packed_documents', Nq: 300, H: 2, Hkv: 2, B: 2, D: 128, tile: T128, dtype: 'bf16', runtime: true },
 ];
 
 function relErr(got: ArrayLike<number>, ref: Float64Array): { err: number; nan: number } {
@@ -205,7 +293,7 @@ function relErr(got: ArrayLike<number>, ref: Float64Array): { err: number; nan: 
 describe.skipIf(!hasCompiler('g++'))('the mma.sync backward kernels under host emulation (g++) vs float64', () => {
   for (const c of BWD_CASES) {
     it(`${c.pattern} N=${c.Nq} H=${c.H}/${c.Hkv} B=${c.B} D=${c.D} ${c.dtype} tile ${c.tile.blockM}x${c.tile.blockN}`, async () => {
-      const { dir, ref, B, H, Nq, D, ir, meta, qb, kb, vb } = emulatedCase(c);
+      const { dir, ref, B, H, Nq, D, ir, meta, qb, kb, vb, rt } = emulatedCase(c);
       const { Hkv } = c;
       const bits = (a: ArrayLike<number>) => Uint16Array.from(a, (x) => toBits(x, c.dtype));
       const ob = bits(ref.out);
@@ -214,7 +302,7 @@ describe.skipIf(!hasCompiler('g++'))('the mma.sync backward kernels under host e
       writeFileSync(join(dir, 'do.u16'), Buffer.from(dob.buffer));
       writeFileSync(join(dir, 'lse.f32'), Buffer.from(Float32Array.from(ref.lse).buffer));
       const sfx = `${c.dtype}_d${D}`;
-      const loads = patternFieldLoads(meta, `attnc_bwd_dkdv_${sfx}`, dir, c.pattern);
+      const loads = patternFieldLoads(meta, `attnc_bwd_dkdv_${sfx}`, dir, c.pattern, rt);
       const main = `#include "${EMU}"
 #define ATTNC_HOST_EMU "${EMU}"
 #define ATTNC_BWD_FORCE_SM80 1
@@ -242,6 +330,7 @@ int main() {
   attnc::PatternParams& pp = p.pattern;
   pp.Nq = N; pp.Nk = N; pp.H = H; pp.Hkv = Hkv; pp.L = ${c.L ?? 1};
 ${loads.join('\n')}
+${rt ? [buildSchedule('attnc_schedule_build', 'NUM_Q_TILES', rt.deviceBuilt[0]!, (c.L ?? 1) - 1), buildSchedule('attnc_schedule_build_t', 'NUM_K_TILES', rt.deviceBuilt[1]!, (c.L ?? 1) - 1)].join('\n') : ''}
   const unsigned nb = (unsigned)B, pre_rows = attnc::BwdPreConfig<D, attnc::BLOCK_N>::ROWS;
   emu::launch3({(N + pre_rows - 1) / pre_rows, (unsigned)H, nb}, attnc_bwd_pre_${sfx}_threads, [&] { attnc_bwd_pre_${sfx}(p); });
   emu::launch3({(unsigned)((N + attnc::BLOCK_N - 1) / attnc::BLOCK_N), (unsigned)Hkv, nb}, attnc_bwd_dkdv_${sfx}_threads, [&] { attnc_bwd_dkdv_${sfx}(p); });
@@ -255,14 +344,15 @@ ${loads.join('\n')}
       writeFileSync(join(dir, 'bwd.cpp'), main);
       await run('g++', ['-std=c++20', '-O2', '-pthread', '-w', '-fmax-errors=5', `-I${dir}`, `-I${join(dir, 'runtime')}`,
         join(dir, 'bwd.cpp'), '-o', join(dir, 'bwd')], { maxBuffer: 1 << 24 });
-      const { stdout } = await run(join(dir, 'bwd'), [], { encoding: 'buffer', maxBuffer: 1 << 28 });
+      const { stdout } = await run(join(dir, 'bwd'), [], { encoding: 'buffer', maxBuffer: 1 << 28, cwd: dir });
+      for (const name of rt?.deviceBuilt ?? []) expectSameSchedule(dir, name, rt!.buffers[name]!, rt!.rowStride[name]!);
       const buf = stdout as unknown as Buffer;
       const u16 = new Uint16Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
       const nq = B * H * Nq * D, nk = B * Hkv * Nq * D;
       const got = (from: number, n: number) => Float64Array.from(u16.subarray(from, from + n), (b) => fromBits(b, c.dtype));
       const f = (b: Uint16Array) => Float64Array.from(b, (x) => fromBits(x, c.dtype));
       const grads = attentionBackwardReference(
-        { q: f(qb), k: f(kb), v: f(vb), B, H, Hkv, Nq, Nk: Nq, D, ir, layer: (c.L ?? 1) - 1 },
+        { q: f(qb), k: f(kb), v: f(vb), B, H, Hkv, Nq, Nk: Nq, D, ir, layer: (c.L ?? 1) - 1, inputs: rt?.inputs },
         f(dob), { out: f(ob), lse: ref.lse },
       );
       for (const [name, g, r] of [['dq', got(0, nq), grads.dq], ['dk', got(nq, nk), grads.dk], ['dv', got(nq + nk, nk), grads.dv]] as const) {
