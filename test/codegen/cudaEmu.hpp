@@ -41,30 +41,34 @@ T exchange(T v, int src_lane) {
   return out;
 }
 
+/** Runs kernel() on every thread of one CTA (block index `block`): a thread per CUDA thread. */
+template <typename Kernel>
+void run_cta(int threads, EmuDim block, Kernel kernel) {
+  std::barrier<> cta(threads);
+  block_barrier = &cta;
+  std::vector<std::unique_ptr<std::barrier<>>> warps;
+  for (int w = 0; w < threads / 32; ++w) {
+    warps.emplace_back(new std::barrier<>(32));
+    warp_barrier[w] = warps.back().get();
+  }
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      threadIdx = {static_cast<unsigned>(t), 0, 0};
+      blockIdx = block;
+      kernel();
+    });
+  }
+  for (auto& th : pool) th.join();
+}
+
 /** Runs kernel() for every thread of every CTA of a 1-D grid; CTAs one after another. */
 template <typename Kernel>
 void launch(int grid, int threads, Kernel kernel) {
   blockDim = {static_cast<unsigned>(threads), 1, 1};
   gridDim = {static_cast<unsigned>(grid), 1, 1};
   std::memset(dynamic_smem, 0xa5, sizeof(dynamic_smem));  // garbage, as on the device
-  for (int b = 0; b < grid; ++b) {
-    std::barrier<> cta(threads);
-    block_barrier = &cta;
-    std::vector<std::unique_ptr<std::barrier<>>> warps;
-    for (int w = 0; w < threads / 32; ++w) {
-      warps.emplace_back(new std::barrier<>(32));
-      warp_barrier[w] = warps.back().get();
-    }
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) {
-      pool.emplace_back([&, t, b] {
-        threadIdx = {static_cast<unsigned>(t), 0, 0};
-        blockIdx = {static_cast<unsigned>(b), 0, 0};
-        kernel();
-      });
-    }
-    for (auto& th : pool) th.join();
-  }
+  for (int b = 0; b < grid; ++b) run_cta(threads, {static_cast<unsigned>(b), 0, 0}, kernel);
 }
 }  // namespace emu
 

@@ -157,22 +157,7 @@ void launch3(EmuDim grid, int threads, Kernel kernel) {
     for (unsigned y = 0; y < grid.y; ++y)
       for (unsigned x = 0; x < grid.x; ++x) {
         std::memset(attnc::smem_raw, 0xa5, sizeof(attnc::smem_raw));  // garbage, as on the device
-        std::barrier<> cta(threads);
-        block_barrier = &cta;
-        std::vector<std::unique_ptr<std::barrier<>>> warps;
-        for (int w = 0; w < threads / 32; ++w) {
-          warps.emplace_back(new std::barrier<>(32));
-          warp_barrier[w] = warps.back().get();
-        }
-        std::vector<std::thread> pool;
-        for (int t = 0; t < threads; ++t) {
-          pool.emplace_back([&, t] {
-            threadIdx = {static_cast<unsigned>(t), 0, 0};
-            blockIdx = {x, y, z};
-            kernel();
-          });
-        }
-        for (auto& th : pool) th.join();
+        run_cta(threads, {x, y, z}, kernel);
       }
 }
 }  // namespace emu
