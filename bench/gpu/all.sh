@@ -12,7 +12,8 @@
 #   bash bench/gpu/all.sh
 # Outputs in $OUT: all.log and the JSON of each step (emitted_check, emitted_bench, backward,
 # train, variants). Limits (seconds) via the environment: BWD_S, FWD_BENCH_S, TRAIN_S; FWD_SIZES
-# (default 16384) and FWD_PATTERNS select the forward timing cases; STEPS (default
+# (default 16384) and FWD_PATTERNS select the forward timing cases, FLEX_MAX_N (default 32768) the
+# longest one Flex is timed at; STEPS (default
 # build,fwd,bwd,bench,variants,train; bwdprof, ncu and ncufwd on request) selects the steps, e.g. STEPS=build,bwd.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
