@@ -4,7 +4,7 @@
 // mma.sync (ldmatrix) path and the wgmma (descriptor) path read.
 #pragma once
 
-#if defined(ATTNC_HOST_EMU)  // the mma.sync path under host emulation (test/codegen/cudaEmu.hpp)
+#if defined(ATTNC_HOST_EMU)  // the mma.sync path under host emulation (test/codegen/cudaEmuMma.hpp)
 #include ATTNC_HOST_EMU
 #else
 #include <cuda_bf16.h>
@@ -83,7 +83,7 @@ template <> struct ElemTraits<__half> {
 // ---------------------------------------------------------------------------
 // Small PTX helpers
 // ---------------------------------------------------------------------------
-#if !defined(ATTNC_HOST_EMU)  // host emulation: test/codegen/cudaEmu.hpp defines these
+#if !defined(ATTNC_HOST_EMU)  // host emulation: test/codegen/cudaEmuMma.hpp defines these
 __device__ __forceinline__ uint32_t smem_u32(const void* p) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
 }

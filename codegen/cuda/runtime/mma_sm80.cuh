@@ -6,7 +6,7 @@
 
 namespace attnc {
 
-#if !defined(ATTNC_HOST_EMU)  // host emulation: test/codegen/cudaEmu.hpp defines these
+#if !defined(ATTNC_HOST_EMU)  // host emulation: test/codegen/cudaEmuMma.hpp defines these
 __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t addr) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
