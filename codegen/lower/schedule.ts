@@ -216,7 +216,10 @@ export function lowerSchedule(input: ScheduleInput): LoweredSchedule {
   ];
   const [numKeyTiles, keyTile] = hooks('');
   const maxTiles = runtimeMaxTiles(input);
-  if (maxTiles < 0) return { numKeyTiles, keyTile, tables, ...(scheduleRowHook(input, d, used) ? { row: scheduleRowHook(input, d, used)! } : {}) };
+  if (maxTiles < 0) {
+    const row = scheduleRowHook(input, d, used);
+    return { numKeyTiles, keyTile, tables, ...(row ? { row } : {}) };
+  }
   // the builder walks runtime classes' envelopes; other classes build nothing
   const [envNumKeyTiles, envKeyTile] = hooks('env_', (c) => (c.kind === 'runtime' ? c.envelope : NONE));
   const length = input.H * input.numQueryTiles * (1 + maxTiles);

@@ -265,20 +265,18 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     fence_operands(s);
     fence_operands(dp);
     wgmma_fence();
+    // acc = (this warpgroup's 64 rows of the key tile kv) x (the chunk's rows of x)^T, one group
+    auto transposed_product = [&](float (&acc)[32], uint32_t kv, uint32_t x) {
 #pragma unroll
-    for (int kk = 0; kk < KS; ++kk) {
-      const uint32_t koff = (kk >> 2) * (BN * 128) + wg * 64 * 128 + (kk & 3) * 32;
-      const uint32_t qoff = (kk >> 2) * (QC * 128) + (kk & 3) * 32;
-      Wgmma<Elem, 64>::ss(s, make_smem_desc(sK + koff, 16, 1024), make_smem_desc(sQ(st) + qoff, 16, 1024), kk > 0);
-    }
-    wgmma_commit();
-#pragma unroll
-    for (int kk = 0; kk < KS; ++kk) {
-      const uint32_t koff = (kk >> 2) * (BN * 128) + wg * 64 * 128 + (kk & 3) * 32;
-      const uint32_t qoff = (kk >> 2) * (QC * 128) + (kk & 3) * 32;
-      Wgmma<Elem, 64>::ss(dp, make_smem_desc(sV + koff, 16, 1024), make_smem_desc(sdO(st) + qoff, 16, 1024), kk > 0);
-    }
-    wgmma_commit();
+      for (int kk = 0; kk < KS; ++kk) {
+        const uint32_t koff = (kk >> 2) * (BN * 128) + wg * 64 * 128 + (kk & 3) * 32;
+        const uint32_t xoff = (kk >> 2) * (QC * 128) + (kk & 3) * 32;
+        Wgmma<Elem, 64>::ss(acc, make_smem_desc(kv + koff, 16, 1024), make_smem_desc(x + xoff, 16, 1024), kk > 0);
+      }
+      wgmma_commit();
+    };
+    transposed_product(s, sK, sQ(st));
+    transposed_product(dp, sV, sdO(st));
 
     // Element (i, e) of s / dp: key key_row + 8*(e>>1), query column 8i + 2tq + (e&1) of the
     // chunk. Rows past Nq and rows with no allowed key (LSE = -inf) give P = 0.
@@ -288,6 +286,13 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     };
     auto delta_of = [&](int col) { return ld_shared_f32(sLse(st) + 4 * (QC + col)); };
     uint32_t pa[QS][4], sa[QS][4];
+    // fp32 fragments -> the A operand of the m64n{D}k16 products (k = the chunk's queries)
+    auto pack = [](const float (&x)[32], uint32_t (&a)[QS][4]) {
+#pragma unroll
+      for (int kk = 0; kk < QS; ++kk)
+#pragma unroll
+        for (int r = 0; r < 4; ++r) a[kk][r] = ElemTraits<Elem>::pack2(x[8 * kk + 2 * r], x[8 * kk + 2 * r + 1]);
+    };
     fence_operands(dv);
     fence_operands(dk);
     if constexpr (!HAS_SCORE_MOD && ATTNC_BWD_OVERLAP_P) {
@@ -304,10 +309,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
             s[4 * i + 2 * e0 + e1] =
                 bwd_prob(s[4 * i + 2 * e0 + e1], l2, t, pp, b, h, q0 + col, key_row + 8 * e0, check, full_tile);
         }
-#pragma unroll
-      for (int kk = 0; kk < QS; ++kk)
-#pragma unroll
-        for (int r = 0; r < 4; ++r) pa[kk][r] = ElemTraits<Elem>::pack2(s[8 * kk + 2 * r], s[8 * kk + 2 * r + 1]);
+      pack(s, pa);
       // dV += P^T dO (B operand MN-major: the chunk's rows are the k dimension)
       fence_operands(pa);
       wgmma_fence();
@@ -324,10 +326,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
 #pragma unroll
           for (int e0 = 0; e0 < 2; ++e0) dp[4 * i + 2 * e0 + e1] = s[4 * i + 2 * e0 + e1] * (dp[4 * i + 2 * e0 + e1] - dl);
         }
-#pragma unroll
-      for (int kk = 0; kk < QS; ++kk)
-#pragma unroll
-        for (int r = 0; r < 4; ++r) sa[kk][r] = ElemTraits<Elem>::pack2(dp[8 * kk + 2 * r], dp[8 * kk + 2 * r + 1]);
+      pack(dp, sa);
       fence_operands(sa);
       wgmma_fence();
     } else {
@@ -348,13 +347,8 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
                                         check, full_tile);
           }
         }
-#pragma unroll
-      for (int kk = 0; kk < QS; ++kk)
-#pragma unroll
-        for (int r = 0; r < 4; ++r) {
-          pa[kk][r] = ElemTraits<Elem>::pack2(s[8 * kk + 2 * r], s[8 * kk + 2 * r + 1]);
-          sa[kk][r] = ElemTraits<Elem>::pack2(dp[8 * kk + 2 * r], dp[8 * kk + 2 * r + 1]);
-        }
+      pack(s, pa);
+      pack(dp, sa);
       fence_operands(pa);
       fence_operands(sa);
       wgmma_fence();
