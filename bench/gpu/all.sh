@@ -14,7 +14,7 @@
 # train, variants). Limits (seconds) via the environment: BWD_S, FWD_BENCH_S, TRAIN_S; FWD_SIZES
 # (default 16384) and FWD_PATTERNS select the forward timing cases, FLEX_MAX_N (default 32768) the
 # longest one Flex is timed at; STEPS (default
-# build,fwd,bwd,bench,variants,train; bwdprof, ncu and ncufwd on request) selects the steps, e.g. STEPS=build,bwd.
+# build,fwd,bwd,bench,variants,train; bwdprof, ncu, ncufwd and ncubwd on request) selects the steps, e.g. STEPS=build,bwd.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export PYTHONUNBUFFERED=1
@@ -64,7 +64,21 @@ fi
 
 if want bwdprof; then
 stamp "backward profile: dQ by bulk reduce-add vs atomics, and with the dQ addition / product switched off"
-timeout "${BWDPROF_S:-120}" python3 bench/gpu/emitted/bwd_profile.py bench/gpu/emitted/build_bwd/bench/{causal,s2_attention}_16384 2>&1 | grep -E '^\{|rror' | tee "$OUT/bwd_profile.json"
+dirs=$(for p in $(echo "${BWDPROF_PATTERNS:-causal,s2_attention}" | tr "," " "); do echo "bench/gpu/emitted/build_bwd/bench/${p}_16384"; done)
+timeout "${BWDPROF_S:-120}" python3 bench/gpu/emitted/bwd_profile.py $dirs --variants "${BWDPROF_VARIANTS:-full,dq_atomics,dq_own_keys,no_dq_add}" 2>&1 | grep -E '^\{|rror' | tee "$OUT/bwd_profile.json"
+fi
+
+if want ncubwd; then
+stamp "Nsight Compute: the dK/dV kernel (stalls, instruction mix, source hot spots)"
+for m in $(echo "${NCU_BWD:-causal_16384}" | tr "," " "); do
+  d="bench/gpu/emitted/build_bwd/bench/$m"; name="$(basename "$(ls "$d"/*_bwd.cu | head -1)" .cu)"
+  (cd "$d" && nvcc -cubin -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -DATTNC_NO_SM80 -lineinfo -I runtime "$name.cu" -o "$name.cubin")
+  timeout "${NCU_S:-120}" ncu --kernel-name regex:'attnc_bwd_dkdv_bf16' --launch-count 1 --import-source yes \
+    --section SpeedOfLight --section InstructionStats --section WarpStateStats --section SchedulerStats --section SourceCounters \
+    --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis python3 bench/gpu/emitted/ncu_driver.py "$d" > "$OUT/ncu_bwd_$m.txt" 2>&1
+  echo "--- $m"
+  grep -E "Duration|Executed Instructions|Issue Slots Busy|Warp Cycles Per Issued|No Eligible|Stall|Tensor|Pipe|Warning|Location|  [0-9]+ +attnc" "$OUT/ncu_bwd_$m.txt" | grep -v "^    ---" | head -50
+done
 fi
 
 if want ncu; then

@@ -2,7 +2,10 @@
 H = 16, D = 128, bf16) as built, and rebuilt with variants of the dK/dV kernel: dQ added with
 vector atomics instead of bulk reduce-adds; each warpgroup adding its own keys' dQ part
 (no CTA-wide barrier, twice the reduce traffic); no dQ addition (wrong on purpose, only splits
-the time). All three launches (pre, dkdv, dq) are timed.
+the time); the dQ product issued before dK's (staged while dK runs) or after it; one
+warpgroup's dQ added with atomics instead of bulk reduce-adds from its Q / dO stage. All three
+launches (pre, dkdv, dq) are timed together, and for the build as shipped also one by one
+(torch.profiler, per-kernel milliseconds per backward).
 
   python3 bench/gpu/emitted/bwd_profile.py build_bwd/bench/causal_16384 [more dirs]
       [--D 128] [--B 1] [--variants full,dq_atomics,...]
@@ -13,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
@@ -21,7 +25,8 @@ from gpu_common import bench, load_module  # noqa: E402
 
 VARIANTS = {"full": [], "dq_atomics": ["-DATTNC_BWD_DQ_BULK=0"],
             "dq_own_keys": ["-DATTNC_BWD_SHARED_DQ=0"], "no_dq_add": ["-DATTNC_BWD_DQ_ATOMICS=0"],
-            "mma_sync": ["-DATTNC_BWD_FORCE_SM80"], "no_overlap_p": ["-DATTNC_BWD_OVERLAP_P=0"]}
+            "mma_sync": ["-DATTNC_BWD_FORCE_SM80"], "no_overlap_p": ["-DATTNC_BWD_OVERLAP_P=0"],
+            "dq_after_dk": ["-DATTNC_BWD_DQ_FIRST=0"], "wg1_atomics": ["-DATTNC_BWD_DQ_BULK1=0"]}
 
 
 def build(d, module, flags, tag):
@@ -39,6 +44,12 @@ def main():
     ap.add_argument("--variants", default=",".join(VARIANTS))
     args = ap.parse_args()
     device = torch.device("cuda")
+    tags = args.variants.split(",")
+    # every variant of every pattern built up front, in parallel
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        cubins = {(d, tag): pool.submit(build, d, json.load(open(os.path.join(d, "case.json")))["module"], VARIANTS[tag], tag)
+                  for d in args.dirs for tag in tags}
+        cubins = {key: f.result() for key, f in cubins.items()}
     for d in args.dirs:
         case = json.load(open(os.path.join(d, "case.json")))
         mod = load_module(os.path.join(d, case["module"] + ".py"), "attnc_prof_" + case["pattern"])
@@ -51,12 +62,31 @@ def main():
         pat = mod._pattern(device)
         from attnc_runtime import _Module
         row = {"pattern": case["pattern"], "N": N, "B": B, "D": D}
-        for tag in args.variants.split(","):
-            flags = VARIANTS[tag]
-            with open(build(d, case["module"], flags, tag), "rb") as f:
+        run = lambda: torch.autograd.grad(out, (q, k, v), dout, retain_graph=True)
+        for tag in tags:
+            with open(cubins[(d, tag)], "rb") as f:
                 pat._bwd_mod, pat._bwd_kernels, pat._bwd_dq_accum = _Module(f.read()), {}, None
-            row[tag + "_ms"] = round(bench(lambda: torch.autograd.grad(out, (q, k, v), dout, retain_graph=True)), 3)
+            row[tag + "_ms"] = round(bench(run), 3)
+            if tag == "full":
+                row["kernels_ms"] = kernel_split(run)
         print(json.dumps(row), flush=True)
+
+
+def kernel_split(run, reps=10):
+    """Milliseconds per backward of each CUDA kernel the backward launches (torch.profiler)."""
+    from torch.profiler import ProfilerActivity, profile
+    run()
+    torch.cuda.synchronize()
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        for _ in range(reps):
+            run()
+        torch.cuda.synchronize()
+    split = {}
+    for ev in prof.key_averages():
+        us = getattr(ev, "device_time_total", None) or getattr(ev, "cuda_time_total", 0)
+        if us > 0:
+            split[ev.key[:48]] = round(us / 1000 / reps, 4)
+    return split
 
 
 if __name__ == "__main__":

@@ -76,6 +76,12 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_SHARED_DQ
 #define ATTNC_BWD_SHARED_DQ 1
 #endif
+#ifndef ATTNC_BWD_DQ_BULK1
+#define ATTNC_BWD_DQ_BULK1 1
+#endif
+#ifndef ATTNC_BWD_DQ_FIRST
+#define ATTNC_BWD_DQ_FIRST 1
+#endif
 
 // TMA bulk reduce-add of `bytes` contiguous fp32 from shared memory into global memory
 // (sm_90), and the waits on this thread's bulk groups.
@@ -106,12 +112,19 @@ template <int D, int BN> struct Sm90BwdConfig {
   // Two warpgroups hand their dQ partials to the TMA unit (a 16 KB bulk reduce-add per
   // warpgroup and item, from a staging tile); one warpgroup (BN = 64) adds with vector
   // atomics instead, which keeps its CTA small enough for two per SM.
-  static constexpr bool DQ_BULK = NWG == 2 && ATTNC_BWD_DQ_BULK;
+  static constexpr bool DQ_BULK = ATTNC_BWD_DQ_BULK && (NWG == 2 || ATTNC_BWD_DQ_BULK1);
+  // one warpgroup stages its dQ slices in the item's own Q / dO stage (its CTA stays small
+  // enough for two per SM); two have a staging tile each
+  static constexpr bool STAGE_STAGING = DQ_BULK && NWG == 1;
+  // dQ product issued before dK's, and staged while dK runs (the shared two-warpgroup path)
+  static constexpr bool DQ_FIRST = SHARED_DQ && DQ_BULK && ATTNC_BWD_DQ_FIRST;
+  static constexpr bool DEFER_EMPTY = DQ_FIRST || STAGE_STAGING;
   static constexpr int KV_BYTES = BN * D * 2;
   static constexpr int QC_BYTES = QC * D * 2;
   static constexpr int STAGE_BYTES = 2 * QC_BYTES;  // Q, dO (1024-byte multiples: swizzle atoms)
   static constexpr int DS_BYTES = BN * QC * 2;
-  static constexpr int STAGING_BYTES = DQ_BULK ? NWG * QC * 64 * 4 : 0;
+  static constexpr int STAGING_BYTES = DQ_BULK && !STAGE_STAGING ? NWG * QC * 64 * 4 : 0;
+  static_assert(!STAGE_STAGING || STAGE_BYTES >= D / 64 * QC * 64 * 4, "a dQ slice per 16 KB of the stage");
   static constexpr int LSE_BYTES = STAGES * 2 * QC * 4;  // LSE and delta per stage
   static constexpr int BARRIER_BYTES = 128;
   static constexpr int SMEM_BYTES = 1024 + 2 * KV_BYTES + STAGES * STAGE_BYTES + DS_BUFFERS * DS_BYTES +
@@ -146,6 +159,10 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   const uint32_t bar_kv = bars;
   auto full = [&](int st) { return bars + 8 + 8 * st; };
   auto empty = [&](int st) { return bars + 8 + 8 * S + 8 * st; };
+  // per stage, what the producer loaded there: the chunk's first query row, and (query head
+  // index in the group) << 1 | FULL; the consumers read it instead of walking the schedule
+  auto meta = [&](int st) { return bars + 8 + 16 * S + 8 * st; };
+  static_assert(8 + 24 * S <= Cfg::BARRIER_BYTES, "barriers and item records");
 
   const int tid = threadIdx.x, wg = tid >> 7, warp_in_wg = (tid >> 5) & 3;
   const int lane = tid & 31, g = lane >> 2, tq = lane & 3;
@@ -207,6 +224,10 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     const int h = h0 + it.hi;
     bool f;
     const int q0 = chunk_row0(it, f);
+    if (tid == 0) {  // ordered before the consumers' reads by the arrival on full(st)
+      st_shared_b32(meta(st), q0);
+      st_shared_b32(meta(st) + 4, it.hi << 1 | (f ? 1 : 0));
+    }
     const uint16_t* qg = reinterpret_cast<const uint16_t*>(t.q) + b * t.q_sb + h * t.q_sh;
     const uint16_t* dg = reinterpret_cast<const uint16_t*>(t.dout) + b * t.do_sb + h * t.do_sh;
     load_tile_async<QC, D, NT, true>(sQ(st), qg, t.q_sn, q0, t.Nq, tid);
@@ -219,41 +240,121 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     cp_async_mbarrier_arrive(full(st));
   };
 
+  // dK / dV accumulators. With DQ_FIRST dK stays on the tensor cores across iterations, and
+  // ptxas serializes every wgmma if a non-wgmma instruction defines an accumulator inside such
+  // a window (the zeroing reaches the loop head): the first item's dK overwrites instead.
   float dk[D / 2], dv[D / 2];
 #pragma unroll
-  for (int i = 0; i < D / 2; ++i) dk[i] = dv[i] = 0.0f;
+  for (int i = 0; i < D / 2; ++i) {
+    dv[i] = 0.0f;
+    if constexpr (!Cfg::DQ_FIRST) dk[i] = 0.0f;
+  }
 
-  BwdItem cons, prod;
-  first(cons);
-  prod = cons;
-  const bool any = cons.hi < G;
+  BwdItem prod;
+  first(prod);
+  int items = 0;  // two 64-row chunks per query tile of the transposed schedule, every head of the group
+  for (int hi = 0; hi < G; ++hi) items += 2 * num_query_tiles(pp, b, l, h0 + hi, kt);
+  const bool any = items > 0;
   if (any) {
     load_tile_async<BN, D, NT>(sK, kg, t.k_sn, k0, t.Nk, tid);
     load_tile_async<BN, D, NT>(sV, vg, t.v_sn, k0, t.Nk, tid);
     cp_async_mbarrier_arrive(bar_kv);
   }
-  int issued = 0;
-  for (; issued < S - 1 && prod.hi < G; ++issued, advance(prod)) issue(prod, issued);
+  for (int i = 0; i < S - 1 && prod.hi < G; ++i, advance(prod)) issue(prod, i);
   if (any) mbarrier_wait(bar_kv, 0);
 
   const int key_row = k0 + wg * 64 + warp_in_wg * 16 + g;  // this lane's keys key_row, key_row + 8
   float* dq_acc = t.dq_accum;
   (void)sStage;
 
-#pragma unroll 1
-  for (int n = 0; cons.hi < G; ++n, advance(cons)) {
+  // One dQ slice (64 queries x 64 head-dim columns): the product dS K (one commit group) and
+  // its addition to the fp32 accumulator.
+  constexpr int DQ_KSTEPS = Cfg::SHARED_DQ ? BN / 16 : 4;
+  auto dq_product = [&](float (&acc)[32], uint32_t ds, int slice, int key0) {
+#pragma unroll
+    for (int i = 0; i < 32; ++i) acc[i] = 0.0f;
+    fence_operands(acc);
+    wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < DQ_KSTEPS; ++kk) {
+      const uint32_t row = key0 + kk * 16;
+      WgmmaTT<Elem>::ss(acc, make_smem_desc(ds + row * 128, BN * 128, 1024),
+                        make_smem_desc(sK + slice * (BN * 128) + row * 128, BN * 128, 1024), kk > 0);
+    }
+    wgmma_commit();
+  };
+  auto dq_add = [&](const float (&acc)[32], int h, int q0, int slice, int st) {
+    if (!ATTNC_BWD_DQ_ATOMICS || dq_acc == nullptr) return;
+    float* tile = dq_acc + dq_tile_offset<D>(t, b, h, q0, slice);
+    if constexpr (Cfg::DQ_BULK) {
+      // staging tile (the accumulator's own swizzled layout), then one bulk reduce-add; with one
+      // warpgroup the staging tile is the item's own Q / dO stage (free once dK and dV are done)
+      const uint32_t issuer = wg * 128;
+      const uint32_t stage = Cfg::STAGE_STAGING ? sQ(st) + slice * (QC * 64 * 4) : sStage;
+      if (!Cfg::STAGE_STAGING && tid == issuer) bulk_wait_read();  // the previous reduce has read it
+      named_barrier(1 + wg, 128);
+#pragma unroll
+      for (int r = 0; r < 2; ++r) {
+        const int row = warp_in_wg * 16 + g + 8 * r;
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          asm volatile("st.shared.v2.f32 [%0], {%1, %2};\n" ::"r"(stage + 4 * dq_swizzle(row, 8 * i + 2 * tq)),
+                       "f"(acc[4 * i + 2 * r]), "f"(acc[4 * i + 2 * r + 1])
+                       : "memory");
+      }
+      fence_proxy_async();
+      named_barrier(1 + wg, 128);
+      if (tid == issuer) bulk_reduce_add_f32(tile, stage, QC * 64 * 4);
+    } else {
+#pragma unroll
+      for (int r = 0; r < 2; ++r) {
+        const int row = warp_in_wg * 16 + g + 8 * r;
+        if (q0 + row < t.Nq) {
+#pragma unroll
+          for (int i = 0; i < 8; ++i)
+            atomicAdd(reinterpret_cast<float2*>(tile + dq_swizzle(row, 8 * i + 2 * tq)),
+                      make_float2(acc[4 * i + 2 * r], acc[4 * i + 2 * r + 1]));
+        }
+      }
+    }
+  };
+  // DEFER_EMPTY: an item's stage is released (and the next load issued into it) only in the
+  // following item, after its first wait on the tensor cores: dK of the item may still read Q
+  // (DQ_FIRST), or the bulk reduce-add may still read the staging tile in the stage.
+  auto produce = [&](int n) {  // in item n: item n + S - 1 (the prologue issued 0 .. S - 2)
     if (prod.hi < G) {
-      issue(prod, issued);
-      ++issued;
+      issue(prod, n + S - 1);
       advance(prod);
     }
+  };
+  auto release_previous = [&](int n) {
+    if constexpr (Cfg::DEFER_EMPTY) {
+      if (n > 0) {
+        if constexpr (Cfg::STAGE_STAGING) {
+          if (tid == 0) bulk_wait_read();
+        }
+        mbarrier_arrive(empty((n - 1) % S));
+      }
+    }
+  };
+
+  // dS^T as dK's A operand; with DQ_FIRST the tensor cores read it until the next item's first wait
+  uint32_t sa[QS][4];
+#pragma unroll
+  for (int kk = 0; kk < QS; ++kk)
+#pragma unroll
+    for (int r = 0; r < 4; ++r) sa[kk][r] = 0u;
+
+#pragma unroll 1
+  for (int n = 0; n < items; ++n) {
+    if constexpr (!Cfg::DEFER_EMPTY) produce(n);
     const int st = n % S;
     mbarrier_wait(full(st), (n / S) & 1);
     fence_proxy_async();
 
-    const int h = h0 + cons.hi;
-    bool full_tile;
-    const int q0 = chunk_row0(cons, full_tile);
+    const uint2 rec = ld_shared_v2(meta(st));
+    const int q0 = (int)rec.x, h = h0 + (int)(rec.y >> 1);
+    const bool full_tile = rec.y & 1;
     const bool check = !full_tile || ragged_k;
 
     // S^T and dP^T of this warpgroup's 64 keys x the chunk's 64 queries, two commit groups:
@@ -280,12 +381,36 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
 
     // Element (i, e) of s / dp: key key_row + 8*(e>>1), query column 8i + 2tq + (e&1) of the
     // chunk. Rows past Nq and rows with no allowed key (LSE = -inf) give P = 0.
-    auto lse2_of = [&](int col) {
-      const float lse = ld_shared_f32(sLse(st) + 4 * col);
-      return (q0 + col >= t.Nq || lse == neg_inf()) ? pos_inf() : lse * LOG2E;
+    // LSE (log2 domain) and delta of this lane's query columns 8i + 2tq + {0, 1}
+    auto lse2_pair = [&](int i, float (&l2)[2]) {
+      const int col = 8 * i + 2 * tq;
+      const uint2 v = ld_shared_v2(sLse(st) + 4 * col);
+#pragma unroll
+      for (int e1 = 0; e1 < 2; ++e1) {
+        const float lse = __uint_as_float(e1 ? v.y : v.x);
+        l2[e1] = (q0 + col + e1 >= t.Nq || lse == neg_inf()) ? pos_inf() : lse * LOG2E;
+      }
     };
-    auto delta_of = [&](int col) { return ld_shared_f32(sLse(st) + 4 * (QC + col)); };
-    uint32_t pa[QS][4], sa[QS][4];
+    auto delta_pair = [&](int i, float (&dl)[2]) {
+      const uint2 v = ld_shared_v2(sLse(st) + 4 * (QC + 8 * i + 2 * tq));
+      dl[0] = __uint_as_float(v.x);
+      dl[1] = __uint_as_float(v.y);
+    };
+    // PARTIAL or ragged tiles only, in a pass of its own (interleaved with the exponentials the
+    // compiler predicated the mask on every tile): zero(e) for the elements outside the mask
+    // or past Nk
+    auto mask_pass = [&](auto&& zero) {
+#pragma unroll
+      for (int i = 0; i < 8; ++i)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int q = q0 + 8 * i + 2 * tq + (e & 1), k = key_row + 8 * (e >> 1);
+          bool ok = k < t.Nk;
+          if (!full_tile) ok = ok && q < t.Nq && mask(pp, b, t.layer, h, q, k);
+          if (!ok) zero(4 * i + e);
+        }
+    };
+    uint32_t pa[QS][4];
     // fp32 fragments -> the A operand of the m64n{D}k16 products (k = the chunk's queries)
     auto pack = [](const float (&x)[32], uint32_t (&a)[QS][4]) {
 #pragma unroll
@@ -294,21 +419,22 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
         for (int r = 0; r < 4; ++r) a[kk][r] = ElemTraits<Elem>::pack2(x[8 * kk + 2 * r], x[8 * kk + 2 * r + 1]);
     };
     fence_operands(dv);
-    fence_operands(dk);
+    if constexpr (!Cfg::DQ_FIRST) fence_operands(dk);  // (DQ_FIRST: the previous dK may still run)
     if constexpr (!HAS_SCORE_MOD && ATTNC_BWD_OVERLAP_P) {
-      wgmma_wait<1>();  // S^T ready, dP^T may still run
+      wgmma_wait<1>();  // S^T ready (and the previous item's dK), dP^T may still run
       fence_operands(s);
+      fence_operands(dk);
+      fence_operands(sa);
+      release_previous(n);
+      if constexpr (Cfg::DEFER_EMPTY) produce(n);  // the next load, while the tensor cores run
 #pragma unroll
-      for (int i = 0; i < 8; ++i)
+      for (int i = 0; i < 8; ++i) {
+        float l2[2];
+        lse2_pair(i, l2);
 #pragma unroll
-        for (int e1 = 0; e1 < 2; ++e1) {
-          const int col = 8 * i + 2 * tq + e1;
-          const float l2 = lse2_of(col);
-#pragma unroll
-          for (int e0 = 0; e0 < 2; ++e0)
-            s[4 * i + 2 * e0 + e1] =
-                bwd_prob(s[4 * i + 2 * e0 + e1], l2, t, pp, b, h, q0 + col, key_row + 8 * e0, check, full_tile);
-        }
+        for (int e = 0; e < 4; ++e) s[4 * i + e] = fast_exp2(s[4 * i + e] * t.scale_log2 - l2[e & 1]);
+      }
+      if (check) mask_pass([&](int e) { s[e] = 0.0f; });
       pack(s, pa);
       // dV += P^T dO (B operand MN-major: the chunk's rows are the k dimension)
       fence_operands(pa);
@@ -319,46 +445,52 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       wgmma_wait<1>();  // dP^T ready, dV may still run
       fence_operands(dp);
 #pragma unroll
-      for (int i = 0; i < 8; ++i)
+      for (int i = 0; i < 8; ++i) {
+        float dl[2];
+        delta_pair(i, dl);
 #pragma unroll
-        for (int e1 = 0; e1 < 2; ++e1) {
-          const float dl = delta_of(8 * i + 2 * tq + e1);
-#pragma unroll
-          for (int e0 = 0; e0 < 2; ++e0) dp[4 * i + 2 * e0 + e1] = s[4 * i + 2 * e0 + e1] * (dp[4 * i + 2 * e0 + e1] - dl);
-        }
+        for (int e = 0; e < 4; ++e) dp[4 * i + e] = s[4 * i + e] * (dp[4 * i + e] - dl[e & 1]);
+      }
       pack(dp, sa);
-      fence_operands(sa);
-      wgmma_fence();
     } else {
       // a score modifier needs the raw logit for its derivative: P^T and dS^T in one pass
       wgmma_wait<0>();
       fence_operands(s);
       fence_operands(dp);
+      fence_operands(dk);
+      fence_operands(sa);
+      release_previous(n);
+      if constexpr (Cfg::DEFER_EMPTY) produce(n);  // the next load, while the tensor cores run
 #pragma unroll
-      for (int i = 0; i < 8; ++i)
+      for (int i = 0; i < 8; ++i) {
+        float l2[2], dl[2];
+        lse2_pair(i, l2);
+        delta_pair(i, dl);
 #pragma unroll
-        for (int e1 = 0; e1 < 2; ++e1) {
-          const int col = 8 * i + 2 * tq + e1;
-          const float l2 = lse2_of(col), dl = delta_of(col);
-#pragma unroll
-          for (int e0 = 0; e0 < 2; ++e0) {
-            const int e = 2 * e0 + e1;
-            dp[4 * i + e] = bwd_element(s[4 * i + e], dp[4 * i + e], l2, dl, t, pp, b, h, q0 + col, key_row + 8 * e0,
-                                        check, full_tile);
-          }
-        }
+        for (int e = 0; e < 4; ++e)
+          dp[4 * i + e] = bwd_element(s[4 * i + e], dp[4 * i + e], l2[e & 1], dl[e & 1], t, pp, b, h,
+                                      q0 + 8 * i + 2 * tq + (e & 1), key_row + 8 * (e >> 1), false, true);
+      }
+      if (check) mask_pass([&](int e) { s[e] = dp[e] = 0.0f; });  // (a NaN score_mod_grad there too)
       pack(s, pa);
       pack(dp, sa);
       fence_operands(pa);
-      fence_operands(sa);
       wgmma_fence();
 #pragma unroll
       for (int kk = 0; kk < QS; ++kk) Wgmma<Elem, D>::rs(dv, pa[kk], make_smem_desc(sdO(st) + kk * 16 * 128, QC * 128, 1024));
+      wgmma_commit();
     }
     // dK += dS^T Q
+    auto dk_product = [&]() {
+      fence_operands(sa);
+      wgmma_fence();
 #pragma unroll
-    for (int kk = 0; kk < QS; ++kk) Wgmma<Elem, D>::rs(dk, sa[kk], make_smem_desc(sQ(st) + kk * 16 * 128, QC * 128, 1024));
-    wgmma_commit();
+      for (int kk = 0; kk < QS; ++kk)
+        Wgmma<Elem, D>::rs(dk, sa[kk], make_smem_desc(sQ(st) + kk * 16 * 128, QC * 128, 1024),
+                           !Cfg::DQ_FIRST || kk > 0 || n > 0);
+      wgmma_commit();
+    };
+    if constexpr (!Cfg::DQ_FIRST) dk_product();
 
     // dS^T to shared memory (rows = keys, 64 query columns = one 128-byte swizzled row).
     // sa[kk][r]: row g + 8*(r&1), 16-byte chunk 2kk + (r>>1), columns 2tq, 2tq+1 of it.
@@ -376,65 +508,48 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     if constexpr (Cfg::SHARED_DQ) named_barrier(3, NT);
     else named_barrier(1 + wg, 128);
 
-    // dQ partial (64 queries x 64 head-dim columns per slice) = dS K, then atomics.
-    constexpr int DQ_KSTEPS = Cfg::SHARED_DQ ? BN / 16 : 4;
-    auto dq_slice = [&](int slice, int key0) {
+    // dQ partial (64 queries x 64 head-dim columns per slice) = dS K, then its addition.
+    if constexpr (!ATTNC_BWD_DQ_MMA) {
+    } else if constexpr (Cfg::DQ_FIRST) {
+      // dQ, then dK behind it: the dQ partial is staged and handed to the TMA unit while dK
+      // is still on the tensor cores
       float acc[32];
-#pragma unroll
-      for (int i = 0; i < 32; ++i) acc[i] = 0.0f;
+      dq_product(acc, ds, wg, 0);
+      dk_product();
+      wgmma_wait<1>();
       fence_operands(acc);
-      wgmma_fence();
-#pragma unroll
-      for (int kk = 0; kk < DQ_KSTEPS; ++kk) {
-        const uint32_t row = key0 + kk * 16;
-        WgmmaTT<Elem>::ss(acc, make_smem_desc(ds + row * 128, BN * 128, 1024),
-                          make_smem_desc(sK + slice * (BN * 128) + row * 128, BN * 128, 1024), kk > 0);
-      }
-      wgmma_commit();
+      dq_add(acc, h, q0, wg, st);
+    } else if constexpr (Cfg::SHARED_DQ) {
+      float acc[32];
+      dq_product(acc, ds, wg, 0);
       wgmma_wait<0>();
       fence_operands(acc);
-      if (!ATTNC_BWD_DQ_ATOMICS || dq_acc == nullptr) return;
-      float* tile = dq_acc + dq_tile_offset<D>(t, b, h, q0, slice);
-      if constexpr (Cfg::DQ_BULK) {
-        // staging tile (the accumulator's own swizzled layout), then one bulk reduce-add
-        const uint32_t issuer = wg * 128;
-        if (tid == issuer) bulk_wait_read();  // the previous item's reduce has read the staging tile
-        named_barrier(1 + wg, 128);
-#pragma unroll
-        for (int r = 0; r < 2; ++r) {
-          const int row = warp_in_wg * 16 + g + 8 * r;
-#pragma unroll
-          for (int i = 0; i < 8; ++i)
-            asm volatile("st.shared.v2.f32 [%0], {%1, %2};\n" ::"r"(sStage + 4 * dq_swizzle(row, 8 * i + 2 * tq)),
-                         "f"(acc[4 * i + 2 * r]), "f"(acc[4 * i + 2 * r + 1])
-                         : "memory");
-        }
-        fence_proxy_async();
-        named_barrier(1 + wg, 128);
-        if (tid == issuer) bulk_reduce_add_f32(tile, sStage, QC * 64 * 4);
-      } else {
-#pragma unroll
-        for (int r = 0; r < 2; ++r) {
-          const int row = warp_in_wg * 16 + g + 8 * r;
-          if (q0 + row < t.Nq) {
-#pragma unroll
-            for (int i = 0; i < 8; ++i)
-              atomicAdd(reinterpret_cast<float2*>(tile + dq_swizzle(row, 8 * i + 2 * tq)),
-                        make_float2(acc[4 * i + 2 * r], acc[4 * i + 2 * r + 1]));
-          }
-        }
-      }
-    };
-    if constexpr (!ATTNC_BWD_DQ_MMA) {
-    } else if constexpr (Cfg::SHARED_DQ) {
-      dq_slice(wg, 0);
+      dq_add(acc, h, q0, wg, st);
     } else {
 #pragma unroll 1
-      for (int slice = 0; slice < D / 64; ++slice) dq_slice(slice, wg * 64);
+      for (int slice = 0; slice < D / 64; ++slice) {
+        float acc[32];
+        dq_product(acc, ds, slice, wg * 64);
+        wgmma_wait<0>();
+        fence_operands(acc);
+        dq_add(acc, h, q0, slice, st);
+      }
+    }
+    if constexpr (!ATTNC_BWD_DQ_MMA || !Cfg::DQ_FIRST) {
+      wgmma_wait<0>();
+      fence_operands(dk);
     }
     fence_operands(dv);
-    fence_operands(dk);
-    mbarrier_arrive(empty(st));  // Q, dO, LSE, delta of this stage are no longer read
+    if constexpr (!Cfg::DEFER_EMPTY) mbarrier_arrive(empty(st));  // Q, dO, LSE, delta of this stage are no longer read
+  }
+  wgmma_wait<0>();  // the last item's dK
+  fence_operands(dk);
+  fence_operands(sa);
+  if constexpr (Cfg::DQ_FIRST) {
+    if (!any) {
+#pragma unroll
+      for (int i = 0; i < D / 2; ++i) dk[i] = 0.0f;
+    }
   }
 
   if constexpr (Cfg::DQ_BULK) {
