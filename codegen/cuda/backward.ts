@@ -16,8 +16,9 @@ export function backwardLaunch(pass: 'pre' | 'dkdv' | 'dq', D: number, blockN: n
   switch (pass) {
     case 'pre': return { grid: [`ceil(Nq / ${2048 / D})`, 'H', 'B'], threads: 256, smem: 0 };
     case 'dkdv': {
-      const stages = blockN === 128 ? 3 : 2, dsBuffers = blockN === 128 ? 2 : 1, staging = blockN === 128 ? 2 * 64 * 64 * 4 : 0;
-      return { grid: [`ceil(Nk / ${blockN})`, 'Hkv', 'B'], threads: 2 * blockN, smem: 1024 + 2 * blockN * D * 2 + stages * (2 * 64 * D * 2 + 512) + dsBuffers * blockN * 128 + staging + 128 };
+      // 64-key schedule tiles: two adjacent ones per CTA (Sm90BwdConfig::TILES), 128 keys either way
+      const keys = 128, stages = 3, dsBuffers = 2, staging = 2 * 64 * 64 * 4;
+      return { grid: [`ceil(Nk / ${keys})`, 'Hkv', 'B'], threads: 2 * keys, smem: 1024 + 2 * keys * D * 2 + stages * (2 * 64 * D * 2 + 512) + dsBuffers * keys * 128 + staging + 128 };
     }
     case 'dq': return { grid: ['ceil(Nq / 128)', 'H', 'B'], threads: 256, smem: 0 };
   }

@@ -60,10 +60,14 @@ function transposedTiles(p: LoweredPattern, l: number, h: number, ctx: { params:
   const out: TileSet = new Map();
   for (let kt = 0; kt < p.numKeyTiles; kt++) {
     const n = callFunction(hooks.numQueryTiles, { b: 0, l, h, kt }, ctx).value as number;
+    let prev = -1;
     for (let j = 0; j < n; j++) {
       const r = callFunction(hooks.queryTile, { b: 0, l, h, kt, j }, ctx);
       const key = `${r.value},${kt}`;
       if (out.has(key)) throw new Error(`query_tile lists (${key}) twice`);
+      // ascending: the sm_90a dK/dV kernel walks two adjacent key tiles' rows as one merged list
+      if ((r.value as number) <= prev) throw new Error(`query_tile of kt=${kt} not ascending at j=${j}: ${r.value} after ${prev}`);
+      prev = r.value as number;
       out.set(key, r.outs.get('full') === true);
     }
   }

@@ -51,7 +51,8 @@ ATTNC_BWD_ENTRY(attnc_bwd_pre_fp16_d128, bwd_pre, BwdPreConfig, __half, 128)
   ATTNC_BWD_ENTRY(attnc_bwd_dq_bf16_d64, DQ, DQ_CFG, __nv_bfloat16, 64)               \
   ATTNC_BWD_ENTRY(attnc_bwd_dq_bf16_d128, DQ, DQ_CFG, __nv_bfloat16, 128)             \
   ATTNC_BWD_ENTRY(attnc_bwd_dq_fp16_d64, DQ, DQ_CFG, __half, 64)                      \
-  ATTNC_BWD_ENTRY(attnc_bwd_dq_fp16_d128, DQ, DQ_CFG, __half, 128)
+  ATTNC_BWD_ENTRY(attnc_bwd_dq_fp16_d128, DQ, DQ_CFG, __half, 128) \
+  extern "C" __device__ const int attnc_bwd_dkdv_tiles = attnc::DKDV_CFG<128, attnc::BLOCK_N>::TILES;
 
 // ATTNC_BWD_FORCE_SM80 builds the mma.sync path on sm_90a too (bench/gpu/emitted/bwd_profile.py
 // compares the two).

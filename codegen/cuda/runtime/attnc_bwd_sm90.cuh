@@ -82,6 +82,9 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_DQ_FIRST
 #define ATTNC_BWD_DQ_FIRST 1
 #endif
+#ifndef ATTNC_BWD_PAIR
+#define ATTNC_BWD_PAIR 1
+#endif
 
 // TMA bulk reduce-add of `bytes` contiguous fp32 from shared memory into global memory
 // (sm_90), and the waits on this thread's bulk groups.
@@ -101,10 +104,16 @@ __device__ __forceinline__ void cp_async_4(uint32_t dst, const void* src, bool v
 }
 
 template <int D, int BN> struct Sm90BwdConfig {
-  static constexpr int NWG = BN / 64;              // warpgroups, 64 keys each
+  // Key tiles of the schedule per CTA: with 64-key tiles (ATTNC_BWD_PAIR) a CTA takes two
+  // adjacent ones, a warpgroup each, and walks the union of their transposed schedule rows:
+  // every Q / dO chunk it loads serves 128 keys, and dQ is summed over 128 keys before it
+  // goes to the accumulator (half the load and reduce traffic of one-tile CTAs).
+  static constexpr int TILES = BN == 64 && ATTNC_BWD_PAIR ? 2 : 1;
+  static constexpr int KEYS = BN * TILES;          // keys per CTA
+  static constexpr int NWG = KEYS / 64;            // warpgroups, 64 keys each
   static constexpr int NTHREADS = 128 * NWG;
   static constexpr int QC = 64;                    // query rows per work item
-  static constexpr int STAGES = BN == 128 ? 3 : 2;
+  static constexpr int STAGES = KEYS == 128 ? 3 : 2;
   // With two warpgroups at D = 128 each computes one 64-column half of dQ over all BN keys
   // (one atomic per element and tile pair); otherwise each warpgroup adds its own keys' part.
   static constexpr bool SHARED_DQ = NWG == 2 && D == 128 && ATTNC_BWD_SHARED_DQ;
@@ -119,10 +128,10 @@ template <int D, int BN> struct Sm90BwdConfig {
   // dQ product issued before dK's, and staged while dK runs (the shared two-warpgroup path)
   static constexpr bool DQ_FIRST = SHARED_DQ && DQ_BULK && ATTNC_BWD_DQ_FIRST;
   static constexpr bool DEFER_EMPTY = DQ_FIRST || STAGE_STAGING;
-  static constexpr int KV_BYTES = BN * D * 2;
+  static constexpr int KV_BYTES = KEYS * D * 2;
   static constexpr int QC_BYTES = QC * D * 2;
   static constexpr int STAGE_BYTES = 2 * QC_BYTES;  // Q, dO (1024-byte multiples: swizzle atoms)
-  static constexpr int DS_BYTES = BN * QC * 2;
+  static constexpr int DS_BYTES = KEYS * QC * 2;
   static constexpr int STAGING_BYTES = DQ_BULK && !STAGE_STAGING ? NWG * QC * 64 * 4 : 0;
   static_assert(!STAGE_STAGING || STAGE_BYTES >= D / 64 * QC * 64 * 4, "a dQ slice per 16 KB of the stage");
   static constexpr int LSE_BYTES = STAGES * 2 * QC * 4;  // LSE and delta per stage
@@ -132,17 +141,27 @@ template <int D, int BN> struct Sm90BwdConfig {
   static_assert(SMEM_BYTES <= 232448, "exceeds the 227 KB of shared memory per block");
 };
 
-// One work item of a dK/dV CTA: query head hi of the GQA group, the j-th query tile of the
-// transposed schedule, and which 64-row half of that 128-row tile.
-struct BwdItem {
+// One work item of a dK/dV CTA: query head hi of the GQA group, a query tile, and which
+// 64-row half of that 128-row tile. Per key tile of the CTA: its transposed schedule row (of
+// query head h0 + hi), the row's length n and position j. With two tiles the item's query
+// tile qt is the smaller of the rows' current ones, and flags has bit 2u set when tile u is
+// in that query tile's row, bit 2u + 1 when FULL there. (Scalar fields: arrays of rows here
+// cost ptxas a few registers, which spilled.)
+template <int T> struct BwdItem;
+template <> struct BwdItem<1> {
   int hi, j, n, half;
-  QueryTileRow row;  // the transposed schedule's row of (query head h0 + hi, this key tile)
+  QueryTileRow row;
+};
+template <> struct BwdItem<2> {
+  int hi, half, qt, flags;
+  int j0, j1, n0, n1;
+  QueryTileRow row0, row1;
 };
 
 template <typename Elem, int D, int BN>
 __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const PatternParams& pp) {
   using Cfg = Sm90BwdConfig<D, BN>;
-  constexpr int QC = Cfg::QC, NT = Cfg::NTHREADS, S = Cfg::STAGES;
+  constexpr int QC = Cfg::QC, NT = Cfg::NTHREADS, S = Cfg::STAGES, T = Cfg::TILES, KEYS = Cfg::KEYS;
   constexpr int KS = D / 16;   // k-steps of S^T, dP^T (over the head dim)
   constexpr int QS = QC / 16;  // k-steps of dV, dK (over the chunk's queries)
   static_assert(D == 64 || D == 128, "head dim");
@@ -166,10 +185,12 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
 
   const int tid = threadIdx.x, wg = tid >> 7, warp_in_wg = (tid >> 5) & 3;
   const int lane = tid & 31, g = lane >> 2, tq = lane & 3;
-  const int kt = blockIdx.x, hk = blockIdx.y, b = blockIdx.z, l = t.layer;
+  const int kt0 = blockIdx.x * T, hk = blockIdx.y, b = blockIdx.z, l = t.layer;  // the CTA's first key tile
+  const int num_k_tiles = (t.Nk + BN - 1) / BN;
   const int G = t.H / t.Hkv, h0 = hk * G;
-  const int k0 = kt * BN;
-  const bool ragged_k = k0 + BN > t.Nk;
+  const int k0 = blockIdx.x * KEYS;
+  const bool ragged_k = k0 + KEYS > t.Nk;
+  const int my = T == 2 ? wg : 0;  // this warpgroup's key tile kt0 + my
   const uint32_t sStage = sDS(Cfg::DS_BUFFERS) + wg * (Cfg::STAGING_BYTES / Cfg::NWG);  // this warpgroup's
 
   if (tid == 0) {
@@ -184,49 +205,82 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   const uint16_t* kg = reinterpret_cast<const uint16_t*>(t.k) + b * t.k_sb + hk * t.k_sh;
   const uint16_t* vg = reinterpret_cast<const uint16_t*>(t.v) + b * t.v_sb + hk * t.v_sh;
 
-  auto head = [&](BwdItem& it) {  // it.n and it.row of query head h0 + it.hi
-    it.n = it.hi < G ? num_query_tiles(pp, b, l, h0 + it.hi, kt) : 0;
-    if (it.hi < G) it.row = query_tile_row(pp, b, l, h0 + it.hi, kt);
-  };
-  auto first = [&](BwdItem& it) {
-    it.hi = 0;
-    it.j = 0;
-    it.half = 0;
-    head(it);
-    while (it.j >= it.n && it.hi < G) {
-      ++it.hi;
-      head(it);
+  using Item = BwdItem<T>;
+  auto head = [&](Item& it) {  // the rows of query head h0 + it.hi (none past the group)
+    if constexpr (T == 1) {
+      it.j = 0;
+      it.n = it.hi < G ? num_query_tiles(pp, b, l, h0 + it.hi, kt0) : 0;
+      if (it.hi < G) it.row = query_tile_row(pp, b, l, h0 + it.hi, kt0);
+    } else {
+      const bool in1 = kt0 + 1 < num_k_tiles;  // (an odd number of key tiles: the last CTA has one)
+      it.j0 = it.j1 = 0;
+      it.n0 = it.hi < G ? num_query_tiles(pp, b, l, h0 + it.hi, kt0) : 0;
+      it.n1 = it.hi < G && in1 ? num_query_tiles(pp, b, l, h0 + it.hi, kt0 + 1) : 0;
+      if (it.hi < G) it.row0 = query_tile_row(pp, b, l, h0 + it.hi, kt0);
+      if (it.hi < G && in1) it.row1 = query_tile_row(pp, b, l, h0 + it.hi, kt0 + 1);
     }
   };
-  auto advance = [&](BwdItem& it) {
+  // past the current head's row(s): the next head with any query tile; with two rows, the
+  // item's query tile (rows are ascending)
+  auto pick = [&](Item& it) {
+    if constexpr (T == 1) {
+      while (it.j >= it.n && it.hi < G) {
+        ++it.hi;
+        head(it);
+      }
+    } else {
+      while (it.j0 >= it.n0 && it.j1 >= it.n1 && it.hi < G) {
+        ++it.hi;
+        head(it);
+      }
+      if (it.hi >= G) return;
+      bool f0 = false, f1 = false;
+      const int q0 = it.j0 < it.n0 ? query_tile_at(pp, it.row0, it.j0, f0) : 0x7fffffff;
+      const int q1 = it.j1 < it.n1 ? query_tile_at(pp, it.row1, it.j1, f1) : 0x7fffffff;
+      it.qt = min(q0, q1);
+      it.flags = (q0 == it.qt ? 1 | (f0 ? 2 : 0) : 0) | (q1 == it.qt ? 4 | (f1 ? 8 : 0) : 0);
+    }
+  };
+  auto first = [&](Item& it) {
+    it.hi = 0;
+    it.half = 0;
+    head(it);
+    pick(it);
+  };
+  auto advance = [&](Item& it) {
     if (it.half == 0) {
       it.half = 1;
       return;
     }
     it.half = 0;
-    ++it.j;
-    while (it.j >= it.n && it.hi < G) {
-      ++it.hi;
-      it.j = 0;
-      head(it);
+    if constexpr (T == 1) {
+      ++it.j;
+    } else {
+      it.j0 += it.flags & 1;
+      it.j1 += (it.flags >> 2) & 1;
     }
-  };
-  auto chunk_row0 = [&](const BwdItem& it, bool& full_tile) {
-    const int qt = query_tile_at(pp, it.row, it.j, full_tile);
-    return qt * BLOCK_M + it.half * QC;
+    pick(it);
   };
 
   // Loads item `it` (the n-th issued) into stage n % S once every thread is done with the
   // item that used it before.
-  auto issue = [&](const BwdItem& it, int n) {
+  auto issue = [&](const Item& it, int n) {
     const int st = n % S;
     if (n >= S) mbarrier_wait(empty(st), (n / S - 1) & 1);
     const int h = h0 + it.hi;
-    bool f;
-    const int q0 = chunk_row0(it, f);
+    int qt, flags;
+    if constexpr (T == 1) {
+      bool f = false;
+      qt = query_tile_at(pp, it.row, it.j, f);
+      flags = f ? 3 : 1;
+    } else {
+      qt = it.qt;
+      flags = it.flags;
+    }
+    const int q0 = qt * BLOCK_M + it.half * QC;
     if (tid == 0) {  // ordered before the consumers' reads by the arrival on full(st)
       st_shared_b32(meta(st), q0);
-      st_shared_b32(meta(st) + 4, it.hi << 1 | (f ? 1 : 0));
+      st_shared_b32(meta(st) + 4, it.hi << 4 | flags);
     }
     const uint16_t* qg = reinterpret_cast<const uint16_t*>(t.q) + b * t.q_sb + h * t.q_sh;
     const uint16_t* dg = reinterpret_cast<const uint16_t*>(t.dout) + b * t.do_sb + h * t.do_sh;
@@ -250,14 +304,18 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     if constexpr (!Cfg::DQ_FIRST) dk[i] = 0.0f;
   }
 
-  BwdItem prod;
+  Item prod;
   first(prod);
-  int items = 0;  // two 64-row chunks per query tile of the transposed schedule, every head of the group
-  for (int hi = 0; hi < G; ++hi) items += 2 * num_query_tiles(pp, b, l, h0 + hi, kt);
+  int items = 0;  // two 64-row chunks per query tile of the transposed schedule(s), every head of the group
+  if constexpr (T == 1) {
+    for (int hi = 0; hi < G; ++hi) items += 2 * num_query_tiles(pp, b, l, h0 + hi, kt0);
+  } else {
+    for (Item c = prod; c.hi < G; advance(c)) ++items;  // the union of the two rows
+  }
   const bool any = items > 0;
   if (any) {
-    load_tile_async<BN, D, NT>(sK, kg, t.k_sn, k0, t.Nk, tid);
-    load_tile_async<BN, D, NT>(sV, vg, t.v_sn, k0, t.Nk, tid);
+    load_tile_async<KEYS, D, NT>(sK, kg, t.k_sn, k0, t.Nk, tid);
+    load_tile_async<KEYS, D, NT>(sV, vg, t.v_sn, k0, t.Nk, tid);
     cp_async_mbarrier_arrive(bar_kv);
   }
   for (int i = 0; i < S - 1 && prod.hi < G; ++i, advance(prod)) issue(prod, i);
@@ -269,7 +327,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
 
   // One dQ slice (64 queries x 64 head-dim columns): the product dS K (one commit group) and
   // its addition to the fp32 accumulator.
-  constexpr int DQ_KSTEPS = Cfg::SHARED_DQ ? BN / 16 : 4;
+  constexpr int DQ_KSTEPS = Cfg::SHARED_DQ ? KEYS / 16 : 4;
   auto dq_product = [&](float (&acc)[32], uint32_t ds, int slice, int key0) {
 #pragma unroll
     for (int i = 0; i < 32; ++i) acc[i] = 0.0f;
@@ -278,8 +336,8 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
 #pragma unroll
     for (int kk = 0; kk < DQ_KSTEPS; ++kk) {
       const uint32_t row = key0 + kk * 16;
-      WgmmaTT<Elem>::ss(acc, make_smem_desc(ds + row * 128, BN * 128, 1024),
-                        make_smem_desc(sK + slice * (BN * 128) + row * 128, BN * 128, 1024), kk > 0);
+      WgmmaTT<Elem>::ss(acc, make_smem_desc(ds + row * 128, KEYS * 128, 1024),
+                        make_smem_desc(sK + slice * (KEYS * 128) + row * 128, KEYS * 128, 1024), kk > 0);
     }
     wgmma_commit();
   };
@@ -340,6 +398,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
 
   // dS^T as dK's A operand; with DQ_FIRST the tensor cores read it until the next item's first wait
   uint32_t sa[QS][4];
+  bool dk_started = false;  // (DQ_FIRST: dk holds no value before this warpgroup's first dK product)
 #pragma unroll
   for (int kk = 0; kk < QS; ++kk)
 #pragma unroll
@@ -353,13 +412,16 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     fence_proxy_async();
 
     const uint2 rec = ld_shared_v2(meta(st));
-    const int q0 = (int)rec.x, h = h0 + (int)(rec.y >> 1);
-    const bool full_tile = rec.y & 1;
+    const int q0 = (int)rec.x, h = h0 + (int)(rec.y >> 4);
+    const bool active = (rec.y >> (2 * my)) & 1;  // this warpgroup's key tile is in the chunk's row
+    const bool full_tile = (rec.y >> (2 * my + 1)) & 1;
     const bool check = !full_tile || ragged_k;
 
     // S^T and dP^T of this warpgroup's 64 keys x the chunk's 64 queries, two commit groups:
     // without a score modifier P^T is computed (and dV += P^T dO issued) while dP^T is still
     // on the tensor cores.
+    // everything up to dS^T (in sa) and the issue of dV += P^T dO
+    auto compute = [&]() {
     float s[32], dp[32];
 #pragma unroll
     for (int i = 0; i < 32; ++i) s[i] = dp[i] = 0.0f;
@@ -370,7 +432,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     auto transposed_product = [&](float (&acc)[32], uint32_t kv, uint32_t x) {
 #pragma unroll
       for (int kk = 0; kk < KS; ++kk) {
-        const uint32_t koff = (kk >> 2) * (BN * 128) + wg * 64 * 128 + (kk & 3) * 32;
+        const uint32_t koff = (kk >> 2) * (KEYS * 128) + wg * 64 * 128 + (kk & 3) * 32;
         const uint32_t xoff = (kk >> 2) * (QC * 128) + (kk & 3) * 32;
         Wgmma<Elem, 64>::ss(acc, make_smem_desc(kv + koff, 16, 1024), make_smem_desc(x + xoff, 16, 1024), kk > 0);
       }
@@ -480,6 +542,21 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       for (int kk = 0; kk < QS; ++kk) Wgmma<Elem, D>::rs(dv, pa[kk], make_smem_desc(sdO(st) + kk * 16 * 128, QC * 128, 1024));
       wgmma_commit();
     }
+    };
+    if (T == 1 || active) {
+      compute();
+    } else {
+      // none of this warpgroup's keys in the chunk's query tile: dS^T = 0 for the shared dQ
+      wgmma_wait<0>();  // (the previous item's dK)
+      fence_operands(dk);
+      fence_operands(sa);
+      release_previous(n);
+      if constexpr (Cfg::DEFER_EMPTY) produce(n);
+#pragma unroll
+      for (int kk = 0; kk < QS; ++kk)
+#pragma unroll
+        for (int r = 0; r < 4; ++r) sa[kk][r] = 0u;
+    }
     // dK += dS^T Q
     auto dk_product = [&]() {
       fence_operands(sa);
@@ -487,10 +564,13 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
 #pragma unroll
       for (int kk = 0; kk < QS; ++kk)
         Wgmma<Elem, D>::rs(dk, sa[kk], make_smem_desc(sQ(st) + kk * 16 * 128, QC * 128, 1024),
-                           !Cfg::DQ_FIRST || kk > 0 || n > 0);
+                           !Cfg::DQ_FIRST || kk > 0 || (T == 1 ? n > 0 : dk_started));
       wgmma_commit();
+      dk_started = true;
     };
-    if constexpr (!Cfg::DQ_FIRST) dk_product();
+    if constexpr (!Cfg::DQ_FIRST) {
+      if (T == 1 || active) dk_product();
+    }
 
     // dS^T to shared memory (rows = keys, 64 query columns = one 128-byte swizzled row).
     // sa[kk][r]: row g + 8*(r&1), 16-byte chunk 2kk + (r>>1), columns 2tq, 2tq+1 of it.
@@ -501,7 +581,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     for (int kk = 0; kk < QS; ++kk)
 #pragma unroll
       for (int r = 0; r < 4; ++r)
-        asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(ds + tile_offset<BN>(ds_row + 8 * (r & 1), 2 * kk + (r >> 1)) + 4 * tq),
+        asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(ds + tile_offset<KEYS>(ds_row + 8 * (r & 1), 2 * kk + (r >> 1)) + 4 * tq),
                      "r"(sa[kk][r])
                      : "memory");
     fence_proxy_async();
@@ -515,8 +595,12 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       // is still on the tensor cores
       float acc[32];
       dq_product(acc, ds, wg, 0);
-      dk_product();
-      wgmma_wait<1>();
+      if (T == 1 || active) {
+        dk_product();
+        wgmma_wait<1>();
+      } else {
+        wgmma_wait<0>();
+      }
       fence_operands(acc);
       dq_add(acc, h, q0, wg, st);
     } else if constexpr (Cfg::SHARED_DQ) {
@@ -527,7 +611,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       dq_add(acc, h, q0, wg, st);
     } else {
 #pragma unroll 1
-      for (int slice = 0; slice < D / 64; ++slice) {
+      for (int slice = 0; slice < D / 64 && (T == 1 || active); ++slice) {
         float acc[32];
         dq_product(acc, ds, slice, wg * 64);
         wgmma_wait<0>();
@@ -546,7 +630,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   fence_operands(dk);
   fence_operands(sa);
   if constexpr (Cfg::DQ_FIRST) {
-    if (!any) {
+    if (T == 1 ? !any : !dk_started) {
 #pragma unroll
       for (int i = 0; i < D / 2; ++i) dk[i] = 0.0f;
     }
