@@ -71,7 +71,7 @@ export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; hea
   const notes = [
     'runtime inputs, tables and top-k selections get no gradient: a runtime selection is straight-through (the selected key set is a constant of the backward pass)',
     'dk and dv are summed over each GQA group (shape [B, Hkv, Nk, D]); lse is not differentiable',
-    'sm_90a: dkdv also sums dQ into the fp32 dq_accum scratch (TMA bulk reduce-adds at 128-key tiles, vector atomics at 64; pre zeroes it, dq converts it), so dq is not bitwise deterministic run to run; built for another arch, the module recomputes dQ in the dq pass (mma.sync, no accumulator; attnc_bwd_dq_accum = 0)',
+    'sm_90a: dkdv also sums dQ into the fp32 dq_accum scratch (TMA bulk reduce-adds per 128 keys: with a 64-key schedule each dkdv CTA takes two adjacent key tiles; pre zeroes it, dq converts it), so dq is not bitwise deterministic run to run; built for another arch, the module recomputes dQ in the dq pass (mma.sync, no accumulator; attnc_bwd_dq_accum = 0)',
   ];
   if (!bwd.hooks) {
     return { files: [], tables: [], kernels: [], info: { supported: false, reason: bwd.unsupported ?? 'unsupported', saved, launchOrder: [], transposedKinds: [], notes } };

@@ -2,21 +2,22 @@
 // Same three launches as the mma.sync path (attnc_bwd_sm80.cuh), with a different split of
 // the work:
 //   pre : delta[q] = sum_d dO[q,d] * O[q,d], and zeroes the fp32 dQ accumulator
-//   dkdv: one CTA per (key tile kt, KV head hk, b), BN/64 warpgroups of 64 keys each. K/V stay
-//         in shared memory; the work items are 64-row query chunks of the TRANSPOSED schedule
-//         (every query head of the GQA group), streamed through a cp.async + mbarrier ring of
-//         STAGES chunks (Q, dO, LSE, delta). Per chunk and warpgroup (rows = its 64 keys):
+//   dkdv: one CTA per 128 keys (a 128-key tile, or two adjacent 64-key tiles: TILES), KV head
+//         hk and batch b; a warpgroup per 64 keys. K/V stay in shared memory; the work items
+//         are 64-row query chunks of the TRANSPOSED schedule (every query head of the GQA
+//         group; with two tiles the union of their rows, flagged per warpgroup), streamed
+//         through a cp.async + mbarrier ring of STAGES chunks (Q, dO, LSE, delta, and the
+//         item's record). Per chunk and warpgroup (rows = its 64 keys):
 //           S^T  = K Q^T            wgmma m64n64k16, A = K, B = Q from swizzled smem
 //           dP^T = V dO^T           the same with V, dO
 //           P^T  = exp2(S^T*scale*log2e - LSE*log2e), mask()/score_mod() on PARTIAL tiles only
 //           dS^T = P^T * (dP^T - delta) * score_mod_grad
 //           dV  += P^T dO           wgmma m64n{D}k16, A = P^T from registers, B = dO (MN-major)
-//           dK  += dS^T Q           the same with dS^T, Q
 //           dQ  += dS K             dS^T goes to smem (bf16), read back transposed as the A
-//                                   operand. At 128-key tiles each warpgroup computes one
-//                                   64-column half of dQ over all 128 keys and hands it to
-//                                   the TMA unit (one 16 KB bulk reduce-add into the fp32
-//                                   accumulator); at 64-key tiles it adds with float2 atomics
+//                                   operand. At D = 128 each warpgroup computes one 64-column
+//                                   half of dQ over all 128 keys and hands it to the TMA unit
+//                                   (one 16 KB bulk reduce-add into the fp32 accumulator)
+//           dK  += dS^T Q           issued behind dQ: the dQ tile is staged while dK runs
 //         This is FlashAttention-2's algorithm with five matmuls per tile pair (the mma.sync path
 //         recomputes S and dP in a separate dQ pass: seven). dK, dV are written once.
 //   dq  : dq = scale * accumulator, converted to the element type (one CTA per 128 query rows).
