@@ -64,9 +64,16 @@ def main():
         from attnc_runtime import _Module
         row = {"pattern": case["pattern"], "N": N, "B": B, "D": D}
         run = lambda: torch.autograd.grad(out, (q, k, v), dout, retain_graph=True)
+        ref = None
         for tag in tags:
             with open(cubins[(d, tag)], "rb") as f:
                 pat._bwd_mod, pat._bwd_kernels, pat._bwd_dq_accum = _Module(f.read()), {}, None
+            grads = run()
+            if ref is None:
+                ref = grads  # the first variant (as shipped, checked against float64 by check_backward.py)
+            else:  # how far each variant's gradients are from it (0.0-0.01: the same up to summation order)
+                row[tag + "_diff"] = round(max(((g.float() - r.float()).abs().max() / r.float().abs().max().clamp_min(1e-30)).item()
+                                               for g, r in zip(grads, ref)), 5)
             row[tag + "_ms"] = round(bench(run), 3)
             if tag == "full":
                 row["kernels_ms"] = kernel_split(run)
