@@ -8,7 +8,8 @@
 // index lists) run the emitted schedule builders too (attnc_schedule_build and, before the
 // backward, attnc_schedule_build_t) on poisoned schedule buffers, whose result must equal the
 // host builders' (codegen/lower/runtimeHost.ts) row for row. Outputs are poisoned (NaN)
-// before the launch.
+// before the launch. The Hopper backward (wgmma, mbarriers, bulk reduce-adds) runs the same
+// way with cudaEmuWgmma.hpp (the last describe block).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,9 +33,14 @@ import { hasCompiler } from './hostHarness.ts';
 
 const PATTERNS = resolve(import.meta.dirname, '../../patterns');
 const EMU = resolve(import.meta.dirname, 'cudaEmuMma.hpp');
+const EMU90 = resolve(import.meta.dirname, 'cudaEmuWgmma.hpp');
 const run = promisify(execFile);
 
-interface Case { pattern: string; Nq: number; H: number; Hkv: number; B: number; D: 64 | 128; tile: Tile; dtype: 'bf16' | 'fp16'; L?: number; runtime?: boolean }
+interface Case {
+  pattern: string; Nq: number; H: number; Hkv: number; B: number; D: 64 | 128; tile: Tile; dtype: 'bf16' | 'fp16'; L?: number; runtime?: boolean;
+  /** build switches of the runtime headers (the variants bench/gpu/emitted/bwd_profile.py times) */
+  defines?: string[];
+}
 const T64: Tile = { blockM: 128, blockN: 64 }, T128: Tile = { blockM: 128, blockN: 128 };
 const CASES: Case[] = [
   { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'bf16' },
@@ -290,9 +296,30 @@ function relErr(got: ArrayLike<number>, ref: Float64Array): { err: number; nan: 
   return { err: maxRef > 0 ? maxErr / maxRef : maxErr, nan };
 }
 
-describe.skipIf(!hasCompiler('g++'))('the mma.sync backward kernels under host emulation (g++) vs float64', () => {
-  for (const c of BWD_CASES) {
-    it(`${c.pattern} N=${c.Nq} H=${c.H}/${c.Hkv} B=${c.B} D=${c.D} ${c.dtype} tile ${c.tile.blockM}x${c.tile.blockN}`, async () => {
+// The Hopper backward (what an sm_90a build runs: wgmma, mbarrier stage ring, dQ through the fp32
+// accumulator by bulk reduce-adds; with 64-key tiles two adjacent key tiles per dK/dV CTA) with
+// wgmma, mbarriers and bulk copies emulated (cudaEmuWgmma.hpp): every path of its dK/dV kernel
+// -- dQ staged behind dK (D = 128), a warpgroup's own dQ slices (D = 64), the score-modifier
+// pass, the merged rows of a key-tile pair with warpgroups outside a query tile's row, row-form
+// schedules, a runtime schedule, GQA, ragged lengths, batch 2.
+const BWD90_CASES: Case[] = [
+  { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'bf16' },
+  { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 128, tile: T64, dtype: 'fp16' },
+  { pattern: 's2_attention', Nq: 460, H: 4, Hkv: 4, B: 1, D: 64, tile: T64, dtype: 'bf16' },
+  { pattern: 'alibi_softcap', Nq: 150, H: 2, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16' },
+  { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'bf16', L: 2 },
+  { pattern: 'packed_documents', Nq: 300, H: 2, Hkv: 2, B: 2, D: 128, tile: T128, dtype: 'bf16', runtime: true },
+  // the other builds: one-warpgroup CTAs per 64-key tile (dQ staged in the item's Q/dO stage),
+  // and dQ issued after dK
+  { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 128, tile: T64, dtype: 'bf16', defines: ['ATTNC_BWD_PAIR=0'] },
+  { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'fp16', defines: ['ATTNC_BWD_DQ_FIRST=0'] },
+];
+
+for (const path of ['sm80', 'sm90'] as const) {
+describe.skipIf(!hasCompiler('g++'))(path === 'sm80' ? 'the mma.sync backward kernels under host emulation (g++) vs float64'
+  : 'the wgmma backward kernels (sm_90a) under host emulation (g++) vs float64', () => {
+  for (const c of path === 'sm80' ? BWD_CASES : BWD90_CASES) {
+    it(`${c.pattern} N=${c.Nq} H=${c.H}/${c.Hkv} B=${c.B} D=${c.D} ${c.dtype} tile ${c.tile.blockM}x${c.tile.blockN}${(c.defines ?? []).map((d) => ` ${d}`).join('')}`, async () => {
       const { dir, ref, B, H, Nq, D, ir, meta, qb, kb, vb, rt } = emulatedCase(c);
       const { Hkv } = c;
       const bits = (a: ArrayLike<number>) => Uint16Array.from(a, (x) => toBits(x, c.dtype));
@@ -303,9 +330,11 @@ describe.skipIf(!hasCompiler('g++'))('the mma.sync backward kernels under host e
       writeFileSync(join(dir, 'lse.f32'), Buffer.from(Float32Array.from(ref.lse).buffer));
       const sfx = `${c.dtype}_d${D}`;
       const loads = patternFieldLoads(meta, `attnc_bwd_dkdv_${sfx}`, dir, c.pattern, rt);
-      const main = `#include "${EMU}"
-#define ATTNC_HOST_EMU "${EMU}"
-#define ATTNC_BWD_FORCE_SM80 1
+      const emu = path === 'sm80' ? EMU : EMU90;
+      const main = `#include "${emu}"
+#define ATTNC_HOST_EMU "${emu}"
+${path === 'sm80' ? '#define ATTNC_BWD_FORCE_SM80 1' : ''}
+${(c.defines ?? []).map((d) => `#define ${d.replace('=', ' ')}`).join('\n')}
 #include "${ir.name}_bwd.cu"
 ${READ_FILE}
 int main() {
@@ -319,7 +348,9 @@ int main() {
   attnc::BwdParams p{};
   attnc::BwdTensors& t = p.t;
   t.q = q.data(); t.k = k.data(); t.v = v.data(); t.o = o.data(); t.dout = dout.data(); t.lse = lse.data();
-  t.delta = delta.data(); t.dq = dq.data(); t.dk = dk.data(); t.dv = dv.data(); t.dq_accum = nullptr;
+  // sm_90a: the fp32 dQ accumulator (poisoned: pre zeroes it)
+  std::vector<float> acc(${path === 'sm90' ? '(size_t)B * H * ((N + 127) / 128 * 128) * D' : '0'}, __builtin_nanf(""));
+  t.delta = delta.data(); t.dq = dq.data(); t.dk = dk.data(); t.dv = dv.data(); t.dq_accum = acc.empty() ? nullptr : acc.data();
   const long long qs[3] = {(long long)H * N * D, (long long)N * D, D}, ks[3] = {(long long)Hkv * N * D, (long long)N * D, D};
   t.q_sb = qs[0]; t.q_sh = qs[1]; t.q_sn = qs[2]; t.o_sb = qs[0]; t.o_sh = qs[1]; t.o_sn = qs[2];
   t.do_sb = qs[0]; t.do_sh = qs[1]; t.do_sn = qs[2]; t.dq_sb = qs[0]; t.dq_sh = qs[1]; t.dq_sn = qs[2];
@@ -333,7 +364,8 @@ ${loads.join('\n')}
 ${rt ? [buildSchedule('attnc_schedule_build', 'NUM_Q_TILES', rt.deviceBuilt[0]!, (c.L ?? 1) - 1), buildSchedule('attnc_schedule_build_t', 'NUM_K_TILES', rt.deviceBuilt[1]!, (c.L ?? 1) - 1)].join('\n') : ''}
   const unsigned nb = (unsigned)B, pre_rows = attnc::BwdPreConfig<D, attnc::BLOCK_N>::ROWS;
   emu::launch3({(N + pre_rows - 1) / pre_rows, (unsigned)H, nb}, attnc_bwd_pre_${sfx}_threads, [&] { attnc_bwd_pre_${sfx}(p); });
-  emu::launch3({(unsigned)((N + attnc::BLOCK_N - 1) / attnc::BLOCK_N), (unsigned)Hkv, nb}, attnc_bwd_dkdv_${sfx}_threads, [&] { attnc_bwd_dkdv_${sfx}(p); });
+  const unsigned key_tiles = (N + attnc::BLOCK_N - 1) / attnc::BLOCK_N;  // per CTA: attnc_bwd_dkdv_tiles of them
+  emu::launch3({(key_tiles + attnc_bwd_dkdv_tiles - 1) / attnc_bwd_dkdv_tiles, (unsigned)Hkv, nb}, attnc_bwd_dkdv_${sfx}_threads, [&] { attnc_bwd_dkdv_${sfx}(p); });
   emu::launch3({(unsigned)((N + 127) / 128), (unsigned)H, nb}, attnc_bwd_dq_${sfx}_threads, [&] { attnc_bwd_dq_${sfx}(p); });
   std::fwrite(dq.data(), 2, dq.size(), stdout);
   std::fwrite(dk.data(), 2, dk.size(), stdout);
@@ -364,3 +396,4 @@ ${rt ? [buildSchedule('attnc_schedule_build', 'NUM_Q_TILES', rt.deviceBuilt[0]!,
     }, 300_000);
   }
 });
+}

@@ -30,7 +30,9 @@
 
 namespace attnc {
 
-#if (defined(__CUDA_ARCH_FEAT_SM90_ALL) || !defined(__CUDA_ARCH__)) && !defined(ATTNC_HOST_EMU)
+// Under host emulation (test/codegen/cudaEmuWgmma.hpp) only with ATTNC_HOST_EMU_SM90, which
+// supplies the PTX wrappers below.
+#if (defined(__CUDA_ARCH_FEAT_SM90_ALL) || !defined(__CUDA_ARCH__)) && (!defined(ATTNC_HOST_EMU) || defined(ATTNC_HOST_EMU_SM90))
 
 // Profiling switches (bench/gpu/emitted/bwd_profile.py builds variants with them off; both on
 // is the only correct setting): the dQ product and its addition to the accumulator. The
@@ -43,6 +45,7 @@ namespace attnc {
 #define ATTNC_BWD_DQ_ATOMICS 1
 #endif
 
+#if !defined(ATTNC_HOST_EMU)
 // d (+)= A^T[smem, MN-major] * B[smem, MN-major], m64n64k16: the dQ product, where A = dS is
 // stored key-major (the transpose of what wgmma's A wants) and B = K is stored key-major too.
 template <typename Elem> struct WgmmaTT;
@@ -65,6 +68,7 @@ template <typename Elem> struct WgmmaTT;
 ATTNC_WGMMA_TT(__nv_bfloat16, "bf16")
 ATTNC_WGMMA_TT(__half, "f16")
 #undef ATTNC_WGMMA_TT
+#endif
 
 // P^T computed while dP^T is on the tensor cores (patterns without a score modifier); 0
 // computes both after both products, as patterns with one do (profiling).
@@ -87,6 +91,7 @@ ATTNC_WGMMA_TT(__half, "f16")
 #define ATTNC_BWD_PAIR 1
 #endif
 
+#if !defined(ATTNC_HOST_EMU)
 // TMA bulk reduce-add of `bytes` contiguous fp32 from shared memory into global memory
 // (sm_90), and the waits on this thread's bulk groups.
 __device__ __forceinline__ void bulk_reduce_add_f32(float* dst, uint32_t src, int bytes) {
@@ -103,6 +108,7 @@ __device__ __forceinline__ void bulk_wait_all() { asm volatile("cp.async.bulk.wa
 __device__ __forceinline__ void cp_async_4(uint32_t dst, const void* src, bool valid) {
   asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 4 : 0));
 }
+#endif
 
 template <int D, int BN> struct Sm90BwdConfig {
   // Key tiles of the schedule per CTA: with 64-key tiles (ATTNC_BWD_PAIR) a CTA takes two
@@ -357,9 +363,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
         const int row = warp_in_wg * 16 + g + 8 * r;
 #pragma unroll
         for (int i = 0; i < 8; ++i)
-          asm volatile("st.shared.v2.f32 [%0], {%1, %2};\n" ::"r"(stage + 4 * dq_swizzle(row, 8 * i + 2 * tq)),
-                       "f"(acc[4 * i + 2 * r]), "f"(acc[4 * i + 2 * r + 1])
-                       : "memory");
+          st_shared_v2_f32(stage + 4 * dq_swizzle(row, 8 * i + 2 * tq), acc[4 * i + 2 * r], acc[4 * i + 2 * r + 1]);
       }
       fence_proxy_async();
       named_barrier(1 + wg, 128);
@@ -475,7 +479,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     };
     uint32_t pa[QS][4];
     // fp32 fragments -> the A operand of the m64n{D}k16 products (k = the chunk's queries)
-    auto pack = [](const float (&x)[32], uint32_t (&a)[QS][4]) {
+    auto pack = [&](const float (&x)[32], uint32_t (&a)[QS][4]) {
 #pragma unroll
       for (int kk = 0; kk < QS; ++kk)
 #pragma unroll
@@ -582,9 +586,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     for (int kk = 0; kk < QS; ++kk)
 #pragma unroll
       for (int r = 0; r < 4; ++r)
-        asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(ds + tile_offset<KEYS>(ds_row + 8 * (r & 1), 2 * kk + (r >> 1)) + 4 * tq),
-                     "r"(sa[kk][r])
-                     : "memory");
+        st_shared_b32(ds + tile_offset<KEYS>(ds_row + 8 * (r & 1), 2 * kk + (r >> 1)) + 4 * tq, sa[kk][r]);
     fence_proxy_async();
     if constexpr (Cfg::SHARED_DQ) named_barrier(3, NT);
     else named_barrier(1 + wg, 128);

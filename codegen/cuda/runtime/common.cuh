@@ -101,6 +101,9 @@ template <int N> __device__ __forceinline__ void cp_async_wait() {
 __device__ __forceinline__ void st_shared_b32(uint32_t addr, uint32_t v) {
   asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(addr), "r"(v) : "memory");
 }
+__device__ __forceinline__ void st_shared_v2_f32(uint32_t addr, float x, float y) {
+  asm volatile("st.shared.v2.f32 [%0], {%1, %2};\n" ::"r"(addr), "f"(x), "f"(y) : "memory");
+}
 __device__ __forceinline__ void st_shared_f32(uint32_t addr, float v) {
   asm volatile("st.shared.f32 [%0], %1;\n" ::"r"(addr), "f"(v) : "memory");
 }
@@ -127,6 +130,7 @@ __device__ __forceinline__ void fence_proxy_async() {
   asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
 #endif
 }
+#if !defined(ATTNC_HOST_EMU_SM90)  // host emulation of sm_90: test/codegen/cudaEmuWgmma.hpp defines these
 // mbarrier (sm_80+): phase-tracked barriers in shared memory, used by the sm_90 path to
 // hand K/V stages between the threads that load them and the warpgroups that read them
 // without a CTA-wide barrier per tile.
@@ -155,6 +159,7 @@ __device__ __forceinline__ void mbarrier_wait(uint32_t bar, int parity) {
 __device__ __forceinline__ void named_barrier(int id, int count) {
   asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(count) : "memory");
 }
+#endif
 
 // ---------------------------------------------------------------------------
 // Shared-memory tile layout (both paths).

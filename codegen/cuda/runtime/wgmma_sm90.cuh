@@ -28,6 +28,7 @@ __device__ __forceinline__ uint64_t make_smem_desc(uint32_t addr, uint32_t lbo_b
   return d;
 }
 
+#if !defined(ATTNC_HOST_EMU_SM90)  // host emulation of sm_90: test/codegen/cudaEmuWgmma.hpp defines these
 __device__ __forceinline__ void wgmma_fence() {
   asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
 }
@@ -49,11 +50,12 @@ template <int R> __device__ __forceinline__ void fence_operands(uint32_t (&d)[R]
 #pragma unroll
     for (int j = 0; j < 4; ++j) asm volatile("" : "+r"(d[i][j])::"memory");
 }
+#endif
 
 // m64nNk16 with fp32 accumulators; Elem is __nv_bfloat16 or __half.
 template <typename Elem, int N> struct Wgmma;
 
-#if defined(__CUDA_ARCH_FEAT_SM90_ALL) || !defined(__CUDA_ARCH__)
+#if (defined(__CUDA_ARCH_FEAT_SM90_ALL) || !defined(__CUDA_ARCH__)) && !defined(ATTNC_HOST_EMU_SM90)
 template <> struct Wgmma<__nv_bfloat16, 64> {
   // d (+)= A[smem, K-major] * B[smem, K-major]; scale_d = 0 overwrites d.
   static __device__ __forceinline__ void ss(float (&d)[32], uint64_t desc_a, uint64_t desc_b, int scale_d) {
