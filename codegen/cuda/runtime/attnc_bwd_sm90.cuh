@@ -203,7 +203,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   if (tid == 0) {
     mbarrier_init(bar_kv, NT);
     for (int st = 0; st < S; ++st) {
-      mbarrier_init(full(st), NT);
+      mbarrier_init(full(st), NT + 1);  // every thread's copies, and thread 0's item record
       mbarrier_init(empty(st), NT);
     }
   }
@@ -285,9 +285,10 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       flags = it.flags;
     }
     const int q0 = qt * BLOCK_M + it.half * QC;
-    if (tid == 0) {  // ordered before the consumers' reads by the arrival on full(st)
+    if (tid == 0) {  // released to the consumers by a plain arrival (cp.async arrivals order only the copies)
       st_shared_b32(meta(st), q0);
       st_shared_b32(meta(st) + 4, it.hi << 4 | flags);
+      mbarrier_arrive(full(st));
     }
     const uint16_t* qg = reinterpret_cast<const uint16_t*>(t.q) + b * t.q_sb + h * t.q_sh;
     const uint16_t* dg = reinterpret_cast<const uint16_t*>(t.dout) + b * t.do_sb + h * t.do_sh;
