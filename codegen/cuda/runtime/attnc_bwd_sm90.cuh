@@ -132,8 +132,9 @@ template <int D, int BN> struct Sm90BwdConfig {
   // one warpgroup stages its dQ slices in the item's own Q / dO stage (its CTA stays small
   // enough for two per SM); two have a staging tile each
   static constexpr bool STAGE_STAGING = DQ_BULK && NWG == 1;
-  // dQ product issued before dK's, and staged while dK runs (the shared two-warpgroup path)
-  static constexpr bool DQ_FIRST = SHARED_DQ && DQ_BULK && ATTNC_BWD_DQ_FIRST;
+  // dQ product issued before dK's, and staged while dK runs (the shared two-warpgroup path;
+  // not with a score modifier, whose pass leaves too few registers: ptxas serializes the wgmmas)
+  static constexpr bool DQ_FIRST = SHARED_DQ && DQ_BULK && ATTNC_BWD_DQ_FIRST && !HAS_SCORE_MOD;
   static constexpr bool DEFER_EMPTY = DQ_FIRST || STAGE_STAGING;
   static constexpr int KV_BYTES = KEYS * D * 2;
   static constexpr int QC_BYTES = QC * D * 2;
