@@ -107,9 +107,8 @@ describe.skipIf(!haveNvcc)('emitted CUDA builds with nvcc (sm_90a)', () => {
       console.log(`${f} (${tileOf.get(f)}) backward registers: ${bwd.filter((e) => e.name.includes('bf16')).map((e) => `${e.name.replace('attnc_bwd_', '').replace('_bf16', '')} ${e.registers}`).join(', ')}`);
       for (const e of entries) expect(e, e.name).toMatchObject({ stack: 0, spillStores: 0, spillLoads: 0 });
       // ptxas serializes every wgmma of an entry when it runs short of registers (C7512) or when a
-      // non-wgmma instruction defines an
-      // accumulator while a product may still run (e.g. zeroing one that stays in flight across
-      // a loop's back edge): a silent, large slowdown
+      // non-wgmma instruction defines an accumulator while a product may still run (e.g. zeroing
+      // one that stays in flight across a loop's back edge): a silent, large slowdown
       expect(report.split('\n').filter((l) => /C7515|wgmma.mma_async instructions are serialized/.test(l))).toEqual([]);
     }, 600_000);
   }
