@@ -26,7 +26,7 @@ from gpu_common import bench, load_module  # noqa: E402
 VARIANTS = {"full": [], "dq_atomics": ["-DATTNC_BWD_DQ_BULK=0"],
             "dq_own_keys": ["-DATTNC_BWD_SHARED_DQ=0"], "no_dq_add": ["-DATTNC_BWD_DQ_ATOMICS=0"],
             "mma_sync": ["-DATTNC_BWD_FORCE_SM80"], "no_overlap_p": ["-DATTNC_BWD_OVERLAP_P=0"],
-            "dq_after_dk": ["-DATTNC_BWD_DQ_FIRST=0"], "wg1_atomics": ["-DATTNC_BWD_DQ_BULK1=0"],
+            "dq_after_dk": ["-DATTNC_BWD_DQ_FIRST=0"], "wg1_atomics": ["-DATTNC_BWD_PAIR=0", "-DATTNC_BWD_DQ_BULK1=0"],
             "no_pair": ["-DATTNC_BWD_PAIR=0"]}
 
 

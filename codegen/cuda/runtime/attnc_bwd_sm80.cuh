@@ -81,18 +81,6 @@ __device__ __forceinline__ float delta_of(const BwdTensors& t, int b, int h, int
   return q < t.Nq ? t.delta[((long long)b * t.H + h) * t.Nq + q] : 0.0f;
 }
 
-// P of one score element without a score modifier (acc: raw q.k); 0 where masked.
-__device__ __forceinline__ float bwd_prob(float acc, float lse2, const BwdTensors& t, const PatternParams& pp,
-                                          int b, int h, int q, int k, bool check, bool full) {
-  float p = fast_exp2(acc * t.scale_log2 - lse2);
-  if (check) {
-    bool ok = k < t.Nk;
-    if (!full) ok = ok && q < t.Nq && mask(pp, b, t.layer, h, q, k);
-    if (!ok) p = 0.0f;
-  }
-  return p;
-}
-
 // P and dS of one score element. acc: raw q.k; dp: raw dO.v; returns dS (w.r.t. the scaled
 // logit s) and overwrites acc with P.
 __device__ __forceinline__ float bwd_element(float& acc, float dp, float lse2, float delta,

@@ -121,13 +121,12 @@ template <int D, int BN> struct Sm90BwdConfig {
   static constexpr int NTHREADS = 128 * NWG;
   static constexpr int QC = 64;                    // query rows per work item
   static constexpr int STAGES = KEYS == 128 ? 3 : 2;
-  // With two warpgroups at D = 128 each computes one 64-column half of dQ over all BN keys
-  // (one atomic per element and tile pair); otherwise each warpgroup adds its own keys' part.
+  // With two warpgroups at D = 128 each computes one 64-column half of dQ over all KEYS keys;
+  // otherwise each warpgroup adds its own keys' part.
   static constexpr bool SHARED_DQ = NWG == 2 && D == 128 && ATTNC_BWD_SHARED_DQ;
   static constexpr int DS_BUFFERS = NWG == 2 ? 2 : 1;  // dS^T double-buffered across items
-  // Two warpgroups hand their dQ partials to the TMA unit (a 16 KB bulk reduce-add per
-  // warpgroup and item, from a staging tile); one warpgroup (BN = 64) adds with vector
-  // atomics instead, which keeps its CTA small enough for two per SM.
+  // dQ partials go to the TMA unit (a 16 KB bulk reduce-add per slice, warpgroup and item);
+  // -DATTNC_BWD_DQ_BULK1=0 makes one-warpgroup CTAs add with vector atomics instead.
   static constexpr bool DQ_BULK = ATTNC_BWD_DQ_BULK && (NWG == 2 || ATTNC_BWD_DQ_BULK1);
   // one warpgroup stages its dQ slices in the item's own Q / dO stage (its CTA stays small
   // enough for two per SM); two have a staging tile each
@@ -187,7 +186,8 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   auto full = [&](int st) { return bars + 8 + 8 * st; };
   auto empty = [&](int st) { return bars + 8 + 8 * S + 8 * st; };
   // per stage, what the producer loaded there: the chunk's first query row, and (query head
-  // index in the group) << 1 | FULL; the consumers read it instead of walking the schedule
+  // index in the group) << 4 | the item's flags (BwdItem); the consumers read it instead of
+  // walking the schedule
   auto meta = [&](int st) { return bars + 8 + 16 * S + 8 * st; };
   static_assert(8 + 24 * S <= Cfg::BARRIER_BYTES, "barriers and item records");
 
@@ -392,17 +392,6 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       advance(prod);
     }
   };
-  auto release_previous = [&](int n) {
-    if constexpr (Cfg::DEFER_EMPTY) {
-      if (n > 0) {
-        if constexpr (Cfg::STAGE_STAGING) {
-          if (tid == 0) bulk_wait_read();
-        }
-        mbarrier_arrive(empty((n - 1) % S));
-      }
-    }
-  };
-
   // dS^T as dK's A operand; with DQ_FIRST the tensor cores read it until the next item's first wait
   uint32_t sa[QS][4];
   bool dk_started = false;  // (DQ_FIRST: dk holds no value before this warpgroup's first dK product)
@@ -410,6 +399,23 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   for (int kk = 0; kk < QS; ++kk)
 #pragma unroll
     for (int r = 0; r < 4; ++r) sa[kk][r] = 0u;
+
+  // After item n's first wait on the tensor cores (the previous item's dK is done): dk and sa
+  // are this thread's again; with DEFER_EMPTY the previous stage is released and the next load
+  // issued into it, while the tensor cores run.
+  auto previous_done = [&](int n) {
+    fence_operands(dk);
+    fence_operands(sa);
+    if constexpr (Cfg::DEFER_EMPTY) {
+      if (n > 0) {
+        if constexpr (Cfg::STAGE_STAGING) {
+          if (tid == 0) bulk_wait_read();
+        }
+        mbarrier_arrive(empty((n - 1) % S));
+      }
+      produce(n);
+    }
+  };
 
 #pragma unroll 1
   for (int n = 0; n < items; ++n) {
@@ -492,10 +498,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     if constexpr (!HAS_SCORE_MOD && ATTNC_BWD_OVERLAP_P) {
       wgmma_wait<1>();  // S^T ready (and the previous item's dK), dP^T may still run
       fence_operands(s);
-      fence_operands(dk);
-      fence_operands(sa);
-      release_previous(n);
-      if constexpr (Cfg::DEFER_EMPTY) produce(n);  // the next load, while the tensor cores run
+      previous_done(n);
 #pragma unroll
       for (int i = 0; i < 8; ++i) {
         float l2[2];
@@ -526,10 +529,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       wgmma_wait<0>();
       fence_operands(s);
       fence_operands(dp);
-      fence_operands(dk);
-      fence_operands(sa);
-      release_previous(n);
-      if constexpr (Cfg::DEFER_EMPTY) produce(n);  // the next load, while the tensor cores run
+      previous_done(n);
 #pragma unroll
       for (int i = 0; i < 8; ++i) {
         float l2[2], dl[2];
@@ -555,10 +555,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     } else {
       // none of this warpgroup's keys in the chunk's query tile: dS^T = 0 for the shared dQ
       wgmma_wait<0>();  // (the previous item's dK)
-      fence_operands(dk);
-      fence_operands(sa);
-      release_previous(n);
-      if constexpr (Cfg::DEFER_EMPTY) produce(n);
+      previous_done(n);
 #pragma unroll
       for (int kk = 0; kk < QS; ++kk)
 #pragma unroll
