@@ -43,6 +43,8 @@ interface Case {
   pattern: string; Nq: number; H: number; Hkv: number; B: number; D: 64 | 128; tile: Tile; dtype: 'bf16' | 'fp16'; L?: number; runtime?: boolean;
   /** build switches of the runtime headers (the variants bench/gpu/emitted/bwd_profile.py times) */
   defines?: string[];
+  /** the pattern's source, when it is not a file of patterns/ */
+  source?: string;
 }
 const T64: Tile = { blockM: 128, blockN: 64 }, T128: Tile = { blockM: 128, blockN: 128 };
 const CASES: Case[] = [
@@ -187,7 +189,7 @@ template <typename T> std::vector<T> read_file(const char* path) {
 function emulatedCase(c: Case) {
   const file = join(PATTERNS, `${c.pattern}.attn`);
   const sizes = { Nq: c.Nq, Nk: c.Nq, H: c.H, Hkv: c.Hkv, L: c.L ?? 1 };
-  const { ir, diagnostics } = compileToIr(readFileSync(file, 'utf8'), { file, readFile: nodeReadFile, sizes });
+  const { ir, diagnostics } = compileToIr(c.source ?? readFileSync(file, 'utf8'), { file, readFile: nodeReadFile, sizes });
   if (!ir) throw new Error(diagnostics.map((d) => d.message).join('; '));
   const analysed = scheduleFromAnalysis(ir, ir.sizes, c.tile)!;
   const result = compile(ir, { target: 'cuda', tile: c.tile, schedule: analysed.schedule, statistics: analysed.statistics });
@@ -316,6 +318,12 @@ const BWD90_CASES: Case[] = [
   // and dQ issued after dK
   { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 128, tile: T64, dtype: 'bf16', defines: ['ATTNC_BWD_PAIR=0'] },
   { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'fp16', defines: ['ATTNC_BWD_DQ_FIRST=0'] },
+  // key tiles no query attends to: CTAs with no item (only the end record), and a pair whose
+  // second tile is empty (keys 40.. of the first 128)
+  { pattern: 'sinks_only', Nq: 300, H: 2, Hkv: 1, B: 1, D: 128, tile: T64, dtype: 'bf16',
+    source: 'sizes Nq = 512, Nk = Nq, H = 2, L = 1\nmask = causal and sinks(40)\n' },
+  { pattern: 'sinks_only', Nq: 300, H: 2, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16',
+    source: 'sizes Nq = 512, Nk = Nq, H = 2, L = 1\nmask = causal and sinks(40)\n' },
 ];
 
 for (const path of ['sm80', 'sm90'] as const) {

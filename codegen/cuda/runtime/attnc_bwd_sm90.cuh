@@ -302,6 +302,17 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     }
     cp_async_mbarrier_arrive(full(st));
   };
+  // After the last item: a record with no data (first query row -1) that ends the consumers'
+  // loop, so that they never count the items (a walk of the schedule rows per CTA).
+  auto issue_end = [&](int n) {
+    const int st = n % S;
+    if (n >= S) mbarrier_wait(empty(st), (n / S - 1) & 1);
+    if (tid == 0) {
+      st_shared_b32(meta(st), 0xffffffffu);
+      mbarrier_arrive(full(st));
+    }
+    mbarrier_arrive(full(st));
+  };
 
   // dK / dV accumulators. With DQ_FIRST dK stays on the tensor cores across iterations, and
   // ptxas serializes every wgmma if a non-wgmma instruction defines an accumulator inside such
@@ -313,21 +324,27 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     if constexpr (!Cfg::DQ_FIRST) dk[i] = 0.0f;
   }
 
+  // The items: two 64-row chunks per query tile of the transposed schedule row(s), every head
+  // of the group, then the end record.
   Item prod;
   first(prod);
-  int items = 0;  // two 64-row chunks per query tile of the transposed schedule(s), every head of the group
-  if constexpr (T == 1) {
-    for (int hi = 0; hi < G; ++hi) items += 2 * num_query_tiles(pp, b, l, h0 + hi, kt0);
-  } else {
-    for (Item c = prod; c.hi < G; advance(c)) ++items;  // the union of the two rows
-  }
-  const bool any = items > 0;
+  bool ended = false;
+  auto produce_at = [&](int n) {  // the n-th load: the next item, or once the end record
+    if (prod.hi < G) {
+      issue(prod, n);
+      advance(prod);
+    } else if (!ended) {
+      issue_end(n);
+      ended = true;
+    }
+  };
+  const bool any = prod.hi < G;
   if (any) {
     load_tile_async<KEYS, D, NT>(sK, kg, t.k_sn, k0, t.Nk, tid);
     load_tile_async<KEYS, D, NT>(sV, vg, t.v_sn, k0, t.Nk, tid);
     cp_async_mbarrier_arrive(bar_kv);
   }
-  for (int i = 0; i < S - 1 && prod.hi < G; ++i, advance(prod)) issue(prod, i);
+  for (int i = 0; i < S - 1; ++i) produce_at(i);
   if (any) mbarrier_wait(bar_kv, 0);
 
   const int key_row = k0 + wg * 64 + warp_in_wg * 16 + g;  // this lane's keys key_row, key_row + 8
@@ -386,12 +403,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   // DEFER_EMPTY: an item's stage is released (and the next load issued into it) only in the
   // following item, after its first wait on the tensor cores: dK of the item may still read Q
   // (DQ_FIRST), or the bulk reduce-add may still read the staging tile in the stage.
-  auto produce = [&](int n) {  // in item n: item n + S - 1 (the prologue issued 0 .. S - 2)
-    if (prod.hi < G) {
-      issue(prod, n + S - 1);
-      advance(prod);
-    }
-  };
+  auto produce = [&](int n) { produce_at(n + S - 1); };  // in item n (the prologue issued 0 .. S - 2)
   // dS^T as dK's A operand; with DQ_FIRST the tensor cores read it until the next item's first wait
   uint32_t sa[QS][4];
   bool dk_started = false;  // (DQ_FIRST: dk holds no value before this warpgroup's first dK product)
@@ -418,7 +430,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   };
 
 #pragma unroll 1
-  for (int n = 0; n < items; ++n) {
+  for (int n = 0;; ++n) {
     if constexpr (!Cfg::DEFER_EMPTY) produce(n);
     const int st = n % S;
     mbarrier_wait(full(st), (n / S) & 1);
@@ -426,6 +438,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
 
     const uint2 rec = ld_shared_v2(meta(st));
     const int q0 = (int)rec.x, h = h0 + (int)(rec.y >> 4);
+    if (q0 < 0) break;  // the end record
     const bool active = (rec.y >> (2 * my)) & 1;  // this warpgroup's key tile is in the chunk's row
     const bool full_tile = (rec.y >> (2 * my + 1)) & 1;
     const bool check = !full_tile || ragged_k;
