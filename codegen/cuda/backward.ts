@@ -10,14 +10,30 @@ import type { BackwardInfo, Kernel, KernelParam, Table } from '../metadata/schem
 
 type Dtype = 'bf16' | 'fp16';
 
+/**
+ * Keys per dK/dV CTA of the sm_90a build (ATTNC_BWD_CTA_KEYS, attnc_bwd_sm90.cuh): 64 when the
+ * transposed schedule's rows are short (fewer than SHORT_ROWS query tiles per key tile on
+ * average over every (l, h)), else 128. A CTA's fixed cost (K/V load before its first item, dK/dV
+ * stores after its last) is paid once per row; 64-key CTAs fit two per SM, which hides it
+ * behind the other CTA's products, while 128-key CTAs halve the Q/dO loads and dQ reduce-adds
+ * per key. Measured at 16k (docs/performance.md, run 17): BigBird (7.8 query tiles per key
+ * tile) 15 % faster with 64, S2 (15.3) 9 % faster with 128.
+ */
+export const SHORT_ROWS = 12;
+export function backwardCtaKeys(meanRow: number): 64 | 128 {
+  return meanRow < SHORT_ROWS ? 64 : 128;
+}
+
 /** Mirrors BwdPreConfig (attnc_bwd_sm80.cuh), Sm90BwdConfig and Sm90DqConvertConfig (attnc_bwd_sm90.cuh):
  * the sm_90a build of the backward translation unit. */
-export function backwardLaunch(pass: 'pre' | 'dkdv' | 'dq', D: number, blockN: number): { grid: [string, string, string]; threads: number; smem: number } {
+export function backwardLaunch(pass: 'pre' | 'dkdv' | 'dq', D: number, ctaKeys: 64 | 128): { grid: [string, string, string]; threads: number; smem: number } {
   switch (pass) {
     case 'pre': return { grid: [`ceil(Nq / ${2048 / D})`, 'H', 'B'], threads: 256, smem: 0 };
     case 'dkdv': {
-      // 64-key schedule tiles: two adjacent ones per CTA (Sm90BwdConfig::TILES), 128 keys either way
-      const keys = 128, stages = 3, dsBuffers = 2, staging = 2 * 64 * 64 * 4;
+      // a warpgroup per 64 keys; 128-key CTAs: 3 stages, double-buffered dS^T and a dQ staging
+      // tile per warpgroup; 64-key CTAs: 2 stages, dQ staged in the item's own stage
+      const keys = ctaKeys, two = keys === 128;
+      const stages = two ? 3 : 2, dsBuffers = two ? 2 : 1, staging = two ? 2 * 64 * 64 * 4 : 0;
       return { grid: [`ceil(Nk / ${keys})`, 'Hkv', 'B'], threads: 2 * keys, smem: 1024 + 2 * keys * D * 2 + stages * (2 * 64 * D * 2 + 512) + dsBuffers * keys * 128 + staging + 128 };
     }
     case 'dq': return { grid: ['ceil(Nq / 128)', 'H', 'B'], threads: 256, smem: 0 };
@@ -59,7 +75,11 @@ export interface BackwardParts {
 
 export const BWD_PASSES = ['pre', 'dkdv', 'dq'] as const;
 
-export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; headDims: number[]; patternParams: KernelParam[] }): BackwardParts {
+/**
+ * @param opts.visitedTiles visited tiles over every (l, h) and query tile (the analysis'
+ *   statistics; without them every tile counts, as in the dense schedule)
+ */
+export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; headDims: number[]; patternParams: KernelParam[]; visitedTiles?: number }): BackwardParts {
   const bwd = p.backward();
   const saved: BackwardInfo['saved'] = [
     { name: 'q', dtype: 'input', shape: ['B', 'H', 'Nq', 'D'] },
@@ -71,12 +91,15 @@ export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; hea
   const notes = [
     'runtime inputs, tables and top-k selections get no gradient: a runtime selection is straight-through (the selected key set is a constant of the backward pass)',
     'dk and dv are summed over each GQA group (shape [B, Hkv, Nk, D]); lse is not differentiable',
-    'sm_90a: dkdv also sums dQ into the fp32 dq_accum scratch (TMA bulk reduce-adds per 128 keys: with a 64-key schedule each dkdv CTA takes two adjacent key tiles; pre zeroes it, dq converts it), so dq is not bitwise deterministic run to run; built for another arch, the module recomputes dQ in the dq pass (mma.sync, no accumulator; attnc_bwd_dq_accum = 0)',
+    'sm_90a: dkdv also sums dQ into the fp32 dq_accum scratch (TMA bulk reduce-adds per CTA of 64 or 128 keys; pre zeroes it, dq converts it), so dq is not bitwise deterministic run to run; built for another arch, the module recomputes dQ in the dq pass (mma.sync, no accumulator; attnc_bwd_dq_accum = 0)',
   ];
   if (!bwd.hooks) {
     return { files: [], tables: [], kernels: [], info: { supported: false, reason: bwd.unsupported ?? 'unsupported', saved, launchOrder: [], transposedKinds: [], notes } };
   }
   const name = p.name;
+  const rows = p.sizes.L * p.sizes.H * p.numKeyTiles;
+  const meanRow = (opts.visitedTiles ?? rows * p.numQueryTiles) / rows;
+  const ctaKeys = backwardCtaKeys(meanRow);
   const file = `${name}_bwd.cu`;
   const cubin = `${name}_bwd.cubin`;
   const tu = code`
@@ -88,6 +111,10 @@ export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; hea
     //   entries are left out of this module.
     #ifndef ATTNC_NO_SM80
     #define ATTNC_NO_SM80
+    #endif
+    // keys per dK/dV CTA: ${meanRow.toFixed(1)} query tiles per key tile on average (codegen/cuda/backward.ts)
+    #ifndef ATTNC_BWD_CTA_KEYS
+    #define ATTNC_BWD_CTA_KEYS ${ctaKeys}
     #endif
     #include "${name}.cuh"
     #include "attnc_bwd.cuh"
@@ -106,7 +133,7 @@ export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; hea
     for (const D of opts.headDims) {
       for (const pass of BWD_PASSES) {
         const entry = `attnc_bwd_${pass}_${dtype}_d${D}`;
-        const l = backwardLaunch(pass, D, p.tile.blockN);
+        const l = backwardLaunch(pass, D, ctaKeys);
         kernels.push({
           name: entry, role: 'backward', variant: { dtype, headDim: D, arch: 'sm90a', pass },
           grid: l.grid, block: [l.threads, 1, 1], dynamicSmemBytes: l.smem, smemSymbol: `${entry}_smem`,

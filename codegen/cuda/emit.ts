@@ -121,7 +121,7 @@ export function emitCuda(ir: IrProgram, p: LoweredPattern, opts: CudaEmitOptions
       }
     }
   }
-  const backward = emitCudaBackward(p, { dtypes: opts.dtypes, headDims: opts.headDims, patternParams: patternParams(p) });
+  const backward = emitCudaBackward(p, { dtypes: opts.dtypes, headDims: opts.headDims, patternParams: patternParams(p), visitedTiles: opts.statistics ? opts.statistics.tiles.full + opts.statistics.tiles.partial : undefined });
   kernels.push(...backward.kernels);
   kernels.push(...runtimeSteps.kernels);
   const files: EmittedFile[] = [

@@ -2,8 +2,9 @@
 // translation unit builds with nvcc for sm_90a: every entry (the wgmma path, the mma.sync
 // fallback, the schedule builder) with no register spills and no stack frame (parsed from the
 // ptxas report). The backward translation unit (<pattern>_bwd.cu: pre, dK/dV, dQ entries)
-// builds too, with no spills and no stack frame; its registers are printed. No entry has its
-// wgmma serialized by ptxas (warnings C7512, C7515).
+// builds too, with no spills and no stack frame (also with the dK/dV CTA size the emitter did
+// not pick); its registers are printed. No entry has its wgmma serialized by ptxas (warnings
+// C7512, C7515).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,7 +66,7 @@ const run = promisify(execFile);
 describe.skipIf(!haveNvcc)('emitted CUDA builds with nvcc (sm_90a)', () => {
   const root = mkdtempSync(join(tmpdir(), 'attnc-cuda-'));
   // one build per pattern, several at a time
-  const builds = new Map<string, Promise<string>>();
+  const builds = new Map<string, Promise<{ report: string; alt: string; altKeys: number }>>();
   const queue = [...files];
   const limit = Number(process.env.ATTNC_NVCC_JOBS ?? 4);
   let active = 0;
@@ -81,11 +82,15 @@ describe.skipIf(!haveNvcc)('emitted CUDA builds with nvcc (sm_90a)', () => {
       const name = emit(f, dir);
       await slot();
       try {
-        const nvcc = (tu: string) => run('nice', ['-n', '19', 'nvcc', '-cubin', '-gencode=arch=compute_90a,code=sm_90a', '-O3', '-std=c++17', '-Xptxas', '-v',
-          '-I', join(dir, 'runtime'), join(dir, `${tu}.cu`), '-o', join(dir, `${tu}.cubin`)], { maxBuffer: 1 << 26 });
+        const nvcc = (tu: string, defines: string[] = [], out = tu) => run('nice', ['-n', '19', 'nvcc', '-cubin', '-gencode=arch=compute_90a,code=sm_90a', '-O3', '-std=c++17', '-Xptxas', '-v',
+          ...defines, '-I', join(dir, 'runtime'), join(dir, `${tu}.cu`), '-o', join(dir, `${out}.cubin`)], { maxBuffer: 1 << 26 });
         const fwd = await nvcc(name);
         const bwd = await nvcc(`${name}_bwd`);
-        return fwd.stderr + fwd.stdout + bwd.stderr + bwd.stdout;
+        // the dK/dV CTA size the emitter did not pick for this pattern (64 or 128 keys), built too
+        const keys = Number(/#define ATTNC_BWD_CTA_KEYS (\d+)/.exec(readFileSync(join(dir, `${name}_bwd.cu`), 'utf8'))![1]);
+        const altKeys = keys === 64 ? 128 : 64;
+        const alt = await nvcc(`${name}_bwd`, [`-DATTNC_BWD_CTA_KEYS=${altKeys}`], `${name}_bwd_alt`);
+        return { report: fwd.stderr + fwd.stdout + bwd.stderr + bwd.stdout, alt: alt.stderr + alt.stdout, altKeys };
       } finally {
         release();
       }
@@ -95,7 +100,7 @@ describe.skipIf(!haveNvcc)('emitted CUDA builds with nvcc (sm_90a)', () => {
 
   for (const f of files) {
     it(`${f}: builds, every entry 0 spills, 0 stack`, async () => {
-      const report = await builds.get(f)!;
+      const { report, alt, altKeys } = await builds.get(f)!;
       const entries = parsePtxas(report);
       // patterns with runtime inputs also build the runtime schedule builder (checked below: 0 spills)
       const meta = JSON.parse(readFileSync(join(root, basename(f, '.attn'), 'metadata.json'), 'utf8')) as { helpers: { kind: string }[] };
@@ -110,6 +115,11 @@ describe.skipIf(!haveNvcc)('emitted CUDA builds with nvcc (sm_90a)', () => {
       // non-wgmma instruction defines an accumulator while a product may still run (e.g. zeroing
       // one that stays in flight across a loop's back edge): a silent, large slowdown
       expect(report.split('\n').filter((l) => /C7515|wgmma.mma_async instructions are serialized/.test(l))).toEqual([]);
+      // the same for the other dK/dV CTA size
+      const altEntries = parsePtxas(alt).filter((e) => e.name.startsWith('attnc_bwd_dkdv_'));
+      expect(altEntries.length, `dkdv entries built with ATTNC_BWD_CTA_KEYS=${altKeys}`).toBe(4);
+      for (const e of altEntries) expect(e, `${e.name} (${altKeys} keys)`).toMatchObject({ stack: 0, spillStores: 0, spillLoads: 0 });
+      expect(alt.split('\n').filter((l) => /C7515|wgmma.mma_async instructions are serialized/.test(l))).toEqual([]);
     }, 600_000);
   }
 });

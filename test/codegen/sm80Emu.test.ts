@@ -307,20 +307,26 @@ function relErr(got: ArrayLike<number>, ref: Float64Array): { err: number; nan: 
 // -- dQ staged behind dK (D = 128), a warpgroup's own dQ slices (D = 64), the score-modifier
 // pass, the merged rows of a key-tile pair with warpgroups outside a query tile's row, row-form
 // schedules, a runtime schedule, GQA, ragged lengths, batch 2.
+// (At these lengths every row is short, so the emitter picks 64-key CTAs; most cases build the
+// 128-key CTAs that long sequences get, ATTNC_BWD_CTA_KEYS=128.)
+const K128 = ['ATTNC_BWD_CTA_KEYS=128'];
 const BWD90_CASES: Case[] = [
-  { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'bf16' },
-  { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 128, tile: T64, dtype: 'fp16' },
-  { pattern: 's2_attention', Nq: 460, H: 4, Hkv: 4, B: 1, D: 64, tile: T64, dtype: 'bf16' },
-  { pattern: 'alibi_softcap', Nq: 150, H: 2, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16' },
-  { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'bf16', L: 2 },
+  { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'bf16', defines: K128 },
+  { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 128, tile: T64, dtype: 'fp16', defines: K128 },
+  { pattern: 's2_attention', Nq: 460, H: 4, Hkv: 4, B: 1, D: 64, tile: T64, dtype: 'bf16', defines: K128 },
+  { pattern: 'alibi_softcap', Nq: 150, H: 2, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16', defines: K128 },
+  { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'bf16', L: 2, defines: K128 },
   { pattern: 'packed_documents', Nq: 300, H: 2, Hkv: 2, B: 2, D: 128, tile: T128, dtype: 'bf16', runtime: true },
-  // the other builds: one-warpgroup CTAs per 64-key tile (dQ staged in the item's Q/dO stage),
-  // and dQ issued after dK
-  { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 128, tile: T64, dtype: 'bf16', defines: ['ATTNC_BWD_PAIR=0'] },
-  { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'fp16', defines: ['ATTNC_BWD_DQ_FIRST=0'] },
+  // the other builds: one-warpgroup CTAs per 64-key tile, and per half of a 128-key tile (dQ
+  // staged in the item's Q/dO stage); two warpgroups on a 64-key schedule (key-tile pairs);
+  // dQ issued before dK
+  { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 128, tile: T64, dtype: 'bf16', defines: ['ATTNC_BWD_CTA_KEYS=64'] },
+  { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'fp16', defines: ['ATTNC_BWD_CTA_KEYS=64'] },
+  { pattern: 'sliding_window', Nq: 389, H: 2, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16', defines: ['ATTNC_BWD_CTA_KEYS=64'] },
+  { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'fp16', defines: [...K128, 'ATTNC_BWD_DQ_FIRST=1'] },
   // key tiles no query attends to: CTAs with no item (only the end record), and a pair whose
   // second tile is empty (keys 40.. of the first 128)
-  { pattern: 'sinks_only', Nq: 300, H: 2, Hkv: 1, B: 1, D: 128, tile: T64, dtype: 'bf16',
+  { pattern: 'sinks_only', Nq: 300, H: 2, Hkv: 1, B: 1, D: 128, tile: T64, dtype: 'bf16', defines: K128,
     source: 'sizes Nq = 512, Nk = Nq, H = 2, L = 1\nmask = causal and sinks(40)\n' },
   { pattern: 'sinks_only', Nq: 300, H: 2, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16',
     source: 'sizes Nq = 512, Nk = Nq, H = 2, L = 1\nmask = causal and sinks(40)\n' },
@@ -375,12 +381,16 @@ ${loads.join('\n')}
 ${rt ? [buildSchedule('attnc_schedule_build', 'NUM_Q_TILES', rt.deviceBuilt[0]!, (c.L ?? 1) - 1), buildSchedule('attnc_schedule_build_t', 'NUM_K_TILES', rt.deviceBuilt[1]!, (c.L ?? 1) - 1)].join('\n') : ''}
   const unsigned nb = (unsigned)B, pre_rows = attnc::BwdPreConfig<D, attnc::BLOCK_N>::ROWS;
   emu::launch3({(N + pre_rows - 1) / pre_rows, (unsigned)H, nb}, attnc_bwd_pre_${sfx}_threads, [&] { attnc_bwd_pre_${sfx}(p); });
-  const unsigned key_tiles = (N + attnc::BLOCK_N - 1) / attnc::BLOCK_N;  // per CTA: attnc_bwd_dkdv_tiles of them
-  emu::launch3({(key_tiles + attnc_bwd_dkdv_tiles - 1) / attnc_bwd_dkdv_tiles, (unsigned)Hkv, nb}, attnc_bwd_dkdv_${sfx}_threads, [&] { attnc_bwd_dkdv_${sfx}(p); });
+  const unsigned ctas = (N + attnc_bwd_dkdv_keys - 1) / attnc_bwd_dkdv_keys;  // attnc_bwd_dkdv_keys keys per CTA
+  emu::launch3({ctas, (unsigned)Hkv, nb}, attnc_bwd_dkdv_${sfx}_threads, [&] { attnc_bwd_dkdv_${sfx}(p); });
   emu::launch3({(unsigned)((N + 127) / 128), (unsigned)H, nb}, attnc_bwd_dq_${sfx}_threads, [&] { attnc_bwd_dq_${sfx}(p); });
   std::fwrite(dq.data(), 2, dq.size(), stdout);
   std::fwrite(dk.data(), 2, dk.size(), stdout);
   std::fwrite(dv.data(), 2, dv.size(), stdout);
+  if (FILE* f = std::fopen("${join(dir, 'launch.txt')}", "w")) {  // what the launch metadata must say
+    std::fprintf(f, "%d %d %d", attnc_bwd_dkdv_keys, attnc_bwd_dkdv_${sfx}_threads, attnc_bwd_dkdv_${sfx}_smem);
+    std::fclose(f);
+  }
   return 0;
 }
 `;
@@ -389,6 +399,12 @@ ${rt ? [buildSchedule('attnc_schedule_build', 'NUM_Q_TILES', rt.deviceBuilt[0]!,
         join(dir, 'bwd.cpp'), '-o', join(dir, 'bwd')], { maxBuffer: 1 << 24 });
       const { stdout } = await runLow(join(dir, 'bwd'), [], { encoding: 'buffer', maxBuffer: 1 << 28, cwd: dir });
       for (const name of rt?.deviceBuilt ?? []) expectSameSchedule(dir, name, rt!.buffers[name]!, rt!.rowStride[name]!);
+      if (path === 'sm90' && !c.defines) {
+        // the emitted dK/dV launch metadata (grid, block, shared memory) is the module's own
+        const [keys, threads, smem] = readFileSync(join(dir, 'launch.txt'), 'utf8').split(' ').map(Number);
+        const k = meta.kernels.find((e) => e.name === `attnc_bwd_dkdv_${sfx}`)!;
+        expect({ grid: k.grid[0], block: k.block[0], smem: k.dynamicSmemBytes }).toEqual({ grid: `ceil(Nk / ${keys})`, block: threads, smem });
+      }
       const buf = stdout as unknown as Buffer;
       const u16 = new Uint16Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
       const nq = B * H * Nq * D, nk = B * Hkv * Nq * D;

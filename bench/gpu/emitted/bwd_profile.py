@@ -2,8 +2,9 @@
 H = 16, D = 128, bf16) as built, and rebuilt with variants of the dK/dV kernel: dQ added with
 vector atomics instead of bulk reduce-adds; each warpgroup adding its own keys' dQ part
 (no CTA-wide barrier, twice the reduce traffic); no dQ addition (wrong on purpose, only splits
-the time); the dQ product issued before dK's (staged while dK runs) or after it; one
-warpgroup's dQ added with atomics instead of bulk reduce-adds from its Q / dO stage. All three
+the time); the dQ product issued before dK's (staged while dK runs); 64- or 128-key dK/dV
+CTAs whatever the emitter chose (keys64, keys128); one warpgroup's dQ added with atomics
+instead of bulk reduce-adds from its Q / dO stage. All three
 launches (pre, dkdv, dq) are timed together, and for the build as shipped also one by one
 (torch.profiler, per-kernel milliseconds per backward).
 
@@ -26,8 +27,8 @@ from gpu_common import bench, load_module  # noqa: E402
 VARIANTS = {"full": [], "dq_atomics": ["-DATTNC_BWD_DQ_BULK=0"],
             "dq_own_keys": ["-DATTNC_BWD_SHARED_DQ=0"], "no_dq_add": ["-DATTNC_BWD_DQ_ATOMICS=0"],
             "mma_sync": ["-DATTNC_BWD_FORCE_SM80"], "no_overlap_p": ["-DATTNC_BWD_OVERLAP_P=0"],
-            "dq_after_dk": ["-DATTNC_BWD_DQ_FIRST=0"], "wg1_atomics": ["-DATTNC_BWD_PAIR=0", "-DATTNC_BWD_DQ_BULK1=0"],
-            "no_pair": ["-DATTNC_BWD_PAIR=0"]}
+            "dq_first": ["-DATTNC_BWD_DQ_FIRST=1"], "wg1_atomics": ["-DATTNC_BWD_CTA_KEYS=64", "-DATTNC_BWD_DQ_BULK1=0"],
+            "keys64": ["-DATTNC_BWD_CTA_KEYS=64"], "keys128": ["-DATTNC_BWD_CTA_KEYS=128"]}
 
 
 def build(d, module, flags, tag):
@@ -69,6 +70,7 @@ def main():
             with open(cubins[(d, tag)], "rb") as f:
                 pat._bwd_mod, pat._bwd_kernels, pat._bwd_dq_accum = _Module(f.read()), {}, None
             grads = run()
+            row[tag + "_keys"] = pat._bwd_dkdv_keys  # keys per dK/dV CTA of this build
             if ref is None:
                 ref = grads  # the first variant (as shipped, checked against float64 by check_backward.py)
             else:  # how far each variant's gradients are from it (0.0-0.01: the same up to summation order)

@@ -381,8 +381,8 @@ def attention_backward(self: CompiledPattern, q, k, v, out, lse, dout, scale=Non
     # is read once (reading a module global copies device to host, which synchronises)
     if getattr(self, "_bwd_dq_accum", None) is None:
         self._bwd_dq_accum = bool(mod.read_int("attnc_bwd_dq_accum"))
-        # key tiles per dK/dV CTA (two adjacent 64-key tiles on sm_90a)
-        self._bwd_dkdv_tiles = mod.read_int("attnc_bwd_dkdv_tiles") or 1
+        # keys per dK/dV CTA (64 or 128 on sm_90a, the key tile on the mma.sync path)
+        self._bwd_dkdv_keys = mod.read_int("attnc_bwd_dkdv_keys") or self.block_n
     dq_accum = torch.empty((B, H, (Nq + 127) // 128 * 128, D), dtype=torch.float32, device=device) \
         if self._bwd_dq_accum else None
     ty = {torch.bfloat16: "bf16", torch.float16: "fp16"}[q.dtype]
@@ -424,7 +424,7 @@ def attention_backward(self: CompiledPattern, q, k, v, out, lse, dout, scale=Non
         if kind == "pre":
             grid = ((Nq + threads // (D // 8) - 1) // (threads // (D // 8)), H, B)
         elif kind == "dkdv":
-            grid = ((num_k_tiles + self._bwd_dkdv_tiles - 1) // self._bwd_dkdv_tiles, Hkv, B)
+            grid = ((Nk + self._bwd_dkdv_keys - 1) // self._bwd_dkdv_keys, Hkv, B)
         else:
             grid = (num_q_tiles, H, B)
         _check(cu.cuLaunchKernel(fn, *grid, threads, 1, 1, smem, stream, args, None), f"cuLaunchKernel({name})")

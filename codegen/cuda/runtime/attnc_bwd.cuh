@@ -9,7 +9,7 @@
 //   float score_mod_grad(P, s, b, l, h, q, k)       d score_mod(s) / d s (called only when HAS_SCORE_MOD)
 // Kernels (extern "C", one `attnc::BwdParams` by value), the same names on both paths:
 //   attnc_bwd_pre_{bf16,fp16}_d{64,128}   delta = rowsum(dO * O)          grid (ceil(Nq/PRE_ROWS), H, B)
-//   attnc_bwd_dkdv_{bf16,fp16}_d{64,128}  dK, dV per key tile (GQA summed) grid (ceil(Nk/BLOCK_N), Hkv, B)
+//   attnc_bwd_dkdv_{bf16,fp16}_d{64,128}  dK, dV per key tile (GQA summed) grid (ceil(Nk/attnc_bwd_dkdv_keys), Hkv, B)
 //   attnc_bwd_dq_{bf16,fp16}_d{64,128}    dQ per query tile                grid (ceil(Nq/128), H, B)
 // sm_90a builds get the wgmma path (attnc_bwd_sm90.cuh: dkdv also sums dQ into an fp32
 // accumulator with atomics, pre zeroes it, dq converts it; `attnc_bwd_dq_accum` = 1 tells the
@@ -52,7 +52,7 @@ ATTNC_BWD_ENTRY(attnc_bwd_pre_fp16_d128, bwd_pre, BwdPreConfig, __half, 128)
   ATTNC_BWD_ENTRY(attnc_bwd_dq_bf16_d128, DQ, DQ_CFG, __nv_bfloat16, 128)             \
   ATTNC_BWD_ENTRY(attnc_bwd_dq_fp16_d64, DQ, DQ_CFG, __half, 64)                      \
   ATTNC_BWD_ENTRY(attnc_bwd_dq_fp16_d128, DQ, DQ_CFG, __half, 128) \
-  extern "C" __device__ const int attnc_bwd_dkdv_tiles = attnc::DKDV_CFG<128, attnc::BLOCK_N>::TILES;
+  extern "C" __device__ const int attnc_bwd_dkdv_keys = attnc::DKDV_CFG<128, attnc::BLOCK_N>::KEYS;
 
 // ATTNC_BWD_FORCE_SM80 builds the mma.sync path on sm_90a too (bench/gpu/emitted/bwd_profile.py
 // compares the two).

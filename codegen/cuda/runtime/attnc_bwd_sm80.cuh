@@ -188,7 +188,7 @@ __device__ __forceinline__ void store_rows(Elem* base, long long stride, int row
 // dK / dV
 // ---------------------------------------------------------------------------
 template <int D, int BN> struct BwdDkdvConfig {
-  static constexpr int TILES = 1;  // key tiles per CTA (the loader reads attnc_bwd_dkdv_tiles)
+  static constexpr int KEYS = BN;  // keys per CTA (the loader reads attnc_bwd_dkdv_keys)
   static constexpr int BM = 128;
   static constexpr int NWARPS = BN / 16;
   static constexpr int NTHREADS = NWARPS * 32;

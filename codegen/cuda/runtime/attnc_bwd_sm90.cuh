@@ -2,8 +2,9 @@
 // Same three launches as the mma.sync path (attnc_bwd_sm80.cuh), with a different split of
 // the work:
 //   pre : delta[q] = sum_d dO[q,d] * O[q,d], and zeroes the fp32 dQ accumulator
-//   dkdv: one CTA per 128 keys (a 128-key tile, or two adjacent 64-key tiles: TILES), KV head
-//         hk and batch b; a warpgroup per 64 keys. K/V stay in shared memory; the work items
+//   dkdv: one CTA per 128 keys (a 128-key tile, or two adjacent 64-key tiles: TILES) or per 64
+//         keys (a 64-key tile, or half a 128-key one: ATTNC_BWD_CTA_KEYS), KV head hk and batch
+//         b; a warpgroup per 64 keys. K/V stay in shared memory; the work items
 //         are 64-row query chunks of the TRANSPOSED schedule (every query head of the GQA
 //         group; with two tiles the union of their rows, flagged per warpgroup), streamed
 //         through a cp.async + mbarrier ring of STAGES chunks (Q, dO, LSE, delta, and the
@@ -84,12 +85,19 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_DQ_BULK1
 #define ATTNC_BWD_DQ_BULK1 1
 #endif
+// (measured slower than dQ after dK on S2, BigBird and MoA at 16k, 1 % faster on causal:
+// docs/performance.md, run 17)
 #ifndef ATTNC_BWD_DQ_FIRST
-#define ATTNC_BWD_DQ_FIRST 1
+#define ATTNC_BWD_DQ_FIRST 0
 #endif
-#ifndef ATTNC_BWD_PAIR
-#define ATTNC_BWD_PAIR 1
+// Keys per dK/dV CTA, 64 or 128 (a warpgroup per 64 keys). The emitter picks it per pattern
+// from the transposed schedule's mean row length (codegen/cuda/backward.ts): 64-key CTAs run two
+// per SM, so one CTA's prologue and epilogue overlap the other's products, which pays when rows
+// are short; 128-key CTAs load each Q / dO chunk and reduce each dQ tile once per 128 keys.
+#ifndef ATTNC_BWD_CTA_KEYS
+#define ATTNC_BWD_CTA_KEYS 128
 #endif
+static_assert(ATTNC_BWD_CTA_KEYS == 64 || ATTNC_BWD_CTA_KEYS == 128, "ATTNC_BWD_CTA_KEYS: 64 or 128");
 
 #if !defined(ATTNC_HOST_EMU)
 // TMA bulk reduce-add of `bytes` contiguous fp32 from shared memory into global memory
@@ -111,12 +119,14 @@ __device__ __forceinline__ void cp_async_4(uint32_t dst, const void* src, bool v
 #endif
 
 template <int D, int BN> struct Sm90BwdConfig {
-  // Key tiles of the schedule per CTA: with 64-key tiles (ATTNC_BWD_PAIR) a CTA takes two
+  // Key tiles of the schedule per CTA: with 64-key tiles and 128-key CTAs a CTA takes two
   // adjacent ones, a warpgroup each, and walks the union of their transposed schedule rows:
   // every Q / dO chunk it loads serves 128 keys, and dQ is summed over 128 keys before it
-  // goes to the accumulator (half the load and reduce traffic of one-tile CTAs).
-  static constexpr int TILES = BN == 64 && ATTNC_BWD_PAIR ? 2 : 1;
-  static constexpr int KEYS = BN * TILES;          // keys per CTA
+  // goes to the accumulator (half the load and reduce traffic of one-tile CTAs). With
+  // 128-key tiles and 64-key CTAs (SPLIT) two CTAs share a tile, each walking its row.
+  static constexpr int TILES = BN == 64 && ATTNC_BWD_CTA_KEYS == 128 ? 2 : 1;
+  static constexpr bool SPLIT = BN == 128 && ATTNC_BWD_CTA_KEYS == 64;
+  static constexpr int KEYS = SPLIT ? 64 : BN * TILES;  // keys per CTA
   static constexpr int NWG = KEYS / 64;            // warpgroups, 64 keys each
   static constexpr int NTHREADS = 128 * NWG;
   static constexpr int QC = 64;                    // query rows per work item
@@ -193,7 +203,8 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
 
   const int tid = threadIdx.x, wg = tid >> 7, warp_in_wg = (tid >> 5) & 3;
   const int lane = tid & 31, g = lane >> 2, tq = lane & 3;
-  const int kt0 = blockIdx.x * T, hk = blockIdx.y, b = blockIdx.z, l = t.layer;  // the CTA's first key tile
+  const int kt0 = Cfg::SPLIT ? blockIdx.x / 2 : blockIdx.x * T;  // the CTA's (first) key tile
+  const int hk = blockIdx.y, b = blockIdx.z, l = t.layer;
   const int num_k_tiles = (t.Nk + BN - 1) / BN;
   const int G = t.H / t.Hkv, h0 = hk * G;
   const int k0 = blockIdx.x * KEYS;
