@@ -11,17 +11,19 @@ import type { BackwardInfo, Kernel, KernelParam, Table } from '../metadata/schem
 type Dtype = 'bf16' | 'fp16';
 
 /**
- * Keys per dK/dV CTA of the sm_90a build (ATTNC_BWD_CTA_KEYS, attnc_bwd_sm90.cuh): 64 when the
- * transposed schedule's rows are short (fewer than SHORT_ROWS query tiles per key tile on
- * average over every (l, h)), else 128. A CTA's fixed cost (K/V load before its first item, dK/dV
- * stores after its last) is paid once per row; 64-key CTAs fit two per SM, which hides it
- * behind the other CTA's products, while 128-key CTAs halve the Q/dO loads and dQ reduce-adds
- * per key. Measured at 16k (docs/performance.md, run 17): BigBird (7.8 query tiles per key
- * tile) 15 % faster with 64, S2 (15.3) 9 % faster with 128.
+ * Keys per dK/dV CTA of the sm_90a build (ATTNC_BWD_CTA_KEYS, attnc_bwd_sm90.cuh). A 64-key
+ * schedule gets 64-key CTAs (one tile each) when its transposed rows are short (fewer than
+ * SHORT_ROWS query tiles per key tile on average over every (l, h)), else 128-key CTAs (two
+ * adjacent tiles). A CTA's fixed cost (K/V load before its first item, dK/dV stores after its
+ * last) is paid once per row; 64-key CTAs fit two per SM, which hides it behind the other CTA's
+ * products, while 128-key CTAs halve the Q/dO loads and dQ reduce-adds per key. Measured at 16k
+ * (docs/performance.md, run 17): BigBird (7.8 query tiles per key tile) 15 % faster with 64-key
+ * CTAs, S2 (15.3) 9 % faster with 128. A 128-key schedule keeps 128-key CTAs: splitting its tiles
+ * (-DATTNC_BWD_CTA_KEYS=64) is checked under emulation but not yet timed on a GPU.
  */
 export const SHORT_ROWS = 12;
-export function backwardCtaKeys(meanRow: number): 64 | 128 {
-  return meanRow < SHORT_ROWS ? 64 : 128;
+export function backwardCtaKeys(meanRow: number, blockN: number): 64 | 128 {
+  return blockN === 64 && meanRow < SHORT_ROWS ? 64 : 128;
 }
 
 /** Mirrors BwdPreConfig (attnc_bwd_sm80.cuh), Sm90BwdConfig and Sm90DqConvertConfig (attnc_bwd_sm90.cuh):
@@ -99,7 +101,7 @@ export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; hea
   const name = p.name;
   const rows = p.sizes.L * p.sizes.H * p.numKeyTiles;
   const meanRow = (opts.visitedTiles ?? rows * p.numQueryTiles) / rows;
-  const ctaKeys = backwardCtaKeys(meanRow);
+  const ctaKeys = backwardCtaKeys(meanRow, p.tile.blockN);
   const file = `${name}_bwd.cu`;
   const cubin = `${name}_bwd.cubin`;
   const tu = code`

@@ -307,8 +307,8 @@ function relErr(got: ArrayLike<number>, ref: Float64Array): { err: number; nan: 
 // -- dQ staged behind dK (D = 128), a warpgroup's own dQ slices (D = 64), the score-modifier
 // pass, the merged rows of a key-tile pair with warpgroups outside a query tile's row, row-form
 // schedules, a runtime schedule, GQA, ragged lengths, batch 2.
-// (At these lengths every row is short, so the emitter picks 64-key CTAs; most cases build the
-// 128-key CTAs that long sequences get, ATTNC_BWD_CTA_KEYS=128.)
+// (At these lengths every row is short, so the emitter picks 64-key CTAs for 64-key schedules;
+// the cases marked K128 build the 128-key CTAs that long sequences get.)
 const K128 = ['ATTNC_BWD_CTA_KEYS=128'];
 const BWD90_CASES: Case[] = [
   { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'bf16', defines: K128 },
