@@ -14,11 +14,12 @@
 //           P^T  = exp2(S^T*scale*log2e - LSE*log2e), mask()/score_mod() on PARTIAL tiles only
 //           dS^T = P^T * (dP^T - delta) * score_mod_grad
 //           dV  += P^T dO           wgmma m64n{D}k16, A = P^T from registers, B = dO (MN-major)
+//           dK  += dS^T Q           A = dS^T from registers (-DATTNC_BWD_DQ_FIRST=1: issued
+//                                   behind dQ instead, the dQ tile staged while dK runs)
 //           dQ  += dS K             dS^T goes to smem (bf16), read back transposed as the A
-//                                   operand. At D = 128 each warpgroup computes one 64-column
-//                                   half of dQ over all 128 keys and hands it to the TMA unit
-//                                   (one 16 KB bulk reduce-add into the fp32 accumulator)
-//           dK  += dS^T Q           issued behind dQ: the dQ tile is staged while dK runs
+//                                   operand. With two warpgroups at D = 128 each computes one
+//                                   64-column half of dQ over all 128 keys and hands it to the
+//                                   TMA unit (one 16 KB bulk reduce-add into the fp32 accumulator)
 //         This is FlashAttention-2's algorithm with five matmuls per tile pair (the mma.sync path
 //         recomputes S and dP in a separate dQ pass: seven). dK, dV are written once.
 //   dq  : dq = scale * accumulator, converted to the element type (one CTA per 128 query rows).
