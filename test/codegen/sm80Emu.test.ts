@@ -302,9 +302,9 @@ function relErr(got: ArrayLike<number>, ref: Float64Array): { err: number; nan: 
 }
 
 // The Hopper backward (what an sm_90a build runs: wgmma, mbarrier stage ring, dQ through the fp32
-// accumulator by bulk reduce-adds; with 64-key tiles two adjacent key tiles per dK/dV CTA) with
-// wgmma, mbarriers and bulk copies emulated (cudaEmuWgmma.hpp): every path of its dK/dV kernel
-// -- dQ staged behind dK (D = 128), a warpgroup's own dQ slices (D = 64), the score-modifier
+// accumulator by bulk reduce-adds; dK/dV CTAs of 64 or 128 keys) with wgmma, mbarriers and bulk
+// copies emulated (cudaEmuWgmma.hpp): every path of its dK/dV kernel -- two warpgroups sharing
+// dQ (D = 128), a warpgroup's own dQ slices (D = 64), the score-modifier
 // pass, the merged rows of a key-tile pair with warpgroups outside a query tile's row, row-form
 // schedules, a runtime schedule, GQA, ragged lengths, batch 2.
 // (At these lengths every row is short, so the emitter picks 64-key CTAs for 64-key schedules;
