@@ -282,24 +282,11 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     pick(it);
   };
 
-  // The stage of the n-th load, once every thread is done with the item that used it before.
-  auto claim = [&](int n) {
+  // Loads item `it` (the n-th issued) into stage n % S once every thread is done with the
+  // item that used it before.
+  auto issue = [&](const Item& it, int n) {
     const int st = n % S;
     if (n >= S) mbarrier_wait(empty(st), (n / S - 1) & 1);
-    return st;
-  };
-  // Thread 0 writes the stage's record (first query row, (query head index) << 4 | flags) and
-  // releases it with a plain arrival (cp.async arrivals order only the copies).
-  auto post = [&](int st, uint32_t q0, uint32_t word) {
-    if (tid == 0) {
-      st_shared_b32(meta(st), q0);
-      st_shared_b32(meta(st) + 4, word);
-      mbarrier_arrive(full(st));
-    }
-  };
-  // Loads item `it` (the n-th issued) into its stage.
-  auto issue = [&](const Item& it, int n) {
-    const int st = claim(n);
     const int h = h0 + it.hi;
     int qt, flags;
     if constexpr (T == 1) {
@@ -311,7 +298,11 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       flags = it.flags;
     }
     const int q0 = qt * BLOCK_M + it.half * QC;
-    post(st, q0, it.hi << 4 | flags);
+    if (tid == 0) {  // released to the consumers by a plain arrival (cp.async arrivals order only the copies)
+      st_shared_b32(meta(st), q0);
+      st_shared_b32(meta(st) + 4, it.hi << 4 | flags);
+      mbarrier_arrive(full(st));
+    }
     const uint16_t* qg = reinterpret_cast<const uint16_t*>(t.q) + b * t.q_sb + h * t.q_sh;
     const uint16_t* dg = reinterpret_cast<const uint16_t*>(t.dout) + b * t.do_sb + h * t.do_sh;
     load_tile_async<QC, D, NT, true>(sQ(st), qg, t.q_sn, q0, t.Nq, tid);
@@ -326,9 +317,13 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   // After the last item: a record with no data (first query row -1) that ends the consumers'
   // loop, so that they never count the items (a walk of the schedule rows per CTA).
   auto issue_end = [&](int n) {
-    const int st = claim(n);
-    post(st, 0xffffffffu, 0u);
-    mbarrier_arrive(full(st));  // (no copies: every thread's arrival directly)
+    const int st = n % S;
+    if (n >= S) mbarrier_wait(empty(st), (n / S - 1) & 1);
+    if (tid == 0) {
+      st_shared_b32(meta(st), 0xffffffffu);
+      mbarrier_arrive(full(st));
+    }
+    mbarrier_arrive(full(st));
   };
 
   // dK / dV accumulators. With DQ_FIRST dK stays on the tensor cores across iterations, and
