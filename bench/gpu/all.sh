@@ -47,6 +47,10 @@ sizes_re=$(echo "${FWD_SIZES:-16384}" | sed 's/,/|/g')
 echo "cubins: $(grep -c '^built' /tmp/attnc-build.log) built, $(grep -c '^FAILED' /tmp/attnc-build.log) failed"
 grep -A12 '^FAILED' /tmp/attnc-build.log | head -40
 echo "spilling entries: $(cat $(find bench/gpu/emitted -name '*.ptxas.log') | grep -c -E '[1-9][0-9]* bytes spill stores')"
+# which: the module and entry of each (ptxas prints the entry, then its spill line)
+for f in $(find bench/gpu/emitted -name '*.ptxas.log'); do
+  awk -v f="$f" "/Compiling entry/ { e = \$0 } /[1-9][0-9]* bytes spill stores/ { print \"  \" f \": \" e \" -- \" \$0 }" "$f"
+done | sed 's/ptxas info    : //' | head -20
 fi
 
 if want fwd; then

@@ -159,6 +159,6 @@ export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; hea
   const runtimeSchedule = rt ? { kernel: 'attnc_schedule_build_t', buffer: rt.buffer.name, shape: rt.buffer.shape, maxTiles: rt.maxTiles } : undefined;
   return {
     files, tables, kernels,
-    info: { supported: true, saved, launchOrder: [...(rt ? ['schedule_t' as const] : []), ...BWD_PASSES], file, cubin, transposedKinds: kinds, notes, runtimeSchedule },
+    info: { supported: true, saved, launchOrder: [...(rt ? ['schedule_t' as const] : []), ...BWD_PASSES], file, cubin, transposedKinds: kinds, notes, runtimeSchedule, ctaKeys },
   };
 }

@@ -209,6 +209,8 @@ export const BackwardInfo = z.object({
   transposedKinds: z.array(z.enum(['closed_form', 'csr', 'dense', 'runtime'])).default([]),
   /** Gradients that are not propagated (runtime selections are straight-through). */
   notes: z.array(z.string()).default([]),
+  /** Keys per dK/dV CTA of the sm_90a build (the dkdv grid is ceil(Nk / ctaKeys) x Hkv x B). */
+  ctaKeys: z.union([z.literal(64), z.literal(128)]).optional(),
 });
 
 export const LaunchMetadata = z.object({

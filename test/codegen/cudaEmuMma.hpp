@@ -67,6 +67,11 @@ inline float ld_shared_f32(uint32_t addr) {
   std::memcpy(&v, smem_raw + addr, 4);
   return v;
 }
+inline int ld_shared_s32(uint32_t addr) {
+  int v;
+  std::memcpy(&v, smem_raw + addr, 4);
+  return v;
+}
 inline uint4 ld_shared_v4(uint32_t addr) {
   uint4 v;
   std::memcpy(&v, smem_raw + addr, 16);

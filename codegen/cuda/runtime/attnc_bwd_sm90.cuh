@@ -200,16 +200,23 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   // index in the group) << 4 | the item's flags (BwdItem); the consumers read it instead of
   // walking the schedule
   auto meta = [&](int st) { return bars + 8 + 16 * S + 8 * st; };
-  static_assert(8 + 24 * S <= Cfg::BARRIER_BYTES, "barriers and item records");
+  const uint32_t sWork = bars + 8 + 24 * S;  // the CTA's block of keys and KV head (blockIdx.x, .y)
+  static_assert(8 + 24 * S + 8 <= Cfg::BARRIER_BYTES, "barriers, item records and the work item");
 
   const int tid = threadIdx.x, wg = tid >> 7, warp_in_wg = (tid >> 5) & 3;
   const int lane = tid & 31, g = lane >> 2, tq = lane & 3;
-  const int kt0 = Cfg::SPLIT ? blockIdx.x / 2 : blockIdx.x * T;  // the CTA's (first) key tile
-  const int hk = blockIdx.y, b = blockIdx.z, l = t.layer;
+  // This CTA's block of KEYS keys and its KV head, loaded from shared memory at every use: a
+  // load ptxas can neither hoist nor keep, so neither they nor the values derived from them
+  // hold registers across the item loop, where the products need every one (kept, or derived
+  // from blockIdx, they moved MoA's d128 entries to 255 registers and a spill)
+  auto cta = [&]() -> int { return ld_shared_s32(sWork); };
+  auto hk = [&]() -> int { return ld_shared_s32(sWork + 4); };
+  auto kt0 = [&]() { return Cfg::SPLIT ? cta() / 2 : cta() * T; };  // the CTA's (first) key tile
+  auto k0 = [&]() { return cta() * KEYS; };                          // its first key
+  const int b = blockIdx.z, l = t.layer;
   const int num_k_tiles = (t.Nk + BN - 1) / BN;
-  const int G = t.H / t.Hkv, h0 = hk * G;
-  const int k0 = blockIdx.x * KEYS;
-  const bool ragged_k = k0 + KEYS > t.Nk;
+  const int G = t.H / t.Hkv;
+  auto h0 = [&]() { return hk() * G; };  // the GQA group's first query head
   const int my = T == 2 ? wg : 0;  // this warpgroup's key tile kt0 + my
   const uint32_t sStage = sDS(Cfg::DS_BUFFERS) + wg * (Cfg::STAGING_BYTES / Cfg::NWG);  // this warpgroup's
 
@@ -219,25 +226,24 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       mbarrier_init(full(st), NT + 1);  // every thread's copies, and thread 0's item record
       mbarrier_init(empty(st), NT);
     }
+    st_shared_b32(sWork, blockIdx.x);
+    st_shared_b32(sWork + 4, blockIdx.y);
   }
   __syncthreads();
-
-  const uint16_t* kg = reinterpret_cast<const uint16_t*>(t.k) + b * t.k_sb + hk * t.k_sh;
-  const uint16_t* vg = reinterpret_cast<const uint16_t*>(t.v) + b * t.v_sb + hk * t.v_sh;
 
   using Item = BwdItem<T>;
   auto head = [&](Item& it) {  // the rows of query head h0 + it.hi (none past the group)
     if constexpr (T == 1) {
       it.j = 0;
-      it.n = it.hi < G ? num_query_tiles(pp, b, l, h0 + it.hi, kt0) : 0;
-      if (it.hi < G) it.row = query_tile_row(pp, b, l, h0 + it.hi, kt0);
+      it.n = it.hi < G ? num_query_tiles(pp, b, l, h0() + it.hi, kt0()) : 0;
+      if (it.hi < G) it.row = query_tile_row(pp, b, l, h0() + it.hi, kt0());
     } else {
-      const bool in1 = kt0 + 1 < num_k_tiles;  // (an odd number of key tiles: the last CTA has one)
+      const bool in1 = kt0() + 1 < num_k_tiles;  // (an odd number of key tiles: the last CTA has one)
       it.j0 = it.j1 = 0;
-      it.n0 = it.hi < G ? num_query_tiles(pp, b, l, h0 + it.hi, kt0) : 0;
-      it.n1 = it.hi < G && in1 ? num_query_tiles(pp, b, l, h0 + it.hi, kt0 + 1) : 0;
-      if (it.hi < G) it.row0 = query_tile_row(pp, b, l, h0 + it.hi, kt0);
-      if (it.hi < G && in1) it.row1 = query_tile_row(pp, b, l, h0 + it.hi, kt0 + 1);
+      it.n0 = it.hi < G ? num_query_tiles(pp, b, l, h0() + it.hi, kt0()) : 0;
+      it.n1 = it.hi < G && in1 ? num_query_tiles(pp, b, l, h0() + it.hi, kt0() + 1) : 0;
+      if (it.hi < G) it.row0 = query_tile_row(pp, b, l, h0() + it.hi, kt0());
+      if (it.hi < G && in1) it.row1 = query_tile_row(pp, b, l, h0() + it.hi, kt0() + 1);
     }
   };
   // past the current head's row(s): the next head with any query tile; with two rows, the
@@ -287,7 +293,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   auto issue = [&](const Item& it, int n) {
     const int st = n % S;
     if (n >= S) mbarrier_wait(empty(st), (n / S - 1) & 1);
-    const int h = h0 + it.hi;
+    const int h = h0() + it.hi;
     int qt, flags;
     if constexpr (T == 1) {
       bool f = false;
@@ -352,14 +358,15 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   };
   const bool any = prod.hi < G;
   if (any) {
-    load_tile_async<KEYS, D, NT>(sK, kg, t.k_sn, k0, t.Nk, tid);
-    load_tile_async<KEYS, D, NT>(sV, vg, t.v_sn, k0, t.Nk, tid);
+    const uint16_t* kg = reinterpret_cast<const uint16_t*>(t.k) + b * t.k_sb + hk() * t.k_sh;
+    const uint16_t* vg = reinterpret_cast<const uint16_t*>(t.v) + b * t.v_sb + hk() * t.v_sh;
+    load_tile_async<KEYS, D, NT>(sK, kg, t.k_sn, k0(), t.Nk, tid);
+    load_tile_async<KEYS, D, NT>(sV, vg, t.v_sn, k0(), t.Nk, tid);
     cp_async_mbarrier_arrive(bar_kv);
   }
   for (int i = 0; i < S - 1; ++i) produce_at(i);
   if (any) mbarrier_wait(bar_kv, 0);
 
-  const int key_row = k0 + wg * 64 + warp_in_wg * 16 + g;  // this lane's keys key_row, key_row + 8
   float* dq_acc = t.dq_accum;
   (void)sStage;
 
@@ -449,11 +456,12 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     fence_proxy_async();
 
     const uint2 rec = ld_shared_v2(meta(st));
-    const int q0 = (int)rec.x, h = h0 + (int)(rec.y >> 4);
+    const int q0 = (int)rec.x, h = h0() + (int)(rec.y >> 4);
     if (q0 < 0) break;  // the end record
     const bool active = (rec.y >> (2 * my)) & 1;  // this warpgroup's key tile is in the chunk's row
     const bool full_tile = (rec.y >> (2 * my + 1)) & 1;
-    const bool check = !full_tile || ragged_k;
+    const int key_row = k0() + wg * 64 + warp_in_wg * 16 + g;  // this lane's keys key_row, key_row + 8
+    const bool check = !full_tile || k0() + KEYS > t.Nk;  // (a ragged last block of keys)
 
     // S^T and dP^T of this warpgroup's 64 keys x the chunk's 64 queries, two commit groups:
     // without a score modifier P^T is computed (and dV += P^T dO issued) while dP^T is still
@@ -666,10 +674,10 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   if constexpr (Cfg::DQ_BULK) {
     if (tid == wg * 128) bulk_wait_all();  // the reduces have landed before the CTA retires
   }
-  Elem* dkg = reinterpret_cast<Elem*>(t.dk) + b * t.dk_sb + hk * t.dk_sh;
-  Elem* dvg = reinterpret_cast<Elem*>(t.dv) + b * t.dv_sb + hk * t.dv_sh;
-  store_rows<Elem, D>(dkg, t.dk_sn, k0 + wg * 64 + warp_in_wg * 16, t.Nk, dk, t.scale);
-  store_rows<Elem, D>(dvg, t.dv_sn, k0 + wg * 64 + warp_in_wg * 16, t.Nk, dv, 1.0f);
+  Elem* dkg = reinterpret_cast<Elem*>(t.dk) + b * t.dk_sb + hk() * t.dk_sh;
+  Elem* dvg = reinterpret_cast<Elem*>(t.dv) + b * t.dv_sb + hk() * t.dv_sh;
+  store_rows<Elem, D>(dkg, t.dk_sn, k0() + wg * 64 + warp_in_wg * 16, t.Nk, dk, t.scale);
+  store_rows<Elem, D>(dvg, t.dv_sn, k0() + wg * 64 + warp_in_wg * 16, t.Nk, dv, 1.0f);
 }
 
 // dq = scale * accumulator in the element type: one CTA per 128 query rows, 8 columns per
