@@ -87,15 +87,12 @@ ATTNC_WGMMA_TT(__half, "f16")
 #define ATTNC_BWD_DQ_BULK1 1
 #endif
 // (measured slower than dQ after dK on S2, BigBird and MoA at 16k, 1 % faster on causal:
-// docs/performance.md, run 17)
+// docs/performance.md, run 17). Adding an item's dQ tile later, while the next item's S^T runs,
+// does not build well: kept in flight into the next item, ptxas serializes every wgmma (C7514:
+// a non-wgmma read of an accumulator in flight across the loop's back edge); issued by the next
+// item, it spills at 255 registers (docs/performance.md, 2026-12-07).
 #ifndef ATTNC_BWD_DQ_FIRST
 #define ATTNC_BWD_DQ_FIRST 0
-#endif
-// The dQ tile of an item added to the accumulator in the next item, after that item's S^T is
-// issued: its staging and bulk reduce-add run while the tensor cores compute S^T, instead of
-// between the items with the tensor cores idle (0: added at the end of its own item).
-#ifndef ATTNC_BWD_DQ_DEFER
-#define ATTNC_BWD_DQ_DEFER 1
 #endif
 // Keys per dK/dV CTA, 64 or 128 (a warpgroup per 64 keys). The emitter picks it per pattern
 // from the transposed schedule's mean row length (codegen/cuda/backward.ts): 64-key CTAs run two
@@ -151,10 +148,7 @@ template <int D, int BN> struct Sm90BwdConfig {
   // dQ product issued before dK's, and staged while dK runs (the shared two-warpgroup path;
   // not with a score modifier, whose pass leaves too few registers: ptxas serializes the wgmmas)
   static constexpr bool DQ_FIRST = SHARED_DQ && DQ_BULK && ATTNC_BWD_DQ_FIRST && !HAS_SCORE_MOD;
-  // the shared two-warpgroup dQ added one item late (ATTNC_BWD_DQ_DEFER): dK and dQ of an item
-  // are still on the tensor cores when the next one starts
-  static constexpr bool DQ_DEFER = SHARED_DQ && DQ_BULK && !DQ_FIRST && ATTNC_BWD_DQ_DEFER;
-  static constexpr bool DEFER_EMPTY = DQ_FIRST || STAGE_STAGING || DQ_DEFER;
+  static constexpr bool DEFER_EMPTY = DQ_FIRST || STAGE_STAGING;
   static constexpr int KV_BYTES = KEYS * D * 2;
   static constexpr int QC_BYTES = QC * D * 2;
   static constexpr int STAGE_BYTES = 2 * QC_BYTES;  // Q, dO (1024-byte multiples: swizzle atoms)
@@ -457,20 +451,6 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     }
   };
 
-  // DQ_DEFER: the previous item's dQ tile, in flight on the tensor cores until the next item's
-  // first wait, then added (dq_pending); pending_h < 0: none
-  float dq_acc_prev[32];
-  int pending_h = -1, pending_q0 = 0;
-  auto dq_pending = [&]() {
-    if constexpr (Cfg::DQ_DEFER) {
-      if (pending_h >= 0) {
-        fence_operands(dq_acc_prev);
-        dq_add(dq_acc_prev, pending_h, pending_q0, wg, 0);
-        pending_h = -1;
-      }
-    }
-  };
-
 #pragma unroll 1
   for (int n = 0;; ++n) {
     if constexpr (!Cfg::DEFER_EMPTY) produce(n);
@@ -508,13 +488,6 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       wgmma_commit();
     };
     transposed_product(s, sK, sQ(st));
-    if constexpr (Cfg::DQ_DEFER) {
-      // the previous item's dK and dQ are done: its dQ tile is staged and handed to the TMA unit
-      // while S^T runs
-      wgmma_wait<1>();
-      dq_pending();
-      wgmma_fence();
-    }
     transposed_product(dp, sV, sdO(st));
 
     // Element (i, e) of s / dp: key key_row + 8*(e>>1), query column 8i + 2tq + (e&1) of the
@@ -617,8 +590,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       compute();
     } else {
       // none of this warpgroup's keys in the chunk's query tile: dS^T = 0 for the shared dQ
-      wgmma_wait<0>();  // (the previous item's dK, and with DQ_DEFER its dQ)
-      dq_pending();
+      wgmma_wait<0>();  // (the previous item's dK)
       previous_done(n);
 #pragma unroll
       for (int kk = 0; kk < QS; ++kk)
@@ -669,10 +641,6 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       }
       fence_operands(acc);
       dq_add(acc, h, q0, wg, st);
-    } else if constexpr (Cfg::DQ_DEFER) {
-      dq_product(dq_acc_prev, ds, wg, 0);  // added in the next item (dq_pending)
-      pending_h = h;
-      pending_q0 = q0;
     } else if constexpr (Cfg::SHARED_DQ) {
       float acc[32];
       dq_product(acc, ds, wg, 0);
@@ -689,17 +657,16 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
         dq_add(acc, h, q0, slice, st);
       }
     }
-    if constexpr (!ATTNC_BWD_DQ_MMA || !(Cfg::DQ_FIRST || Cfg::DQ_DEFER)) {
+    if constexpr (!ATTNC_BWD_DQ_MMA || !Cfg::DQ_FIRST) {
       wgmma_wait<0>();
       fence_operands(dk);
     }
     fence_operands(dv);
     if constexpr (!Cfg::DEFER_EMPTY) mbarrier_arrive(empty(st));  // Q, dO, LSE, delta of this stage are no longer read
   }
-  wgmma_wait<0>();  // the last item's dK (and dQ)
+  wgmma_wait<0>();  // the last item's dK
   fence_operands(dk);
   fence_operands(sa);
-  dq_pending();
   if constexpr (Cfg::DQ_FIRST) {
     if (T == 1 ? !any : !dk_started) {
 #pragma unroll
