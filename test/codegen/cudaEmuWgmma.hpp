@@ -94,6 +94,7 @@ inline void bulk_reduce_add_f32(float* dst, uint32_t src, int bytes) {
   }
 }
 inline void bulk_wait_read() {}
+inline void bulk_wait_read_but_one() {}
 inline void bulk_wait_all() {}
 
 inline void wgmma_fence() {}

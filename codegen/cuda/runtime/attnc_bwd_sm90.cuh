@@ -86,6 +86,18 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_DQ_BULK1
 #define ATTNC_BWD_DQ_BULK1 1
 #endif
+// Two dQ staging tiles per warpgroup, alternating by item, so that staging an item's tile never
+// waits for the reduce-add of the previous one to have read its tile; the Q/dO ring of 128-key
+// CTAs then has 2 stages instead of 3 (shared memory). Shared two-warpgroup dQ only. Not yet
+// timed on a GPU (bench/gpu/emitted/bwd_profile.py, variant dq_staging2), so off.
+#ifndef ATTNC_BWD_DQ_STAGING2
+#define ATTNC_BWD_DQ_STAGING2 0
+#endif
+// Profiling (wrong on purpose): 0 stages the dQ tiles but never hands them to the TMA unit, which
+// splits the cost of the addition into the staging and the reduce traffic (variant no_dq_reduce).
+#ifndef ATTNC_BWD_DQ_REDUCE
+#define ATTNC_BWD_DQ_REDUCE 1
+#endif
 // (measured slower than dQ after dK on S2, BigBird and MoA at 16k, 1 % faster on causal:
 // docs/performance.md, run 17). Adding an item's dQ tile later, while the next item's S^T runs,
 // does not build well: kept in flight into the next item, ptxas serializes every wgmma (C7514:
@@ -114,6 +126,9 @@ __device__ __forceinline__ void bulk_reduce_add_f32(float* dst, uint32_t src, in
 __device__ __forceinline__ void bulk_wait_read() {
   asm volatile("cp.async.bulk.wait_group.read 0;\n" ::: "memory");
 }
+__device__ __forceinline__ void bulk_wait_read_but_one() {  // all but the most recent group
+  asm volatile("cp.async.bulk.wait_group.read 1;\n" ::: "memory");
+}
 __device__ __forceinline__ void bulk_wait_all() { asm volatile("cp.async.bulk.wait_group 0;\n" ::: "memory"); }
 
 // 4-byte async copy (LSE and delta rows); zero-filled when !valid.
@@ -134,10 +149,12 @@ template <int D, int BN> struct Sm90BwdConfig {
   static constexpr int NWG = KEYS / 64;            // warpgroups, 64 keys each
   static constexpr int NTHREADS = 128 * NWG;
   static constexpr int QC = 64;                    // query rows per work item
-  static constexpr int STAGES = KEYS == 128 ? 3 : 2;
   // With two warpgroups at D = 128 each computes one 64-column half of dQ over all KEYS keys;
   // otherwise each warpgroup adds its own keys' part.
   static constexpr bool SHARED_DQ = NWG == 2 && D == 128 && ATTNC_BWD_SHARED_DQ;
+  // two staging tiles per warpgroup (ATTNC_BWD_DQ_STAGING2), the item's stage (of 2) picking one
+  static constexpr bool STAGING2 = SHARED_DQ && ATTNC_BWD_DQ_BULK && ATTNC_BWD_DQ_STAGING2;
+  static constexpr int STAGES = KEYS == 128 && !STAGING2 ? 3 : 2;
   static constexpr int DS_BUFFERS = NWG == 2 ? 2 : 1;  // dS^T double-buffered across items
   // dQ partials go to the TMA unit (a 16 KB bulk reduce-add per slice, warpgroup and item);
   // -DATTNC_BWD_DQ_BULK1=0 makes one-warpgroup CTAs add with vector atomics instead.
@@ -153,7 +170,7 @@ template <int D, int BN> struct Sm90BwdConfig {
   static constexpr int QC_BYTES = QC * D * 2;
   static constexpr int STAGE_BYTES = 2 * QC_BYTES;  // Q, dO (1024-byte multiples: swizzle atoms)
   static constexpr int DS_BYTES = KEYS * QC * 2;
-  static constexpr int STAGING_BYTES = DQ_BULK && !STAGE_STAGING ? NWG * QC * 64 * 4 : 0;
+  static constexpr int STAGING_BYTES = DQ_BULK && !STAGE_STAGING ? NWG * QC * 64 * 4 * (STAGING2 ? 2 : 1) : 0;
   static_assert(!STAGE_STAGING || STAGE_BYTES >= D / 64 * QC * 64 * 4, "a dQ slice per 16 KB of the stage");
   static constexpr int LSE_BYTES = STAGES * 2 * QC * 4;  // LSE and delta per stage
   static constexpr int BARRIER_BYTES = 128;
@@ -396,8 +413,13 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       // staging tile (the accumulator's own swizzled layout), then one bulk reduce-add; with one
       // warpgroup the staging tile is the item's own Q / dO stage (free once dK and dV are done)
       const uint32_t issuer = wg * 128;
-      const uint32_t stage = Cfg::STAGE_STAGING ? sQ(st) + slice * (QC * 64 * 4) : sStage;
-      if (!Cfg::STAGE_STAGING && tid == issuer) bulk_wait_read();  // the previous reduce has read it
+      const uint32_t stage = Cfg::STAGE_STAGING ? sQ(st) + slice * (QC * 64 * 4)
+                             : Cfg::STAGING2 ? sStage + st * (QC * 64 * 4) : sStage;
+      if constexpr (Cfg::STAGING2) {
+        if (tid == issuer) bulk_wait_read_but_one();  // the reduce of two items ago has read this tile
+      } else if constexpr (!Cfg::STAGE_STAGING) {
+        if (tid == issuer) bulk_wait_read();  // the previous reduce has read it
+      }
       named_barrier(1 + wg, 128);
 #pragma unroll
       for (int r = 0; r < 2; ++r) {
@@ -408,7 +430,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       }
       fence_proxy_async();
       named_barrier(1 + wg, 128);
-      if (tid == issuer) bulk_reduce_add_f32(tile, stage, QC * 64 * 4);
+      if (tid == issuer && ATTNC_BWD_DQ_REDUCE) bulk_reduce_add_f32(tile, stage, QC * 64 * 4);
     } else {
 #pragma unroll
       for (int r = 0; r < 2; ++r) {
