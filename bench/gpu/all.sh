@@ -46,11 +46,12 @@ sizes_re=$(echo "${FWD_SIZES:-16384}" | sed 's/,/|/g')
   | xargs -0 -n1 -P "$(nproc)" bash -c 'build_one "$0"' > /tmp/attnc-build.log 2>&1
 echo "cubins: $(grep -c '^built' /tmp/attnc-build.log) built, $(grep -c '^FAILED' /tmp/attnc-build.log) failed"
 grep -A12 '^FAILED' /tmp/attnc-build.log | head -40
-echo "spilling entries: $(cat $(find bench/gpu/emitted -name '*.ptxas.log') | grep -c -E '[1-9][0-9]* bytes spill stores')"
-# which: the module and entry of each (ptxas prints the entry, then its spill line)
-for f in $(find bench/gpu/emitted -name '*.ptxas.log'); do
+# every spilling entry, with its module (ptxas prints the entry, then its spill line)
+spills=$(for f in $(find bench/gpu/emitted -name '*.ptxas.log'); do
   awk -v f="$f" "/Compiling entry/ { e = \$0 } /[1-9][0-9]* bytes spill stores/ { print \"  \" f \": \" e \" -- \" \$0 }" "$f"
-done | sed 's/ptxas info    : //' | head -20
+done | sed 's/ptxas info    : //')
+echo "spilling entries: $(printf '%s' "$spills" | grep -c .)"
+if [ -n "$spills" ]; then printf '%s\n' "$spills" | head -20; fi
 fi
 
 if want fwd; then
