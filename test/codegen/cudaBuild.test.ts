@@ -48,8 +48,8 @@ export function parsePtxas(report: string): PtxasEntry[] {
 const tileOf = new Map<string, string>();
 const isSm80 = (entry: string) => /_sm80_/.test(entry);
 const isBwd = (entry: string) => entry.startsWith('attnc_bwd_');
-/** ptxas warnings that an entry's wgmmas were serialized (C7512, C7515). */
-const serialized = (report: string) => report.split('\n').filter((l) => /C7515|wgmma.mma_async instructions are serialized/.test(l));
+/** ptxas warnings that an entry's wgmmas were serialized (C7512, C7515) or a wait was injected before a non-wgmma read of their registers (C7517). */
+const serialized = (report: string) => report.split('\n').filter((l) => /C7515|C7517|wgmma.mma_async instructions are serialized/.test(l));
 
 function emit(file: string, dir: string): string {
   const source = readFileSync(join(PATTERNS, file), 'utf8');

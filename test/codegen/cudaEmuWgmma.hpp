@@ -94,7 +94,6 @@ inline void bulk_reduce_add_f32(float* dst, uint32_t src, int bytes) {
   }
 }
 inline void bulk_wait_read() {}
-inline void bulk_wait_read_but_one() {}
 inline void bulk_wait_all() {}
 
 inline void wgmma_fence() {}
@@ -102,6 +101,7 @@ inline void wgmma_commit() {}
 template <int N> inline void wgmma_wait() {}
 template <int R> inline void fence_operands(float (&)[R]) {}
 template <int R> inline void fence_operands(uint32_t (&)[R][4]) {}
+template <int R> inline void copy_out(float (&dst)[R], const float (&src)[R]) { for (int i = 0; i < R; ++i) dst[i] = src[i]; }
 
 // --- wgmma operands in shared memory (make_smem_desc: start >> 4, LBO >> 4 at bit 16, SBO >> 4
 // at bit 32, 128-byte swizzle: the 16-byte chunk index XOR the row within the 1024-byte atom)

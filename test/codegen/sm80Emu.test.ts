@@ -319,12 +319,12 @@ const BWD90_CASES: Case[] = [
   { pattern: 'packed_documents', Nq: 300, H: 2, Hkv: 2, B: 2, D: 128, tile: T128, dtype: 'bf16', runtime: true },
   // the other builds: one-warpgroup CTAs per 64-key tile, and per half of a 128-key tile (dQ
   // staged in the item's Q/dO stage); two warpgroups on a 64-key schedule (key-tile pairs);
-  // dQ issued before dK; two dQ staging tiles per warpgroup (2-stage ring)
+  // dQ issued before dK; the shared dQ tile staged at the end of its own item (not in the next)
   { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 128, tile: T64, dtype: 'bf16', defines: ['ATTNC_BWD_CTA_KEYS=64'] },
   { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'fp16', defines: ['ATTNC_BWD_CTA_KEYS=64'] },
   { pattern: 'sliding_window', Nq: 389, H: 2, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16', defines: ['ATTNC_BWD_CTA_KEYS=64'] },
   { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'fp16', defines: [...K128, 'ATTNC_BWD_DQ_FIRST=1'] },
-  { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'fp16', L: 2, defines: [...K128, 'ATTNC_BWD_DQ_STAGING2=1'] },
+  { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'fp16', L: 2, defines: [...K128, 'ATTNC_BWD_DQ_LATE=0'] },
   // key tiles no query attends to: CTAs with no item (only the end record), and a pair whose
   // second tile is empty (keys 40.. of the first 128)
   { pattern: 'sinks_only', Nq: 300, H: 2, Hkv: 1, B: 1, D: 128, tile: T64, dtype: 'bf16', defines: K128,

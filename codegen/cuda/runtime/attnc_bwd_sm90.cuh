@@ -86,13 +86,6 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_DQ_BULK1
 #define ATTNC_BWD_DQ_BULK1 1
 #endif
-// Two dQ staging tiles per warpgroup, alternating by item, so that staging an item's tile never
-// waits for the reduce-add of the previous one to have read its tile; the Q/dO ring of 128-key
-// CTAs then has 2 stages instead of 3 (shared memory). Shared two-warpgroup dQ only. Not yet
-// timed on a GPU (bench/gpu/emitted/bwd_profile.py, variant dq_staging2), so off.
-#ifndef ATTNC_BWD_DQ_STAGING2
-#define ATTNC_BWD_DQ_STAGING2 0
-#endif
 // Profiling (wrong on purpose): 0 stages the dQ tiles but never hands them to the TMA unit, which
 // splits the cost of the addition into the staging and the reduce traffic (variant no_dq_reduce).
 #ifndef ATTNC_BWD_DQ_REDUCE
@@ -105,6 +98,20 @@ ATTNC_WGMMA_TT(__half, "f16")
 // item, it spills at 255 registers (docs/performance.md, 2026-12-07).
 #ifndef ATTNC_BWD_DQ_FIRST
 #define ATTNC_BWD_DQ_FIRST 0
+#endif
+// The shared two-warpgroup dQ tile of an item, once its product is done (the item ends waiting
+// for dK and dQ, so no accumulator is in flight across the loop's back edge), is kept in
+// registers and staged and handed to the TMA unit in the next item, between the issue of S^T
+// and of dP^T: the tensor cores compute S^T meanwhile instead of idling through the staging
+// (0: staged at the end of its own item).
+#ifndef ATTNC_BWD_DQ_LATE
+#define ATTNC_BWD_DQ_LATE 1
+#endif
+// The copies of a later item into the stage the previous item released are issued once S^T and
+// dP^T of the item are on the tensor cores, instead of at the top of the item with the tensor
+// cores idle (0: at the top).
+#ifndef ATTNC_BWD_PRODUCE_LATE
+#define ATTNC_BWD_PRODUCE_LATE 1
 #endif
 // Keys per dK/dV CTA, 64 or 128 (a warpgroup per 64 keys). The emitter picks it per pattern
 // from the transposed schedule's mean row length (codegen/cuda/backward.ts): 64-key CTAs run two
@@ -125,9 +132,6 @@ __device__ __forceinline__ void bulk_reduce_add_f32(float* dst, uint32_t src, in
 }
 __device__ __forceinline__ void bulk_wait_read() {
   asm volatile("cp.async.bulk.wait_group.read 0;\n" ::: "memory");
-}
-__device__ __forceinline__ void bulk_wait_read_but_one() {  // all but the most recent group
-  asm volatile("cp.async.bulk.wait_group.read 1;\n" ::: "memory");
 }
 __device__ __forceinline__ void bulk_wait_all() { asm volatile("cp.async.bulk.wait_group 0;\n" ::: "memory"); }
 
@@ -152,9 +156,7 @@ template <int D, int BN> struct Sm90BwdConfig {
   // With two warpgroups at D = 128 each computes one 64-column half of dQ over all KEYS keys;
   // otherwise each warpgroup adds its own keys' part.
   static constexpr bool SHARED_DQ = NWG == 2 && D == 128 && ATTNC_BWD_SHARED_DQ;
-  // two staging tiles per warpgroup (ATTNC_BWD_DQ_STAGING2), the item's stage (of 2) picking one
-  static constexpr bool STAGING2 = SHARED_DQ && ATTNC_BWD_DQ_BULK && ATTNC_BWD_DQ_STAGING2;
-  static constexpr int STAGES = KEYS == 128 && !STAGING2 ? 3 : 2;
+  static constexpr int STAGES = KEYS == 128 ? 3 : 2;
   static constexpr int DS_BUFFERS = NWG == 2 ? 2 : 1;  // dS^T double-buffered across items
   // dQ partials go to the TMA unit (a 16 KB bulk reduce-add per slice, warpgroup and item);
   // -DATTNC_BWD_DQ_BULK1=0 makes one-warpgroup CTAs add with vector atomics instead.
@@ -166,11 +168,15 @@ template <int D, int BN> struct Sm90BwdConfig {
   // not with a score modifier, whose pass leaves too few registers: ptxas serializes the wgmmas)
   static constexpr bool DQ_FIRST = SHARED_DQ && DQ_BULK && ATTNC_BWD_DQ_FIRST && !HAS_SCORE_MOD;
   static constexpr bool DEFER_EMPTY = DQ_FIRST || STAGE_STAGING;
+  // the shared dQ tile staged in the next item, behind that item's S^T (ATTNC_BWD_DQ_LATE)
+  static constexpr bool DQ_LATE = SHARED_DQ && DQ_BULK && !DQ_FIRST && ATTNC_BWD_DQ_LATE && ATTNC_BWD_DQ_MMA;
+  // the next load issued behind the item's first two products (ATTNC_BWD_PRODUCE_LATE)
+  static constexpr bool PRODUCE_LATE = !DEFER_EMPTY && ATTNC_BWD_PRODUCE_LATE;
   static constexpr int KV_BYTES = KEYS * D * 2;
   static constexpr int QC_BYTES = QC * D * 2;
   static constexpr int STAGE_BYTES = 2 * QC_BYTES;  // Q, dO (1024-byte multiples: swizzle atoms)
   static constexpr int DS_BYTES = KEYS * QC * 2;
-  static constexpr int STAGING_BYTES = DQ_BULK && !STAGE_STAGING ? NWG * QC * 64 * 4 * (STAGING2 ? 2 : 1) : 0;
+  static constexpr int STAGING_BYTES = DQ_BULK && !STAGE_STAGING ? NWG * QC * 64 * 4 : 0;
   static_assert(!STAGE_STAGING || STAGE_BYTES >= D / 64 * QC * 64 * 4, "a dQ slice per 16 KB of the stage");
   static constexpr int LSE_BYTES = STAGES * 2 * QC * 4;  // LSE and delta per stage
   static constexpr int BARRIER_BYTES = 128;
@@ -413,13 +419,8 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       // staging tile (the accumulator's own swizzled layout), then one bulk reduce-add; with one
       // warpgroup the staging tile is the item's own Q / dO stage (free once dK and dV are done)
       const uint32_t issuer = wg * 128;
-      const uint32_t stage = Cfg::STAGE_STAGING ? sQ(st) + slice * (QC * 64 * 4)
-                             : Cfg::STAGING2 ? sStage + st * (QC * 64 * 4) : sStage;
-      if constexpr (Cfg::STAGING2) {
-        if (tid == issuer) bulk_wait_read_but_one();  // the reduce of two items ago has read this tile
-      } else if constexpr (!Cfg::STAGE_STAGING) {
-        if (tid == issuer) bulk_wait_read();  // the previous reduce has read it
-      }
+      const uint32_t stage = Cfg::STAGE_STAGING ? sQ(st) + slice * (QC * 64 * 4) : sStage;
+      if (!Cfg::STAGE_STAGING && tid == issuer) bulk_wait_read();  // the previous reduce has read it
       named_barrier(1 + wg, 128);
 #pragma unroll
       for (int r = 0; r < 2; ++r) {
@@ -473,9 +474,21 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     }
   };
 
+  // DQ_LATE: the previous item's finished dQ tile, its query head and first row (late_h < 0: none)
+  float late[32];
+#pragma unroll
+  for (int i = 0; i < 32; ++i) late[i] = 0.0f;
+  int late_h = -1, late_q0 = 0;
+  auto add_late = [&]() {
+    if constexpr (Cfg::DQ_LATE) {
+      if (late_h >= 0) dq_add(late, late_h, late_q0, wg, 0);
+      late_h = -1;
+    }
+  };
+
 #pragma unroll 1
   for (int n = 0;; ++n) {
-    if constexpr (!Cfg::DEFER_EMPTY) produce(n);
+    if constexpr (!Cfg::DEFER_EMPTY && !Cfg::PRODUCE_LATE) produce(n);
     const int st = n % S;
     mbarrier_wait(full(st), (n / S) & 1);
     fence_proxy_async();
@@ -495,9 +508,13 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     auto compute = [&]() {
     float s[32], dp[32];
 #pragma unroll
-    for (int i = 0; i < 32; ++i) s[i] = dp[i] = 0.0f;
+    for (int i = 0; i < 32; ++i) s[i] = 0.0f;
     fence_operands(s);
-    fence_operands(dp);
+    if constexpr (!Cfg::DQ_LATE) {
+#pragma unroll
+      for (int i = 0; i < 32; ++i) dp[i] = 0.0f;
+      fence_operands(dp);
+    }
     wgmma_fence();
     // acc = (this warpgroup's 64 rows of the key tile kv) x (the chunk's rows of x)^T, one group
     auto transposed_product = [&](float (&acc)[32], uint32_t kv, uint32_t x) {
@@ -510,7 +527,15 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       wgmma_commit();
     };
     transposed_product(s, sK, sQ(st));
+    if constexpr (Cfg::DQ_LATE) {
+      add_late();  // the previous item's dQ tile, while S^T runs
+#pragma unroll
+      for (int i = 0; i < 32; ++i) dp[i] = 0.0f;
+      fence_operands(dp);
+      wgmma_fence();
+    }
     transposed_product(dp, sV, sdO(st));
+    if constexpr (Cfg::PRODUCE_LATE) produce(n);  // (after the end record there is nothing to load)
 
     // Element (i, e) of s / dp: key key_row + 8*(e>>1), query column 8i + 2tq + (e&1) of the
     // chunk. Rows past Nq and rows with no allowed key (LSE = -inf) give P = 0.
@@ -614,6 +639,8 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       // none of this warpgroup's keys in the chunk's query tile: dS^T = 0 for the shared dQ
       wgmma_wait<0>();  // (the previous item's dK)
       previous_done(n);
+      add_late();
+      if constexpr (Cfg::PRODUCE_LATE) produce(n);
 #pragma unroll
       for (int kk = 0; kk < QS; ++kk)
 #pragma unroll
@@ -663,6 +690,14 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       }
       fence_operands(acc);
       dq_add(acc, h, q0, wg, st);
+    } else if constexpr (Cfg::DQ_LATE) {
+      float acc[32];
+      dq_product(acc, ds, wg, 0);  // added in the next item (add_late), or after the loop
+      wgmma_wait<0>();
+      fence_operands(acc);
+      copy_out(late, acc);  // (read while the next item's S^T runs: C7517 otherwise)
+      late_h = h;
+      late_q0 = q0;
     } else if constexpr (Cfg::SHARED_DQ) {
       float acc[32];
       dq_product(acc, ds, wg, 0);
@@ -696,6 +731,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     }
   }
 
+  add_late();  // the last item's
   if constexpr (Cfg::DQ_BULK) {
     if (tid == wg * 128) bulk_wait_all();  // the reduces have landed before the CTA retires
   }

@@ -50,6 +50,13 @@ template <int R> __device__ __forceinline__ void fence_operands(uint32_t (&d)[R]
 #pragma unroll
     for (int j = 0; j < 4; ++j) asm volatile("" : "+r"(d[i][j])::"memory");
 }
+// dst = src through a mov the compiler cannot see through: registers a wgmma defined, copied so
+// that a non-wgmma read of the copy while later wgmmas run needs no wait (ptxas otherwise
+// injects one, C7517).
+template <int R> __device__ __forceinline__ void copy_out(float (&dst)[R], const float (&src)[R]) {
+#pragma unroll
+  for (int i = 0; i < R; ++i) asm volatile("mov.b32 %0, %1;\n" : "=f"(dst[i]) : "f"(src[i]));
+}
 #endif
 
 // m64nNk16 with fp32 accumulators; Elem is __nv_bfloat16 or __half.
