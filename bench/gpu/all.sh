@@ -14,7 +14,7 @@
 # train, variants). Limits (seconds) via the environment: BWD_S, FWD_BENCH_S, TRAIN_S; FWD_SIZES
 # (default 16384) and FWD_PATTERNS select the forward timing cases, FLEX_MAX_N (default 32768) the
 # longest one Flex is timed at; STEPS (default
-# build,fwd,bwd,bench,variants,train; bwdprof, ncu, ncufwd and ncubwd on request) selects the steps, e.g. STEPS=build,bwd.
+# build,fwd,bwd,bench,variants,train; bwdprof, ncu, ncufwd, ncubwd and ncusrc on request) selects the steps, e.g. STEPS=build,bwd.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export PYTHONUNBUFFERED=1
@@ -83,6 +83,19 @@ for m in $(echo "${NCU_BWD:-causal_16384}" | tr "," " "); do
     --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis python3 bench/gpu/emitted/ncu_driver.py "$d" > "$OUT/ncu_bwd_$m.txt" 2>&1
   echo "--- $m"
   grep -E "Duration|Executed Instructions|Issue Slots Busy|Warp Cycles Per Issued|No Eligible|Stall|Tensor|Pipe|Warning|Location|  [0-9]+ +attnc" "$OUT/ncu_bwd_$m.txt" | grep -v "^    ---" | head -50
+done
+fi
+
+if want ncusrc; then
+stamp "Nsight Compute: warp stall samples per SASS instruction of the dK/dV kernel"
+for m in $(echo "${NCU_SRC:-sliding_window_16384}" | tr "," " "); do
+  d="bench/gpu/emitted/build_bwd/bench/$m"; name="$(basename "$(ls "$d"/*_bwd.cu | head -1)" .cu)"
+  (cd "$d" && nvcc -cubin -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -DATTNC_NO_SM80 -lineinfo -I runtime "$name.cu" -o "$name.cubin")
+  rep="/tmp/ncu_src_$m"
+  timeout "${NCU_S:-120}" ncu --kernel-name regex:'attnc_bwd_dkdv_bf16' --launch-count 1 --import-source yes \
+    --section SourceCounters --section WarpStateStats -o "$rep" -f python3 bench/gpu/emitted/ncu_driver.py "$d" > /dev/null 2>&1
+  ncu --import "$rep.ncu-rep" --page source --csv --print-source sass > "$OUT/ncu_src_$m.csv" 2> "$OUT/ncu_src_$m.err"
+  echo "--- $m: $(wc -l < "$OUT/ncu_src_$m.csv") lines of per-instruction samples"
 done
 fi
 

@@ -5,7 +5,8 @@ vector atomics instead of bulk reduce-adds; each warpgroup adding its own keys' 
 (wrong on purpose, only split the time), or the dQ tiles staged but never reduced (no_dq_reduce:
 staging against reduce traffic); the shared dQ tile staged at the end of its own item instead of
 behind the next item's S^T (dq_late0); the next load issued at the top of the item instead of
-behind its S^T and dP^T (produce_early); the dQ product issued before dK's (staged while dK runs); 64- or 128-key dK/dV
+behind its S^T and dP^T (produce_early), both of these (both_early, the order before 2026-12-07);
+the staging without its proxy fence and reduce (no_dq_fence); the dQ product issued before dK's (staged while dK runs); 64- or 128-key dK/dV
 CTAs whatever the emitter chose (keys64, keys128); one warpgroup's dQ added with atomics
 instead of bulk reduce-adds from its Q / dO stage. All three
 launches (pre, dkdv, dq) are timed together, and for the build as shipped also one by one
@@ -31,6 +32,8 @@ VARIANTS = {"full": [], "dq_atomics": ["-DATTNC_BWD_DQ_BULK=0"],
             "dq_own_keys": ["-DATTNC_BWD_SHARED_DQ=0"], "no_dq_add": ["-DATTNC_BWD_DQ_ATOMICS=0"],
             "no_dq": ["-DATTNC_BWD_DQ_MMA=0"], "no_dq_reduce": ["-DATTNC_BWD_DQ_REDUCE=0"],
             "dq_late0": ["-DATTNC_BWD_DQ_LATE=0"], "produce_early": ["-DATTNC_BWD_PRODUCE_LATE=0"],
+            "both_early": ["-DATTNC_BWD_DQ_LATE=0", "-DATTNC_BWD_PRODUCE_LATE=0"],
+            "no_dq_fence": ["-DATTNC_BWD_DQ_REDUCE=0", "-DATTNC_BWD_DQ_FENCE=0"],
             "mma_sync": ["-DATTNC_BWD_FORCE_SM80"], "no_overlap_p": ["-DATTNC_BWD_OVERLAP_P=0"],
             "dq_first": ["-DATTNC_BWD_DQ_FIRST=1"], "wg1_atomics": ["-DATTNC_BWD_CTA_KEYS=64", "-DATTNC_BWD_DQ_BULK1=0"],
             "keys64": ["-DATTNC_BWD_CTA_KEYS=64"], "keys128": ["-DATTNC_BWD_CTA_KEYS=128"]}

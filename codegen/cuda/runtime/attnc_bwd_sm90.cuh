@@ -20,6 +20,9 @@
 //                                   operand. With two warpgroups at D = 128 each computes one
 //                                   64-column half of dQ over all 128 keys and hands it to the
 //                                   TMA unit (one 16 KB bulk reduce-add into the fp32 accumulator)
+//                                   (ATTNC_BWD_DQ_LATE: the finished tile is kept in registers
+//                                   and staged in the next item, while its S^T is on the
+//                                   tensor cores)
 //         This is FlashAttention-2's algorithm with five matmuls per tile pair (the mma.sync path
 //         recomputes S and dP in a separate dQ pass: seven). dK, dV are written once.
 //   dq  : dq = scale * accumulator, converted to the element type (one CTA per 128 query rows).
@@ -91,11 +94,17 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_DQ_REDUCE
 #define ATTNC_BWD_DQ_REDUCE 1
 #endif
+// Profiling (wrong on purpose with the reduce on): 0 leaves out the proxy fence between staging
+// a dQ tile and handing it to the TMA unit (variant no_dq_fence, with ATTNC_BWD_DQ_REDUCE=0).
+#ifndef ATTNC_BWD_DQ_FENCE
+#define ATTNC_BWD_DQ_FENCE 1
+#endif
 // (measured slower than dQ after dK on S2, BigBird and MoA at 16k, 1 % faster on causal:
 // docs/performance.md, run 17). Adding an item's dQ tile later, while the next item's S^T runs,
-// does not build well: kept in flight into the next item, ptxas serializes every wgmma (C7514:
-// a non-wgmma read of an accumulator in flight across the loop's back edge); issued by the next
-// item, it spills at 255 registers (docs/performance.md, 2026-12-07).
+// does not build well with the product itself deferred: kept in flight into the next item,
+// ptxas serializes every wgmma (C7514: a non-wgmma read of an accumulator in flight across the
+// loop's back edge); issued by the next item, it spills at 255 registers (docs/performance.md,
+// 2026-12-07). What works is deferring only the addition of the finished tile (DQ_LATE below).
 #ifndef ATTNC_BWD_DQ_FIRST
 #define ATTNC_BWD_DQ_FIRST 0
 #endif
@@ -429,7 +438,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
         for (int i = 0; i < 8; ++i)
           st_shared_v2_f32(stage + 4 * dq_swizzle(row, 8 * i + 2 * tq), acc[4 * i + 2 * r], acc[4 * i + 2 * r + 1]);
       }
-      fence_proxy_async();
+      if (ATTNC_BWD_DQ_FENCE) fence_proxy_async();
       named_barrier(1 + wg, 128);
       if (tid == issuer && ATTNC_BWD_DQ_REDUCE) bulk_reduce_add_f32(tile, stage, QC * 64 * 4);
     } else {
