@@ -122,6 +122,12 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_PRODUCE_LATE
 #define ATTNC_BWD_PRODUCE_LATE 1
 #endif
+// Q and dO chunks copied by load_tile_pair_async (per-thread addresses advanced by a constant;
+// 0: the generic rolled copy loop, which recomputes each copy's row, swizzle and address and
+// took a fifth of the kernel's issued instructions: docs/performance.md, run 23).
+#ifndef ATTNC_BWD_PAIR_LOADS
+#define ATTNC_BWD_PAIR_LOADS 1
+#endif
 // Keys per dK/dV CTA, 64 or 128 (a warpgroup per 64 keys). The emitter picks it per pattern
 // from the transposed schedule's mean row length (codegen/cuda/backward.ts): 64-key CTAs run two
 // per SM, so one CTA's prologue and epilogue overlap the other's products, which pays when rows
@@ -346,8 +352,12 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     }
     const uint16_t* qg = reinterpret_cast<const uint16_t*>(t.q) + b * t.q_sb + h * t.q_sh;
     const uint16_t* dg = reinterpret_cast<const uint16_t*>(t.dout) + b * t.do_sb + h * t.do_sh;
-    load_tile_async<QC, D, NT, true>(sQ(st), qg, t.q_sn, q0, t.Nq, tid);
-    load_tile_async<QC, D, NT, true>(sdO(st), dg, t.do_sn, q0, t.Nq, tid);
+    if constexpr (ATTNC_BWD_PAIR_LOADS) {
+      load_tile_pair_async<QC, D, NT>(sQ(st), qg, t.q_sn, sdO(st), dg, t.do_sn, q0, t.Nq, tid);
+    } else {
+      load_tile_async<QC, D, NT, true>(sQ(st), qg, t.q_sn, q0, t.Nq, tid);
+      load_tile_async<QC, D, NT, true>(sdO(st), dg, t.do_sn, q0, t.Nq, tid);
+    }
     if (tid < 2 * QC) {
       const int r = tid % QC, q = q0 + r;
       const float* src = (tid < QC ? t.lse : t.delta) + ((long long)b * t.H + h) * t.Nq;
@@ -547,7 +557,10 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     if constexpr (Cfg::PRODUCE_LATE) produce(n);  // (after the end record there is nothing to load)
 
     // Element (i, e) of s / dp: key key_row + 8*(e>>1), query column 8i + 2tq + (e&1) of the
-    // chunk. Rows past Nq and rows with no allowed key (LSE = -inf) give P = 0.
+    // chunk. Rows with no allowed key (LSE = -inf) give P = 0; so do rows past Nq with a score
+    // modifier (it may take a zero-filled row's logit anywhere). Without one such a row has
+    // S = 0 (Q zero-filled) and LSE 0 (zero-filled), P = 1, and contributes nothing: its dO and
+    // delta are zero-filled too, so dS = 0 and P^T dO = 0 (and partial tiles mask it anyway).
     // LSE (log2 domain) and delta of this lane's query columns 8i + 2tq + {0, 1}
     auto lse2_pair = [&](int i, float (&l2)[2]) {
       const int col = 8 * i + 2 * tq;
@@ -555,7 +568,8 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
 #pragma unroll
       for (int e1 = 0; e1 < 2; ++e1) {
         const float lse = __uint_as_float(e1 ? v.y : v.x);
-        l2[e1] = (q0 + col + e1 >= t.Nq || lse == neg_inf()) ? pos_inf() : lse * LOG2E;
+        const bool past = HAS_SCORE_MOD && q0 + col + e1 >= t.Nq;
+        l2[e1] = (past || lse == neg_inf()) ? pos_inf() : lse * LOG2E;
       }
     };
     auto delta_pair = [&](int i, float (&dl)[2]) {

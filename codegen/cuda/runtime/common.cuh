@@ -208,4 +208,31 @@ __device__ __forceinline__ void load_tile_async(uint32_t smem_tile, const uint16
   }
 }
 
+// Two tiles with the same rows [row0, row0 + ROWS) of two [N, D] slices (the backward's Q and
+// dO chunks), in the layout of load_tile_async. Each thread copies one fixed 16-byte column chunk
+// of every NTHREADS / (D / 8)-th row, so its addresses advance by a constant per pass (a multiple
+// of 8 rows keeps the swizzle phase): a few instructions per copy where the generic loop
+// recomputed row, chunk, swizzle and a 64-bit product for every one.
+template <int ROWS, int D, int NTHREADS>
+__device__ __forceinline__ void load_tile_pair_async(uint32_t smem_a, const uint16_t* a, long long stride_a,
+                                                     uint32_t smem_b, const uint16_t* b, long long stride_b,
+                                                     int row0, int n_valid, int tid) {
+  constexpr int CHUNKS_PER_ROW = D / 8;
+  static_assert(NTHREADS % CHUNKS_PER_ROW == 0, "whole rows per pass");
+  constexpr int ROW_STEP = NTHREADS / CHUNKS_PER_ROW;
+  static_assert(ROW_STEP % 8 == 0 && ROWS % ROW_STEP == 0, "passes keep the swizzle phase");
+  const int row = tid / CHUNKS_PER_ROW, chunk = tid % CHUNKS_PER_ROW;
+  const uint32_t off = tile_offset<ROWS>(row, chunk);
+  const uint16_t* pa = a + (long long)(row0 + row) * stride_a + chunk * 8;
+  const uint16_t* pb = b + (long long)(row0 + row) * stride_b + chunk * 8;
+#pragma unroll
+  for (int i = 0; i < ROWS / ROW_STEP; ++i) {
+    const bool valid = row0 + row + i * ROW_STEP < n_valid;
+    cp_async_16(smem_a + off + i * ROW_STEP * 128, valid ? pa : a, valid);
+    cp_async_16(smem_b + off + i * ROW_STEP * 128, valid ? pb : b, valid);
+    pa += ROW_STEP * stride_a;
+    pb += ROW_STEP * stride_b;
+  }
+}
+
 }  // namespace attnc
