@@ -325,6 +325,10 @@ const BWD90_CASES: Case[] = [
   { pattern: 'sliding_window', Nq: 389, H: 2, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16', defines: ['ATTNC_BWD_CTA_KEYS=64'] },
   { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'fp16', defines: [...K128, 'ATTNC_BWD_DQ_FIRST=1'] },
   { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'fp16', L: 2, defines: [...K128, 'ATTNC_BWD_DQ_LATE=0'] },
+  // the instruction trims not yet on by default: Q/dO by load_tile_pair_async, no row-past-Nq
+  // test on the LSE (ragged lengths, 128- and 64-key CTAs)
+  { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_PAIR_LOADS=1', 'ATTNC_BWD_LSE_NQ_TEST=0'] },
+  { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 64, tile: T64, dtype: 'bf16', defines: ['ATTNC_BWD_CTA_KEYS=64', 'ATTNC_BWD_PAIR_LOADS=1', 'ATTNC_BWD_LSE_NQ_TEST=0'] },
   // key tiles no query attends to: CTAs with no item (only the end record), and a pair whose
   // second tile is empty (keys 40.. of the first 128)
   { pattern: 'sinks_only', Nq: 300, H: 2, Hkv: 1, B: 1, D: 128, tile: T64, dtype: 'bf16', defines: K128,

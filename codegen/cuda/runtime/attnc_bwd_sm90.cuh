@@ -122,11 +122,17 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_PRODUCE_LATE
 #define ATTNC_BWD_PRODUCE_LATE 1
 #endif
-// Q and dO chunks copied by load_tile_pair_async (per-thread addresses advanced by a constant;
-// 0: the generic rolled copy loop, which recomputes each copy's row, swizzle and address and
-// took a fifth of the kernel's issued instructions: docs/performance.md, run 23).
+// Instruction trims of the item loop, emulated and built (0 spills) but not yet timed or checked
+// on a GPU, so off (docs/performance.md, run 23; bwd_profile variants pair_loads, no_lse_nq,
+// trim): Q and dO chunks copied by load_tile_pair_async (per-thread addresses advanced by a
+// constant, where the generic rolled copy loop recomputes each copy's row, swizzle and address:
+// a fifth of the kernel's issued instructions in run 23's samples), and without a score modifier
+// no row-past-Nq test on the LSE (zero-filled rows contribute nothing: lse2_pair below).
 #ifndef ATTNC_BWD_PAIR_LOADS
-#define ATTNC_BWD_PAIR_LOADS 1
+#define ATTNC_BWD_PAIR_LOADS 0
+#endif
+#ifndef ATTNC_BWD_LSE_NQ_TEST
+#define ATTNC_BWD_LSE_NQ_TEST 1
 #endif
 // Keys per dK/dV CTA, 64 or 128 (a warpgroup per 64 keys). The emitter picks it per pattern
 // from the transposed schedule's mean row length (codegen/cuda/backward.ts): 64-key CTAs run two
@@ -558,7 +564,8 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
 
     // Element (i, e) of s / dp: key key_row + 8*(e>>1), query column 8i + 2tq + (e&1) of the
     // chunk. Rows with no allowed key (LSE = -inf) give P = 0; so do rows past Nq with a score
-    // modifier (it may take a zero-filled row's logit anywhere). Without one such a row has
+    // modifier (it may take a zero-filled row's logit anywhere), and with ATTNC_BWD_LSE_NQ_TEST
+    // (the default until timed) without one. Without one such a row has
     // S = 0 (Q zero-filled) and LSE 0 (zero-filled), P = 1, and contributes nothing: its dO and
     // delta are zero-filled too, so dS = 0 and P^T dO = 0 (and partial tiles mask it anyway).
     // LSE (log2 domain) and delta of this lane's query columns 8i + 2tq + {0, 1}
@@ -568,7 +575,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
 #pragma unroll
       for (int e1 = 0; e1 < 2; ++e1) {
         const float lse = __uint_as_float(e1 ? v.y : v.x);
-        const bool past = HAS_SCORE_MOD && q0 + col + e1 >= t.Nq;
+        const bool past = (HAS_SCORE_MOD || ATTNC_BWD_LSE_NQ_TEST) && q0 + col + e1 >= t.Nq;
         l2[e1] = (past || lse == neg_inf()) ? pos_inf() : lse * LOG2E;
       }
     };
