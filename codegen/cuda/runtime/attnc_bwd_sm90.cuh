@@ -134,6 +134,12 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_LSE_NQ_TEST
 #define ATTNC_BWD_LSE_NQ_TEST 1
 #endif
+// The CTA's key block and KV head read from shared memory at every use (below); 0 reads blockIdx
+// directly (profiling: BigBird's 64-key CTAs took 1.99 ms in run 19's build and 2.70-2.74 in the
+// shipped one, variant cta_blockidx; at 128 keys the blockIdx form moved MoA to a spill).
+#ifndef ATTNC_BWD_CTA_FROM_SMEM
+#define ATTNC_BWD_CTA_FROM_SMEM 1
+#endif
 // Keys per dK/dV CTA, 64 or 128 (a warpgroup per 64 keys). The emitter picks it per pattern
 // from the transposed schedule's mean row length (codegen/cuda/backward.ts): 64-key CTAs run two
 // per SM, so one CTA's prologue and epilogue overlap the other's products, which pays when rows
@@ -256,8 +262,8 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   // load ptxas can neither hoist nor keep, so neither they nor the values derived from them
   // hold registers across the item loop, where the products need every one (kept, or derived
   // from blockIdx, they moved MoA's d128 entries to 255 registers and a spill)
-  auto cta = [&]() -> int { return ld_shared_s32(sWork); };
-  auto hk = [&]() -> int { return ld_shared_s32(sWork + 4); };
+  auto cta = [&]() -> int { return ATTNC_BWD_CTA_FROM_SMEM ? ld_shared_s32(sWork) : (int)blockIdx.x; };
+  auto hk = [&]() -> int { return ATTNC_BWD_CTA_FROM_SMEM ? ld_shared_s32(sWork + 4) : (int)blockIdx.y; };
   auto kt0 = [&]() { return Cfg::SPLIT ? cta() / 2 : cta() * T; };  // the CTA's (first) key tile
   auto k0 = [&]() { return cta() * KEYS; };                          // its first key
   const int b = blockIdx.z, l = t.layer;
