@@ -55,7 +55,8 @@ function bwdTensorParams(D: number, dtype: Dtype): KernelParam[] {
     tensor('o', 'out', dtype, 'H', 'Nq', D, 'o'),
     tensor('dout', 'dout', dtype, 'H', 'Nq', D, 'do'),
     { name: 'lse', kind: 'tensor', dtype: 'f32', shape: ['B', 'H', 'Nq'], source: 'lse' },
-    { name: 'delta', kind: 'tensor', dtype: 'f32', shape: ['B', 'H', 'Nq'], source: 'delta' },
+    // delta = rowsum(dO * O), then the log2-domain LSE (written by pre when built with ATTNC_BWD_LSE2)
+    { name: 'delta', kind: 'tensor', dtype: 'f32', shape: [2, 'B', 'H', 'Nq'], source: 'delta' },
     tensor('dq', 'dq', dtype, 'H', 'Nq', D, 'dq'),
     tensor('dk', 'dk', dtype, 'Hkv', 'Nk', D, 'dk'),
     tensor('dv', 'dv', dtype, 'Hkv', 'Nk', D, 'dv'),

@@ -328,6 +328,10 @@ const BWD90_CASES: Case[] = [
   // the instruction trims not yet on by default: Q/dO by load_tile_pair_async, no row-past-Nq
   // test on the LSE (ragged lengths, 128- and 64-key CTAs)
   { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_PAIR_LOADS=1', 'ATTNC_BWD_LSE_NQ_TEST=0'] },
+  // the LSE in the log2 domain from pre (rows with no key: packed documents at B = 2 has none;
+  // the sinks-only case below has key tiles no query reaches), with and without a score modifier
+  { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'bf16', L: 2, defines: [...K128, 'ATTNC_BWD_LSE2=1', 'ATTNC_BWD_PAIR_LOADS=1', 'ATTNC_BWD_LSE_NQ_TEST=0'] },
+  { pattern: 'alibi_softcap', Nq: 150, H: 2, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_LSE2=1', 'ATTNC_BWD_LSE_NQ_TEST=0'] },
   { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 64, tile: T64, dtype: 'bf16', defines: ['ATTNC_BWD_CTA_KEYS=64', 'ATTNC_BWD_PAIR_LOADS=1', 'ATTNC_BWD_LSE_NQ_TEST=0'] },
   // key tiles no query attends to: CTAs with no item (only the end record), and a pair whose
   // second tile is empty (keys 40.. of the first 128)
@@ -365,7 +369,7 @@ int main() {
       v = read_file<uint16_t>("${join(dir, 'v.u16')}"), o = read_file<uint16_t>("${join(dir, 'o.u16')}"),
       dout = read_file<uint16_t>("${join(dir, 'do.u16')}");
   std::vector<float> lse = read_file<float>("${join(dir, 'lse.f32')}");
-  std::vector<float> delta((size_t)B * H * N, __builtin_nanf(""));
+  std::vector<float> delta((size_t)2 * B * H * N, __builtin_nanf(""));
   std::vector<uint16_t> dq((size_t)B * H * N * D, 0xffff), dk((size_t)B * Hkv * N * D, 0xffff), dv(dk.size(), 0xffff);  // poison: NaN
   attnc::BwdParams p{};
   attnc::BwdTensors& t = p.t;

@@ -373,7 +373,8 @@ def attention_backward(self: CompiledPattern, q, k, v, out, lse, dout, scale=Non
     dv = torch.empty_like(v, memory_format=torch.contiguous_format) if dv is None else dv
     for x in (dq, dk, dv):
         assert x.stride(-1) == 1 and x.data_ptr() % 16 == 0 and all(s % 8 == 0 for s in x.stride()[:3])
-    delta = torch.empty((B, H, Nq), dtype=torch.float32, device=device)
+    # delta = rowsum(dO*O), then room for the log2-domain LSE the pre kernel may write after it
+    delta = torch.empty((2, B, H, Nq), dtype=torch.float32, device=device)
     scale = 1.0 / math.sqrt(D) if scale is None else float(scale)
 
     mod = _bwd_module(self, device)

@@ -25,6 +25,13 @@ namespace attnc {
 
 __device__ __forceinline__ float pos_inf() { return __int_as_float(0x7f800000); }
 
+// The pre kernel also writes the log2-domain LSE (+inf for rows with no key) after delta, where
+// the sm_90a dK/dV kernel reads it instead of converting the LSE per lane and item. Built and
+// emulated, not yet timed on a GPU, so off (bwd_profile variant lse2).
+#ifndef ATTNC_BWD_LSE2
+#define ATTNC_BWD_LSE2 0
+#endif
+
 struct BwdTensors {
   const void* q;     // [B, H,   Nq, D]
   const void* k;     // [B, Hkv, Nk, D]
@@ -32,7 +39,8 @@ struct BwdTensors {
   const void* o;     // [B, H,   Nq, D]  forward output
   const void* dout;  // [B, H,   Nq, D]  gradient of the output
   const float* lse;  // [B, H, Nq] contiguous, natural log (forward output)
-  float* delta;      // [B, H, Nq] contiguous, written by the pre kernel
+  float* delta;      // [2, B, H, Nq] contiguous, written by the pre kernel: delta, then (with
+                     // ATTNC_BWD_LSE2) the LSE in the log2 domain, +inf where it is -inf
   void* dq;          // [B, H,   Nq, D]
   void* dk;          // [B, Hkv, Nk, D]
   void* dv;          // [B, Hkv, Nk, D]
@@ -157,7 +165,12 @@ __device__ __forceinline__ void bwd_pre(const BwdTensors& t, const PatternParams
   }
 #pragma unroll
   for (int off = TPR / 2; off > 0; off >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, off);
-  if (c == 0 && q < t.Nq) t.delta[((long long)b * t.H + h) * t.Nq + q] = sum;
+  if (c == 0 && q < t.Nq) {
+    const long long row = ((long long)b * t.H + h) * t.Nq + q;
+    t.delta[row] = sum;
+    // the sm_90a dK/dV kernel's per-lane LSE handling, done once per row (ATTNC_BWD_LSE2)
+    if (ATTNC_BWD_LSE2) t.delta[(long long)t.B * t.H * t.Nq + row] = lse2_of(t, b, h, q);
+  }
   if (t.dq_accum != nullptr && q < t.Nq) {  // zero this thread's 8 columns of the dQ accumulator
     float* tile = t.dq_accum + dq_tile_offset<D>(t, b, h, q & ~63, c / 8);
     *reinterpret_cast<float4*>(tile + dq_swizzle(q & 63, c * 8 % 64)) = make_float4(0.0f, 0.0f, 0.0f, 0.0f);

@@ -372,7 +372,8 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     }
     if (tid < 2 * QC) {
       const int r = tid % QC, q = q0 + r;
-      const float* src = (tid < QC ? t.lse : t.delta) + ((long long)b * t.H + h) * t.Nq;
+      const float* lse = ATTNC_BWD_LSE2 ? t.delta + (long long)t.B * t.H * t.Nq : t.lse;  // (pre's log2 LSE)
+      const float* src = (tid < QC ? lse : t.delta) + ((long long)b * t.H + h) * t.Nq;
       cp_async_4(sLse(st) + 4 * tid, q < t.Nq ? src + q : src, q < t.Nq);
     }
     cp_async_mbarrier_arrive(full(st));
@@ -582,7 +583,8 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       for (int e1 = 0; e1 < 2; ++e1) {
         const float lse = __uint_as_float(e1 ? v.y : v.x);
         const bool past = (HAS_SCORE_MOD || ATTNC_BWD_LSE_NQ_TEST) && q0 + col + e1 >= t.Nq;
-        l2[e1] = (past || lse == neg_inf()) ? pos_inf() : lse * LOG2E;
+        if constexpr (ATTNC_BWD_LSE2) l2[e1] = past ? pos_inf() : lse;  // (already log2, +inf for no key)
+        else l2[e1] = (past || lse == neg_inf()) ? pos_inf() : lse * LOG2E;
       }
     };
     auto delta_pair = [&](int i, float (&dl)[2]) {
