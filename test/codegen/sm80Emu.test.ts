@@ -330,7 +330,7 @@ const BWD90_CASES: Case[] = [
   { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_PAIR_LOADS=1', 'ATTNC_BWD_LSE_NQ_TEST=0'] },
   // the LSE in the log2 domain from pre (rows with no key: packed documents at B = 2 has none;
   // the sinks-only case below has key tiles no query reaches), with and without a score modifier
-  { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'bf16', L: 2, defines: [...K128, 'ATTNC_BWD_LSE2=1', 'ATTNC_BWD_PAIR_LOADS=1', 'ATTNC_BWD_LSE_NQ_TEST=0'] },
+  { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'bf16', L: 2, defines: [...K128, 'ATTNC_BWD_LSE2=1', 'ATTNC_BWD_PAIR_LOADS=1', 'ATTNC_BWD_LSE_NQ_TEST=0', 'ATTNC_BWD_STORE_FIRST=1'] },
   { pattern: 'alibi_softcap', Nq: 150, H: 2, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_LSE2=1', 'ATTNC_BWD_LSE_NQ_TEST=0'] },
   { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 64, tile: T64, dtype: 'bf16', defines: ['ATTNC_BWD_CTA_KEYS=64', 'ATTNC_BWD_PAIR_LOADS=1', 'ATTNC_BWD_LSE_NQ_TEST=0'] },
   // key tiles no query attends to: CTAs with no item (only the end record), and a pair whose

@@ -140,6 +140,11 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_CTA_FROM_SMEM
 #define ATTNC_BWD_CTA_FROM_SMEM 1
 #endif
+// dK and dV stored before the wait for the CTA's last bulk reduce-adds to land, which then
+// overlaps the stores (not yet timed, so off; bwd_profile variant store_first).
+#ifndef ATTNC_BWD_STORE_FIRST
+#define ATTNC_BWD_STORE_FIRST 0
+#endif
 // Keys per dK/dV CTA, 64 or 128 (a warpgroup per 64 keys). The emitter picks it per pattern
 // from the transposed schedule's mean row length (codegen/cuda/backward.ts): 64-key CTAs run two
 // per SM, so one CTA's prologue and epilogue overlap the other's products, which pays when rows
@@ -770,13 +775,17 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   }
 
   add_late();  // the last item's
-  if constexpr (Cfg::DQ_BULK) {
-    if (tid == wg * 128) bulk_wait_all();  // the reduces have landed before the CTA retires
-  }
+  auto wait_reduces = [&]() {
+    if constexpr (Cfg::DQ_BULK) {
+      if (tid == wg * 128) bulk_wait_all();  // the reduces have landed before the CTA retires
+    }
+  };
+  if constexpr (!ATTNC_BWD_STORE_FIRST) wait_reduces();
   Elem* dkg = reinterpret_cast<Elem*>(t.dk) + b * t.dk_sb + hk() * t.dk_sh;
   Elem* dvg = reinterpret_cast<Elem*>(t.dv) + b * t.dv_sb + hk() * t.dv_sh;
   store_rows<Elem, D>(dkg, t.dk_sn, k0() + wg * 64 + warp_in_wg * 16, t.Nk, dk, t.scale);
   store_rows<Elem, D>(dvg, t.dv_sn, k0() + wg * 64 + warp_in_wg * 16, t.Nk, dv, 1.0f);
+  if constexpr (ATTNC_BWD_STORE_FIRST) wait_reduces();
 }
 
 // dq = scale * accumulator in the element type: one CTA per 128 query rows, 8 columns per
