@@ -11,7 +11,8 @@ instead of the generic copy loop (pair_loads), no row-past-Nq test on the LSE wi
 modifier (no_lse_nq), both (trim); the CTA's key block and KV head taken from blockIdx at every
 use instead of shared memory (cta_blockidx); the log2-domain LSE written by pre instead of
 converted per lane and item (lse2; with the trims, trim_lse2); dK and dV stored before the wait for the last reduce-adds
-(store_first); all four (lean); the dQ product issued before dK's (staged while dK runs); 64- or 128-key dK/dV
+(store_first); all four (lean); persistent dK/dV CTAs walking several key blocks (persist;
+spills 4-12 bytes on its own at d128), with the four others (lean_persist, 0 spills); the dQ product issued before dK's (staged while dK runs); 64- or 128-key dK/dV
 CTAs whatever the emitter chose (keys64, keys128); one warpgroup's dQ added with atomics
 instead of bulk reduce-adds from its Q / dO stage. All three
 launches (pre, dkdv, dq) are timed together, and for the build as shipped also one by one
@@ -43,6 +44,9 @@ VARIANTS = {"full": [], "dq_atomics": ["-DATTNC_BWD_DQ_BULK=0"],
             "trim": ["-DATTNC_BWD_PAIR_LOADS=1", "-DATTNC_BWD_LSE_NQ_TEST=0"],
             "cta_blockidx": ["-DATTNC_BWD_CTA_FROM_SMEM=0"], "lse2": ["-DATTNC_BWD_LSE2=1"], "store_first": ["-DATTNC_BWD_STORE_FIRST=1"],
             "lean": ["-DATTNC_BWD_PAIR_LOADS=1", "-DATTNC_BWD_LSE_NQ_TEST=0", "-DATTNC_BWD_LSE2=1", "-DATTNC_BWD_STORE_FIRST=1"],
+            "persist": ["-DATTNC_BWD_PERSIST=1"],
+            "lean_persist": ["-DATTNC_BWD_PAIR_LOADS=1", "-DATTNC_BWD_LSE_NQ_TEST=0", "-DATTNC_BWD_LSE2=1",
+                             "-DATTNC_BWD_STORE_FIRST=1", "-DATTNC_BWD_PERSIST=1"],
             "trim_lse2": ["-DATTNC_BWD_PAIR_LOADS=1", "-DATTNC_BWD_LSE_NQ_TEST=0", "-DATTNC_BWD_LSE2=1"],
             "mma_sync": ["-DATTNC_BWD_FORCE_SM80"], "no_overlap_p": ["-DATTNC_BWD_OVERLAP_P=0"],
             "dq_first": ["-DATTNC_BWD_DQ_FIRST=1"], "wg1_atomics": ["-DATTNC_BWD_CTA_KEYS=64", "-DATTNC_BWD_DQ_BULK1=0"],

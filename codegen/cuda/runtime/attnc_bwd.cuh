@@ -60,11 +60,15 @@ ATTNC_BWD_ENTRY(attnc_bwd_pre_fp16_d128, bwd_pre, BwdPreConfig, __half, 128)
 // mma.sync path (sm_80 .. sm_90 without the a features): dQ recomputed in its own pass.
 ATTNC_BWD_PATH(bwd_dkdv_sm80, BwdDkdvConfig, bwd_dq_sm80, BwdDqConfig)
 extern "C" __device__ const int attnc_bwd_dq_accum = 0;
+extern "C" __device__ const int attnc_bwd_dkdv_persist = 0;
 #else
 // sm_90a (wgmma): dQ summed into an fp32 accumulator by the dK/dV kernel, converted by dq.
 ATTNC_BWD_PATH(bwd_dkdv_sm90, Sm90BwdConfig, bwd_dq_convert, Sm90DqConvertConfig)
 // The loader allocates the fp32 dQ accumulator when this is 1.
 extern "C" __device__ const int attnc_bwd_dq_accum = 1;
+// 1: the dK/dV CTAs walk several key blocks (ATTNC_BWD_PERSIST); the loader then launches
+// fewer of them per (KV head, batch), as many as the GPU runs at once.
+extern "C" __device__ const int attnc_bwd_dkdv_persist = attnc::Sm90BwdConfig<128, attnc::BLOCK_N>::PERSIST;
 #endif
 
 #endif  // ATTNC_BWD_CUH

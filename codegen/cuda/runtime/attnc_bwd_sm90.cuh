@@ -145,6 +145,15 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_STORE_FIRST
 #define ATTNC_BWD_STORE_FIRST 0
 #endif
+// Persistent dK/dV CTAs (two-warpgroup CTAs without deferred stage releases): the loader launches
+// fewer CTAs per (KV head, batch) (module global attnc_bwd_dkdv_persist) and each walks several
+// key blocks, its Q/dO ring running on from one into the next, so that the next block's first
+// loads overlap this block's last items and the dK/dV stores its K/V load (a linear fit of run
+// 22 puts about 9 us of fixed cost on each CTA). Emulated and built, not yet timed, so off
+// (bwd_profile variant persist).
+#ifndef ATTNC_BWD_PERSIST
+#define ATTNC_BWD_PERSIST 0
+#endif
 // Keys per dK/dV CTA, 64 or 128 (a warpgroup per 64 keys). The emitter picks it per pattern
 // from the transposed schedule's mean row length (codegen/cuda/backward.ts): 64-key CTAs run two
 // per SM, so one CTA's prologue and epilogue overlap the other's products, which pays when rows
@@ -200,6 +209,8 @@ template <int D, int BN> struct Sm90BwdConfig {
   // not with a score modifier, whose pass leaves too few registers: ptxas serializes the wgmmas)
   static constexpr bool DQ_FIRST = SHARED_DQ && DQ_BULK && ATTNC_BWD_DQ_FIRST && !HAS_SCORE_MOD;
   static constexpr bool DEFER_EMPTY = DQ_FIRST || STAGE_STAGING;
+  // key blocks walked by persistent CTAs (ATTNC_BWD_PERSIST)
+  static constexpr bool PERSIST = ATTNC_BWD_PERSIST && NWG == 2 && !DEFER_EMPTY;
   // the shared dQ tile staged in the next item, behind that item's S^T (ATTNC_BWD_DQ_LATE)
   static constexpr bool DQ_LATE = SHARED_DQ && DQ_BULK && !DQ_FIRST && ATTNC_BWD_DQ_LATE && ATTNC_BWD_DQ_MMA;
   // the next load issued behind the item's first two products (ATTNC_BWD_PRODUCE_LATE)
@@ -259,7 +270,10 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   // walking the schedule
   auto meta = [&](int st) { return bars + 8 + 16 * S + 8 * st; };
   const uint32_t sWork = bars + 8 + 24 * S;  // the CTA's block of keys and KV head (blockIdx.x, .y)
-  static_assert(8 + 24 * S + 8 <= Cfg::BARRIER_BYTES, "barriers, item records and the work item");
+  // PERSIST: the producer's round of key blocks, one copy per warp (read at every use, like the
+  // CTA indices, so that it holds no register across the item loop)
+  const uint32_t sRound = sWork + 8;
+  static_assert(8 + 24 * S + 8 + 4 * (NT / 32) <= Cfg::BARRIER_BYTES, "barriers, item records, the work item, rounds");
 
   const int tid = threadIdx.x, wg = tid >> 7, warp_in_wg = (tid >> 5) & 3;
   const int lane = tid & 31, g = lane >> 2, tq = lane & 3;
@@ -269,7 +283,16 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   // from blockIdx, they moved MoA's d128 entries to 255 registers and a spill)
   auto cta = [&]() -> int { return ATTNC_BWD_CTA_FROM_SMEM ? ld_shared_s32(sWork) : (int)blockIdx.x; };
   auto hk = [&]() -> int { return ATTNC_BWD_CTA_FROM_SMEM ? ld_shared_s32(sWork + 4) : (int)blockIdx.y; };
-  auto kt0 = [&]() { return Cfg::SPLIT ? cta() / 2 : cta() * T; };  // the CTA's (first) key tile
+  // PERSIST: the CTA takes key block blockIdx.x, then one per round of gridDim.x blocks (odd
+  // rounds in reverse CTA order, which evens out rows that shorten with the key block); the
+  // producer's round is pround, and the consumers read each item's key block from its record.
+  const int num_kb = (t.Nk + KEYS - 1) / KEYS;
+  auto unit_kb = [&](int r) {
+    return r * (int)gridDim.x + ((r & 1) ? (int)gridDim.x - 1 - (int)blockIdx.x : (int)blockIdx.x);
+  };
+  auto pround = [&]() { return ld_shared_s32(sRound + 4 * (threadIdx.x >> 5)); };
+  auto kbP = [&]() { return Cfg::PERSIST ? unit_kb(pround()) : cta(); };  // the producer's key block
+  auto kt0 = [&]() { return Cfg::SPLIT ? kbP() / 2 : kbP() * T; };  // the CTA's (first) key tile
   auto k0 = [&]() { return cta() * KEYS; };                          // its first key
   const int b = blockIdx.z, l = t.layer;
   const int num_k_tiles = (t.Nk + BN - 1) / BN;
@@ -287,6 +310,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     st_shared_b32(sWork, blockIdx.x);
     st_shared_b32(sWork + 4, blockIdx.y);
   }
+  if (Cfg::PERSIST && (tid & 31) == 0) st_shared_b32(sRound + 4 * (tid >> 5), 0);
   __syncthreads();
 
   using Item = BwdItem<T>;
@@ -364,7 +388,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     const int q0 = qt * BLOCK_M + it.half * QC;
     if (tid == 0) {  // released to the consumers by a plain arrival (cp.async arrivals order only the copies)
       st_shared_b32(meta(st), q0);
-      st_shared_b32(meta(st) + 4, it.hi << 4 | flags);
+      st_shared_b32(meta(st) + 4, (Cfg::PERSIST ? kbP() << 16 : 0) | it.hi << 4 | flags);
       mbarrier_arrive(full(st));
     }
     const uint16_t* qg = reinterpret_cast<const uint16_t*>(t.q) + b * t.q_sb + h * t.q_sh;
@@ -377,7 +401,11 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     }
     if (tid < 2 * QC) {
       const int r = tid % QC, q = q0 + r;
-      const float* lse = ATTNC_BWD_LSE2 ? t.delta + (long long)t.B * t.H * t.Nq : t.lse;  // (pre's log2 LSE)
+#if ATTNC_BWD_LSE2
+      const float* lse = t.delta + (long long)t.B * t.H * t.Nq;  // (pre's log2 LSE)
+#else
+      const float* lse = t.lse;
+#endif
       const float* src = (tid < QC ? lse : t.delta) + ((long long)b * t.H + h) * t.Nq;
       cp_async_4(sLse(st) + 4 * tid, q < t.Nq ? src + q : src, q < t.Nq);
     }
@@ -390,6 +418,18 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     if (n >= S) mbarrier_wait(empty(st), (n / S - 1) & 1);
     if (tid == 0) {
       st_shared_b32(meta(st), 0xffffffffu);
+      mbarrier_arrive(full(st));
+    }
+    mbarrier_arrive(full(st));
+  };
+
+  // PERSIST: after each key block's last item, a record (first query row -2) naming the block
+  auto issue_unit_end = [&](int n) {
+    const int st = n % S;
+    if (n >= S) mbarrier_wait(empty(st), (n / S - 1) & 1);
+    if (tid == 0) {
+      st_shared_b32(meta(st), 0xfffffffeu);
+      st_shared_b32(meta(st) + 4, kbP());
       mbarrier_arrive(full(st));
     }
     mbarrier_arrive(full(st));
@@ -415,18 +455,38 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       issue(prod, n);
       advance(prod);
     } else if (!ended) {
-      issue_end(n);
-      ended = true;
+      if constexpr (Cfg::PERSIST) {  // the block's end, then the next block's items
+        issue_unit_end(n);
+        __syncwarp();  // every lane of the warp has read its round
+        const int r = pround() + 1;
+        __syncwarp();
+        if ((tid & 31) == 0) st_shared_b32(sRound + 4 * (tid >> 5), r);
+        __syncwarp();
+        if (unit_kb(r) >= num_kb) ended = true;
+        else first(prod);
+      } else {
+        issue_end(n);
+        ended = true;
+      }
     }
   };
-  const bool any = prod.hi < G;
-  if (any) {
+  // K and V of the block of keys from key0, completing a phase of bar_kv
+  auto load_kv = [&](int key0) {
     const uint16_t* kg = reinterpret_cast<const uint16_t*>(t.k) + b * t.k_sb + hk() * t.k_sh;
     const uint16_t* vg = reinterpret_cast<const uint16_t*>(t.v) + b * t.v_sb + hk() * t.v_sh;
-    load_tile_async<KEYS, D, NT>(sK, kg, t.k_sn, k0(), t.Nk, tid);
-    load_tile_async<KEYS, D, NT>(sV, vg, t.v_sn, k0(), t.Nk, tid);
+    load_tile_async<KEYS, D, NT>(sK, kg, t.k_sn, key0, t.Nk, tid);
+    load_tile_async<KEYS, D, NT>(sV, vg, t.v_sn, key0, t.Nk, tid);
     cp_async_mbarrier_arrive(bar_kv);
-  }
+  };
+  // dK (times the scale) and dV of this thread's rows of the block of keys from key0
+  auto store_dkdv = [&](int key0) {
+    Elem* dkg = reinterpret_cast<Elem*>(t.dk) + b * t.dk_sb + hk() * t.dk_sh;
+    Elem* dvg = reinterpret_cast<Elem*>(t.dv) + b * t.dv_sb + hk() * t.dv_sh;
+    store_rows<Elem, D>(dkg, t.dk_sn, key0 + wg * 64 + warp_in_wg * 16, t.Nk, dk, t.scale);
+    store_rows<Elem, D>(dvg, t.dv_sn, key0 + wg * 64 + warp_in_wg * 16, t.Nk, dv, 1.0f);
+  };
+  const bool any = Cfg::PERSIST || prod.hi < G;
+  if (any) load_kv(k0());
   for (int i = 0; i < S - 1; ++i) produce_at(i);
   if (any) mbarrier_wait(bar_kv, 0);
 
@@ -523,20 +583,25 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     }
   };
 
+  // The items of a key block (the outer loop: the CTA's key blocks, one without PERSIST)
+  int n = 0;
 #pragma unroll 1
-  for (int n = 0;; ++n) {
+  for (;;) {
+#pragma unroll 1
+  for (;; ++n) {
     if constexpr (!Cfg::DEFER_EMPTY && !Cfg::PRODUCE_LATE) produce(n);
     const int st = n % S;
     mbarrier_wait(full(st), (n / S) & 1);
     fence_proxy_async();
 
     const uint2 rec = ld_shared_v2(meta(st));
-    const int q0 = (int)rec.x, h = h0() + (int)(rec.y >> 4);
-    if (q0 < 0) break;  // the end record
+    const int q0 = (int)rec.x, h = h0() + (int)((rec.y >> 4) & (Cfg::PERSIST ? 0xfffu : ~0u));
+    if (q0 < 0) break;  // the end record; with PERSIST the end of a key block
     const bool active = (rec.y >> (2 * my)) & 1;  // this warpgroup's key tile is in the chunk's row
     const bool full_tile = (rec.y >> (2 * my + 1)) & 1;
-    const int key_row = k0() + wg * 64 + warp_in_wg * 16 + g;  // this lane's keys key_row, key_row + 8
-    const bool check = !full_tile || k0() + KEYS > t.Nk;  // (a ragged last block of keys)
+    const int kfirst = Cfg::PERSIST ? (int)(rec.y >> 16) * KEYS : k0();  // the item's first key
+    const int key_row = kfirst + wg * 64 + warp_in_wg * 16 + g;  // this lane's keys key_row, key_row + 8
+    const bool check = !full_tile || kfirst + KEYS > t.Nk;  // (a ragged last block of keys)
 
     // S^T and dP^T of this warpgroup's 64 keys x the chunk's 64 queries, two commit groups:
     // without a score modifier P^T is computed (and dV += P^T dO issued) while dP^T is still
@@ -588,8 +653,11 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       for (int e1 = 0; e1 < 2; ++e1) {
         const float lse = __uint_as_float(e1 ? v.y : v.x);
         const bool past = (HAS_SCORE_MOD || ATTNC_BWD_LSE_NQ_TEST) && q0 + col + e1 >= t.Nq;
-        if constexpr (ATTNC_BWD_LSE2) l2[e1] = past ? pos_inf() : lse;  // (already log2, +inf for no key)
-        else l2[e1] = (past || lse == neg_inf()) ? pos_inf() : lse * LOG2E;
+#if ATTNC_BWD_LSE2
+        l2[e1] = past ? pos_inf() : lse;  // (already log2, +inf for no key)
+#else
+        l2[e1] = (past || lse == neg_inf()) ? pos_inf() : lse * LOG2E;
+#endif
       }
     };
     auto delta_pair = [&](int i, float (&dl)[2]) {
@@ -764,6 +832,29 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     fence_operands(dv);
     if constexpr (!Cfg::DEFER_EMPTY) mbarrier_arrive(empty(st));  // Q, dO, LSE, delta of this stage are no longer read
   }
+  if constexpr (!Cfg::PERSIST) {
+    break;
+  } else {  // record n ends key block `done`: its dK/dV out, the next block's K/V in
+    const int st = n % S;
+    const int done = (int)ld_shared_v2(meta(st)).y, round = done / (int)gridDim.x;
+    if constexpr (Cfg::PRODUCE_LATE) produce(n);
+    wgmma_wait<0>();
+    fence_operands(dk);
+    fence_operands(dv);
+    fence_operands(sa);
+    add_late();
+    store_dkdv(done * KEYS);
+    mbarrier_arrive(empty(st));
+    ++n;
+    const int next = unit_kb(round + 1);
+    if (next >= num_kb) break;
+    named_barrier(3, NT);  // both warpgroups' products are done (the dQ product reads all of K)
+#pragma unroll
+    for (int i = 0; i < D / 2; ++i) dk[i] = dv[i] = 0.0f;
+    load_kv(next * KEYS);
+    mbarrier_wait(bar_kv, (round + 1) & 1);
+  }
+  }
   wgmma_wait<0>();  // the last item's dK
   fence_operands(dk);
   fence_operands(sa);
@@ -781,10 +872,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     }
   };
   if constexpr (!ATTNC_BWD_STORE_FIRST) wait_reduces();
-  Elem* dkg = reinterpret_cast<Elem*>(t.dk) + b * t.dk_sb + hk() * t.dk_sh;
-  Elem* dvg = reinterpret_cast<Elem*>(t.dv) + b * t.dv_sb + hk() * t.dv_sh;
-  store_rows<Elem, D>(dkg, t.dk_sn, k0() + wg * 64 + warp_in_wg * 16, t.Nk, dk, t.scale);
-  store_rows<Elem, D>(dvg, t.dv_sn, k0() + wg * 64 + warp_in_wg * 16, t.Nk, dv, 1.0f);
+  if constexpr (!Cfg::PERSIST) store_dkdv(k0());  // (PERSIST: stored at each block's end)
   if constexpr (ATTNC_BWD_STORE_FIRST) wait_reduces();
 }
 
