@@ -14,7 +14,9 @@
 // sm_90a builds get the wgmma path (attnc_bwd_sm90.cuh: dkdv also sums dQ into an fp32
 // accumulator with atomics, pre zeroes it, dq converts it; `attnc_bwd_dq_accum` = 1 tells the
 // loader to allocate it); other targets the mma.sync path (attnc_bwd_sm80.cuh: dq recomputes
-// S and dP, no accumulator, `attnc_bwd_dq_accum` = 0).
+// S and dP, no accumulator, `attnc_bwd_dq_accum` = 0). `attnc_bwd_dkdv_persist` = 1 (sm_90a
+// built with ATTNC_BWD_PERSIST) launches fewer dK/dV CTAs along x, min(that, SMs / (Hkv * B)),
+// each walking several key blocks.
 // Each exports `<name>_smem` (dynamic shared memory bytes) and `<name>_threads` (block size).
 #ifndef ATTNC_BWD_CUH
 #define ATTNC_BWD_CUH
