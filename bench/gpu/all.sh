@@ -73,11 +73,16 @@ dirs=$(for p in $(echo "${BWDPROF_PATTERNS:-causal,s2_attention}" | tr "," " ");
 timeout "${BWDPROF_S:-120}" python3 bench/gpu/emitted/bwd_profile.py $dirs --variants "${BWDPROF_VARIANTS:-full,dq_atomics,dq_own_keys,no_dq_add}" 2>&1 | grep -E '^\{|rror' | tee "$OUT/bwd_profile.json"
 fi
 
+# the backward module of a bench case rebuilt with line info (Nsight Compute's source view)
+build_bwd_lineinfo() {
+  local name; name="$(basename "$(ls "$1"/*_bwd.cu | head -1)" .cu)"
+  (cd "$1" && nvcc -cubin -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -DATTNC_NO_SM80 -lineinfo -I runtime "$name.cu" -o "$name.cubin")
+}
+
 if want ncubwd; then
 stamp "Nsight Compute: the dK/dV kernel (stalls, instruction mix, source hot spots)"
 for m in $(echo "${NCU_BWD:-causal_16384}" | tr "," " "); do
-  d="bench/gpu/emitted/build_bwd/bench/$m"; name="$(basename "$(ls "$d"/*_bwd.cu | head -1)" .cu)"
-  (cd "$d" && nvcc -cubin -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -DATTNC_NO_SM80 -lineinfo -I runtime "$name.cu" -o "$name.cubin")
+  d="bench/gpu/emitted/build_bwd/bench/$m"; build_bwd_lineinfo "$d"
   timeout "${NCU_S:-120}" ncu --kernel-name regex:'attnc_bwd_dkdv_bf16' --launch-count 1 --import-source yes \
     --section SpeedOfLight --section InstructionStats --section WarpStateStats --section SchedulerStats --section SourceCounters \
     --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis python3 bench/gpu/emitted/ncu_driver.py "$d" > "$OUT/ncu_bwd_$m.txt" 2>&1
@@ -89,8 +94,7 @@ fi
 if want ncusrc; then
 stamp "Nsight Compute: warp stall samples per SASS instruction of the dK/dV kernel"
 for m in $(echo "${NCU_SRC:-sliding_window_16384}" | tr "," " "); do
-  d="bench/gpu/emitted/build_bwd/bench/$m"; name="$(basename "$(ls "$d"/*_bwd.cu | head -1)" .cu)"
-  (cd "$d" && nvcc -cubin -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -DATTNC_NO_SM80 -lineinfo -I runtime "$name.cu" -o "$name.cubin")
+  d="bench/gpu/emitted/build_bwd/bench/$m"; build_bwd_lineinfo "$d"
   rep="/tmp/ncu_src_$m"
   timeout "${NCU_S:-120}" ncu --kernel-name regex:'attnc_bwd_dkdv_bf16' --launch-count 1 --import-source yes \
     --section SourceCounters --section WarpStateStats -o "$rep" -f python3 bench/gpu/emitted/ncu_driver.py "$d" > /dev/null 2>&1

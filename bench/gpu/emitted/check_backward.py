@@ -111,11 +111,15 @@ def check_case(d, device):
             # poison: the gradient buffers reuse these NaN-filled blocks
             poison = [torch.full(x.shape, float("nan"), dtype=torch.bfloat16, device=device) for x in (q, k, v, q, k, v)]
             del poison
-            qa, ka, va = (x.clone().requires_grad_() for x in (q, k, v))
-            out, lse = mod.attention(qa, ka, va, layer=layer, **inputs)
-            out.backward(dout)
-            torch.cuda.synchronize()
-            grads = (qa.grad, ka.grad, va.grad)
+
+            def forward_backward():  # through the module's autograd: out, (dq, dk, dv)
+                qa, ka, va = (x.clone().requires_grad_() for x in (q, k, v))
+                out, _ = mod.attention(qa, ka, va, layer=layer, **inputs)
+                out.backward(dout)
+                torch.cuda.synchronize()
+                return out, (qa.grad, ka.grad, va.grad)
+
+            out, grads = forward_backward()
             r["nan"] = any(bool(torch.isnan(x).any()) for x in grads)
             r["out"] = rel(out, ref_out)
             r["dq"], r["dk"], r["dv"] = rel(grads[0], rq), rel(grads[1], rk), rel(grads[2], rv)
@@ -131,11 +135,7 @@ def check_case(d, device):
                 saved = attnc_runtime._sm_counts.get(dev)
                 attnc_runtime._sm_counts[dev] = Hkv * B + 1
                 try:
-                    qa, ka, va = (x.clone().requires_grad_() for x in (q, k, v))
-                    out2, _ = mod.attention(qa, ka, va, layer=layer, **inputs)
-                    out2.backward(dout)
-                    torch.cuda.synchronize()
-                    walk = (qa.grad, ka.grad, va.grad)
+                    _, walk = forward_backward()
                     r["walk"] = max(rel(walk[0], rq), rel(walk[1], rk), rel(walk[2], rv))
                     r["ok"] = r["ok"] and r["walk"] <= TOL and not any(bool(torch.isnan(x).any()) for x in walk)
                 finally:
