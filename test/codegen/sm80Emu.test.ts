@@ -333,6 +333,12 @@ const BWD90_CASES: Case[] = [
   { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'bf16', L: 2, defines: [...K128, 'ATTNC_BWD_LSE2=1', 'ATTNC_BWD_PAIR_LOADS=1', 'ATTNC_BWD_LSE_NQ_TEST=0', 'ATTNC_BWD_STORE_FIRST=1'] },
   { pattern: 'alibi_softcap', Nq: 150, H: 2, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_LSE2=1', 'ATTNC_BWD_LSE_NQ_TEST=0'] },
   { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 64, tile: T64, dtype: 'bf16', defines: ['ATTNC_BWD_CTA_KEYS=64', 'ATTNC_BWD_PAIR_LOADS=1', 'ATTNC_BWD_LSE_NQ_TEST=0'] },
+  // dQ partials added by per-thread reductions instead of the bulk path: 16-byte ones (lane pairs
+  // swap column pairs; the shared tile added in the next item, and a warpgroup's own slices at
+  // D = 64), 8-byte ones
+  { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'bf16', L: 2, defines: [...K128, 'ATTNC_BWD_DQ_BULK=0'] },
+  { pattern: 's2_attention', Nq: 460, H: 4, Hkv: 4, B: 1, D: 64, tile: T64, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_DQ_BULK=0'] },
+  { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_DQ_BULK=0', 'ATTNC_BWD_DQ_V4=0'] },
   // persistent dK/dV CTAs walking two key blocks (zigzag order), with the other switches on too:
   // 128-key tiles, key-tile pairs at D = 64, blocks with no item
   { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_PERSIST=1'] },

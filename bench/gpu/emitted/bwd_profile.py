@@ -1,25 +1,24 @@
 """Where the sm_90a backward's time goes: times the emitted backward of one pattern (16k, B = 1,
-H = 16, D = 128, bf16) as built, and rebuilt with variants of the dK/dV kernel: dQ added with
-vector atomics instead of bulk reduce-adds; each warpgroup adding its own keys' dQ part
+H = 16, D = 128, bf16) as built, and rebuilt with variants of the dK/dV kernel: each warpgroup adding its own keys' dQ part
 (no CTA-wide barrier, twice the reduce traffic); no dQ addition, or no dQ product and addition
 (wrong on purpose, only split the time), or the dQ tiles staged but never reduced (no_dq_reduce:
 staging against reduce traffic); the shared dQ tile staged at the end of its own item instead of
 behind the next item's S^T (dq_late0); the next load issued at the top of the item instead of
 behind its S^T and dP^T (produce_early), both of these (both_early, the order before 2026-12-07);
-the staging without its proxy fence and reduce (no_dq_fence); Q and dO copied by load_tile_pair_async
-instead of the generic copy loop (pair_loads), no row-past-Nq test on the LSE without a score
-modifier (no_lse_nq), both (trim); the CTA's key block and KV head taken from blockIdx at every
-use instead of shared memory (cta_blockidx); the log2-domain LSE written by pre instead of
-converted per lane and item (lse2; with the trims, trim_lse2); dK and dV stored before the wait for the last reduce-adds
-(store_first); all four (lean); persistent dK/dV CTAs walking several key blocks (persist;
-spills 4-12 bytes on its own at d128), with the four others (lean_persist, 0 spills); the dQ product issued before dK's (staged while dK runs); 64- or 128-key dK/dV
+the staging without its proxy fence and reduce (no_dq_fence); the four instruction trims off (Q
+and dO by the generic copy loop, the row-past-Nq test on the LSE, the LSE converted per lane and
+item, dK/dV stored after the wait for the last reduce-adds: untrimmed); the CTA's key block and KV
+head taken from blockIdx at every use instead of shared memory (cta_blockidx); persistent dK/dV
+CTAs walking several key blocks (persist); dQ added by per-thread 16-byte reductions (red4; the
+shared tile in the item itself: red4_inline) or 8-byte ones (red2) instead of staged bulk
+reduce-adds; the dQ product issued before dK's (staged while dK runs); 64- or 128-key dK/dV
 CTAs whatever the emitter chose (keys64, keys128); one warpgroup's dQ added with atomics
 instead of bulk reduce-adds from its Q / dO stage. All three
 launches (pre, dkdv, dq) are timed together, and for the build as shipped also one by one
 (torch.profiler, per-kernel milliseconds per backward).
 
   python3 bench/gpu/emitted/bwd_profile.py build_bwd/bench/causal_16384 [more dirs]
-      [--D 128] [--B 1] [--variants full,dq_atomics,...]
+      [--D 128] [--B 1] [--variants full,red4,...]
 "mma_sync" is the mma.sync path (dQ recomputed in its own pass) built for sm_90a.
 """
 import argparse
@@ -34,20 +33,15 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpu_common import bench, load_module  # noqa: E402
 
-VARIANTS = {"full": [], "dq_atomics": ["-DATTNC_BWD_DQ_BULK=0"],
-            "dq_own_keys": ["-DATTNC_BWD_SHARED_DQ=0"], "no_dq_add": ["-DATTNC_BWD_DQ_ATOMICS=0"],
+VARIANTS = {"full": [], "dq_own_keys": ["-DATTNC_BWD_SHARED_DQ=0"], "no_dq_add": ["-DATTNC_BWD_DQ_ATOMICS=0"],
             "no_dq": ["-DATTNC_BWD_DQ_MMA=0"], "no_dq_reduce": ["-DATTNC_BWD_DQ_REDUCE=0"],
             "dq_late0": ["-DATTNC_BWD_DQ_LATE=0"], "produce_early": ["-DATTNC_BWD_PRODUCE_LATE=0"],
             "both_early": ["-DATTNC_BWD_DQ_LATE=0", "-DATTNC_BWD_PRODUCE_LATE=0"],
             "no_dq_fence": ["-DATTNC_BWD_DQ_REDUCE=0", "-DATTNC_BWD_DQ_FENCE=0"],
-            "pair_loads": ["-DATTNC_BWD_PAIR_LOADS=1"], "no_lse_nq": ["-DATTNC_BWD_LSE_NQ_TEST=0"],
-            "trim": ["-DATTNC_BWD_PAIR_LOADS=1", "-DATTNC_BWD_LSE_NQ_TEST=0"],
-            "cta_blockidx": ["-DATTNC_BWD_CTA_FROM_SMEM=0"], "lse2": ["-DATTNC_BWD_LSE2=1"], "store_first": ["-DATTNC_BWD_STORE_FIRST=1"],
-            "lean": ["-DATTNC_BWD_PAIR_LOADS=1", "-DATTNC_BWD_LSE_NQ_TEST=0", "-DATTNC_BWD_LSE2=1", "-DATTNC_BWD_STORE_FIRST=1"],
-            "persist": ["-DATTNC_BWD_PERSIST=1"],
-            "lean_persist": ["-DATTNC_BWD_PAIR_LOADS=1", "-DATTNC_BWD_LSE_NQ_TEST=0", "-DATTNC_BWD_LSE2=1",
-                             "-DATTNC_BWD_STORE_FIRST=1", "-DATTNC_BWD_PERSIST=1"],
-            "trim_lse2": ["-DATTNC_BWD_PAIR_LOADS=1", "-DATTNC_BWD_LSE_NQ_TEST=0", "-DATTNC_BWD_LSE2=1"],
+            "untrimmed": ["-DATTNC_BWD_PAIR_LOADS=0", "-DATTNC_BWD_LSE_NQ_TEST=1", "-DATTNC_BWD_LSE2=0", "-DATTNC_BWD_STORE_FIRST=0"],
+            "cta_blockidx": ["-DATTNC_BWD_CTA_FROM_SMEM=0"], "persist": ["-DATTNC_BWD_PERSIST=1"],
+            "red4": ["-DATTNC_BWD_DQ_BULK=0"], "red2": ["-DATTNC_BWD_DQ_BULK=0", "-DATTNC_BWD_DQ_V4=0"],
+            "red4_inline": ["-DATTNC_BWD_DQ_BULK=0", "-DATTNC_BWD_DQ_LATE=0"],
             "mma_sync": ["-DATTNC_BWD_FORCE_SM80"], "no_overlap_p": ["-DATTNC_BWD_OVERLAP_P=0"],
             "dq_first": ["-DATTNC_BWD_DQ_FIRST=1"], "wg1_atomics": ["-DATTNC_BWD_CTA_KEYS=64", "-DATTNC_BWD_DQ_BULK1=0"],
             "keys64": ["-DATTNC_BWD_CTA_KEYS=64"], "keys128": ["-DATTNC_BWD_CTA_KEYS=128"]}

@@ -26,10 +26,10 @@ namespace attnc {
 __device__ __forceinline__ float pos_inf() { return __int_as_float(0x7f800000); }
 
 // The pre kernel also writes the log2-domain LSE (+inf for rows with no key) after delta, where
-// the sm_90a dK/dV kernel reads it instead of converting the LSE per lane and item. Built and
-// emulated, not yet timed on a GPU, so off (bwd_profile variant lse2).
+// the sm_90a dK/dV kernel reads it instead of converting the LSE per lane and item (0: converted
+// per lane and item; bwd_profile variant untrimmed).
 #ifndef ATTNC_BWD_LSE2
-#define ATTNC_BWD_LSE2 0
+#define ATTNC_BWD_LSE2 1
 #endif
 
 struct BwdTensors {

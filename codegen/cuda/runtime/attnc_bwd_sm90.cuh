@@ -83,6 +83,11 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_DQ_BULK
 #define ATTNC_BWD_DQ_BULK 1
 #endif
+// Without the bulk path, dQ partials are added by per-thread 16-byte reductions (lanes pair up
+// their column pairs); 0: 8-byte ones, as the fragments hold them.
+#ifndef ATTNC_BWD_DQ_V4
+#define ATTNC_BWD_DQ_V4 1
+#endif
 #ifndef ATTNC_BWD_SHARED_DQ
 #define ATTNC_BWD_SHARED_DQ 1
 #endif
@@ -122,17 +127,17 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_PRODUCE_LATE
 #define ATTNC_BWD_PRODUCE_LATE 1
 #endif
-// Instruction trims of the item loop, emulated and built (0 spills) but not yet timed or checked
-// on a GPU, so off (docs/performance.md, run 23; bwd_profile variants pair_loads, no_lse_nq,
-// trim): Q and dO chunks copied by load_tile_pair_async (per-thread addresses advanced by a
-// constant, where the generic rolled copy loop recomputes each copy's row, swizzle and address:
-// a fifth of the kernel's issued instructions in run 23's samples), and without a score modifier
-// no row-past-Nq test on the LSE (zero-filled rows contribute nothing: lse2_pair below).
+// Instruction trims of the item loop (docs/performance.md, runs 23-24; bwd_profile variant
+// untrimmed turns all four off): Q and dO chunks copied by load_tile_pair_async (per-thread
+// addresses advanced by a constant, where the generic rolled copy loop recomputes each copy's row,
+// swizzle and address: a fifth of the kernel's issued instructions in run 23's samples), and
+// without a score modifier no row-past-Nq test on the LSE (zero-filled rows contribute nothing:
+// lse2_pair below).
 #ifndef ATTNC_BWD_PAIR_LOADS
-#define ATTNC_BWD_PAIR_LOADS 0
+#define ATTNC_BWD_PAIR_LOADS 1
 #endif
 #ifndef ATTNC_BWD_LSE_NQ_TEST
-#define ATTNC_BWD_LSE_NQ_TEST 1
+#define ATTNC_BWD_LSE_NQ_TEST 0
 #endif
 // The CTA's key block and KV head read from shared memory at every use (below); 0 reads blockIdx
 // directly (profiling: BigBird's 64-key CTAs took 1.99 ms in run 19's build and 2.70-2.74 in the
@@ -141,9 +146,9 @@ ATTNC_WGMMA_TT(__half, "f16")
 #define ATTNC_BWD_CTA_FROM_SMEM 1
 #endif
 // dK and dV stored before the wait for the CTA's last bulk reduce-adds to land, which then
-// overlaps the stores (not yet timed, so off; bwd_profile variant store_first).
+// overlaps the stores.
 #ifndef ATTNC_BWD_STORE_FIRST
-#define ATTNC_BWD_STORE_FIRST 0
+#define ATTNC_BWD_STORE_FIRST 1
 #endif
 // Persistent dK/dV CTAs (two-warpgroup CTAs without deferred stage releases): the loader launches
 // fewer CTAs per (KV head, batch) (module global attnc_bwd_dkdv_persist) and each walks several
@@ -212,7 +217,7 @@ template <int D, int BN> struct Sm90BwdConfig {
   // key blocks walked by persistent CTAs (ATTNC_BWD_PERSIST)
   static constexpr bool PERSIST = ATTNC_BWD_PERSIST && NWG == 2 && !DEFER_EMPTY;
   // the shared dQ tile staged in the next item, behind that item's S^T (ATTNC_BWD_DQ_LATE)
-  static constexpr bool DQ_LATE = SHARED_DQ && DQ_BULK && !DQ_FIRST && ATTNC_BWD_DQ_LATE && ATTNC_BWD_DQ_MMA;
+  static constexpr bool DQ_LATE = SHARED_DQ && !DQ_FIRST && ATTNC_BWD_DQ_LATE && ATTNC_BWD_DQ_MMA;
   // the next load issued behind the item's first two products (ATTNC_BWD_PRODUCE_LATE)
   static constexpr bool PRODUCE_LATE = !DEFER_EMPTY && ATTNC_BWD_PRODUCE_LATE;
   static constexpr int KV_BYTES = KEYS * D * 2;
@@ -518,6 +523,19 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       if (ATTNC_BWD_DQ_FENCE) fence_proxy_async();
       named_barrier(1 + wg, 128);
       if (tid == issuer && ATTNC_BWD_DQ_REDUCE) bulk_reduce_add_f32(tile, stage, QC * 64 * 4);
+    } else if constexpr (ATTNC_BWD_DQ_V4) {
+      // 16-byte reductions: lanes tq and tq ^ 1 swap a column pair, so that the even one holds
+      // four adjacent columns of row g and the odd one the same columns of row g + 8
+      const bool odd = tq & 1;
+      const int row = warp_in_wg * 16 + g + (odd ? 8 : 0);
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        const float x0 = __shfl_xor_sync(0xffffffffu, odd ? acc[4 * i] : acc[4 * i + 2], 1);
+        const float x1 = __shfl_xor_sync(0xffffffffu, odd ? acc[4 * i + 1] : acc[4 * i + 3], 1);
+        const float4 v = odd ? make_float4(x0, x1, acc[4 * i + 2], acc[4 * i + 3])
+                             : make_float4(acc[4 * i], acc[4 * i + 1], x0, x1);
+        if (q0 + row < t.Nq) atomicAdd(reinterpret_cast<float4*>(tile + dq_swizzle(row, 8 * i + 4 * (tq >> 1))), v);
+      }
     } else {
 #pragma unroll
       for (int r = 0; r < 2; ++r) {
