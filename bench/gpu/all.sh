@@ -70,7 +70,7 @@ fi
 if want bwdprof; then
 stamp "backward profile: dQ by bulk reduce-add vs atomics, and with the dQ addition / product switched off"
 dirs=$(for p in $(echo "${BWDPROF_PATTERNS:-causal,s2_attention}" | tr "," " "); do echo "bench/gpu/emitted/build_bwd/bench/${p}_16384"; done)
-timeout "${BWDPROF_S:-120}" python3 bench/gpu/emitted/bwd_profile.py $dirs --variants "${BWDPROF_VARIANTS:-full,red4,dq_own_keys,no_dq_add}" 2>&1 | grep -E '^\{|rror' | tee "$OUT/bwd_profile.json"
+timeout "${BWDPROF_S:-120}" python3 bench/gpu/emitted/bwd_profile.py $dirs --variants "${BWDPROF_VARIANTS:-full,red2,dq_own_keys,no_dq_add}" 2>&1 | grep -E '^\{|rror' | tee "$OUT/bwd_profile.json"
 fi
 
 # the backward module of a bench case rebuilt with line info (Nsight Compute's source view)

@@ -19,7 +19,7 @@ type Dtype = 'bf16' | 'fp16';
  * products, while 128-key CTAs halve the Q/dO loads and dQ reduce-adds per key. Measured at 16k
  * (docs/performance.md, run 17): BigBird (7.8 query tiles per key tile) 15 % faster with 64-key
  * CTAs, S2 (15.3) 9 % faster with 128. A 128-key schedule keeps 128-key CTAs: splitting its tiles
- * (-DATTNC_BWD_CTA_KEYS=64) is checked under emulation but not yet timed on a GPU.
+ * (-DATTNC_BWD_CTA_KEYS=64, checked under emulation) lost on causal, sliding window and MoA (run 18).
  */
 export const SHORT_ROWS = 12;
 export function backwardCtaKeys(meanRow: number, blockN: number): 64 | 128 {

@@ -333,19 +333,9 @@ const BWD90_CASES: Case[] = [
   { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'bf16', L: 2, defines: [...K128, 'ATTNC_BWD_LSE2=1', 'ATTNC_BWD_PAIR_LOADS=1', 'ATTNC_BWD_LSE_NQ_TEST=0', 'ATTNC_BWD_STORE_FIRST=1'] },
   { pattern: 'alibi_softcap', Nq: 150, H: 2, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_LSE2=1', 'ATTNC_BWD_LSE_NQ_TEST=0'] },
   { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 64, tile: T64, dtype: 'bf16', defines: ['ATTNC_BWD_CTA_KEYS=64', 'ATTNC_BWD_PAIR_LOADS=1', 'ATTNC_BWD_LSE_NQ_TEST=0'] },
-  // dQ partials added by per-thread reductions instead of the bulk path: 16-byte ones (lane pairs
-  // swap column pairs; the shared tile added in the next item, and a warpgroup's own slices at
-  // D = 64), 8-byte ones
-  { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'bf16', L: 2, defines: [...K128, 'ATTNC_BWD_DQ_BULK=0'] },
-  { pattern: 's2_attention', Nq: 460, H: 4, Hkv: 4, B: 1, D: 64, tile: T64, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_DQ_BULK=0'] },
-  { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_DQ_BULK=0', 'ATTNC_BWD_DQ_V4=0'] },
-  // persistent dK/dV CTAs walking two key blocks (zigzag order), with the other switches on too:
-  // 128-key tiles, key-tile pairs at D = 64, blocks with no item
-  { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_PERSIST=1'] },
-  { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'bf16', L: 2, defines: [...K128, 'ATTNC_BWD_PERSIST=1', 'ATTNC_BWD_LSE2=1', 'ATTNC_BWD_PAIR_LOADS=1', 'ATTNC_BWD_LSE_NQ_TEST=0', 'ATTNC_BWD_STORE_FIRST=1'] },
-  { pattern: 's2_attention', Nq: 460, H: 4, Hkv: 4, B: 1, D: 64, tile: T64, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_PERSIST=1'] },
-  { pattern: 'sinks_only', Nq: 300, H: 2, Hkv: 1, B: 1, D: 128, tile: T64, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_PERSIST=1'],
-    source: 'sizes Nq = 512, Nk = Nq, H = 2, L = 1\nmask = causal and sinks(40)\n' },
+  // dQ partials added by per-thread vector atomics instead of the bulk path (profiling variant
+  // red2: slower, docs/performance.md run 25)
+  { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_DQ_BULK=0'] },
   // key tiles no query attends to: CTAs with no item (only the end record), and a pair whose
   // second tile is empty (keys 40.. of the first 128)
   { pattern: 'sinks_only', Nq: 300, H: 2, Hkv: 1, B: 1, D: 128, tile: T64, dtype: 'bf16', defines: K128,
@@ -404,9 +394,7 @@ ${rt ? [buildSchedule('attnc_schedule_build', 'NUM_Q_TILES', rt.deviceBuilt[0]!,
   const unsigned nb = (unsigned)B, pre_rows = attnc::BwdPreConfig<D, attnc::BLOCK_N>::ROWS;
   emu::launch3({(N + pre_rows - 1) / pre_rows, (unsigned)H, nb}, attnc_bwd_pre_${sfx}_threads, [&] { attnc_bwd_pre_${sfx}(p); });
   const unsigned ctas = (N + attnc_bwd_dkdv_keys - 1) / attnc_bwd_dkdv_keys;  // attnc_bwd_dkdv_keys keys per CTA
-  // persistent CTAs: half as many per (KV head, batch), so that some walk two or more blocks
-  const unsigned px = attnc_bwd_dkdv_persist ? (ctas + 1) / 2 : ctas;
-  emu::launch3({px, (unsigned)Hkv, nb}, attnc_bwd_dkdv_${sfx}_threads, [&] { attnc_bwd_dkdv_${sfx}(p); });
+  emu::launch3({ctas, (unsigned)Hkv, nb}, attnc_bwd_dkdv_${sfx}_threads, [&] { attnc_bwd_dkdv_${sfx}(p); });
   emu::launch3({(unsigned)((N + 127) / 128), (unsigned)H, nb}, attnc_bwd_dq_${sfx}_threads, [&] { attnc_bwd_dq_${sfx}(p); });
   std::fwrite(dq.data(), 2, dq.size(), stdout);
   std::fwrite(dk.data(), 2, dk.size(), stdout);

@@ -8,17 +8,17 @@ behind its S^T and dP^T (produce_early), both of these (both_early, the order be
 the staging without its proxy fence and reduce (no_dq_fence); the four instruction trims off (Q
 and dO by the generic copy loop, the row-past-Nq test on the LSE, the LSE converted per lane and
 item, dK/dV stored after the wait for the last reduce-adds: untrimmed); the CTA's key block and KV
-head taken from blockIdx at every use instead of shared memory (cta_blockidx); persistent dK/dV
-CTAs walking several key blocks (persist); dQ added by per-thread 16-byte reductions (red4; the
-shared tile in the item itself: red4_inline) or 8-byte ones (red2) instead of staged bulk
-reduce-adds; the dQ product issued before dK's (staged while dK runs); 64- or 128-key dK/dV
+head taken from blockIdx at every use instead of shared memory (cta_blockidx); dQ added by
+per-thread 8-byte vector atomics in its own item instead of staged bulk reduce-adds (red2); no
+mask on PARTIAL tiles (wrong on purpose: what the mask pass costs, no_mask); the
+dQ product issued before dK's (staged while dK runs); 64- or 128-key dK/dV
 CTAs whatever the emitter chose (keys64, keys128); one warpgroup's dQ added with atomics
 instead of bulk reduce-adds from its Q / dO stage. All three
 launches (pre, dkdv, dq) are timed together, and for the build as shipped also one by one
 (torch.profiler, per-kernel milliseconds per backward).
 
   python3 bench/gpu/emitted/bwd_profile.py build_bwd/bench/causal_16384 [more dirs]
-      [--D 128] [--B 1] [--variants full,red4,...]
+      [--D 128] [--B 1] [--variants full,red2,...]
 "mma_sync" is the mma.sync path (dQ recomputed in its own pass) built for sm_90a.
 """
 import argparse
@@ -39,9 +39,8 @@ VARIANTS = {"full": [], "dq_own_keys": ["-DATTNC_BWD_SHARED_DQ=0"], "no_dq_add":
             "both_early": ["-DATTNC_BWD_DQ_LATE=0", "-DATTNC_BWD_PRODUCE_LATE=0"],
             "no_dq_fence": ["-DATTNC_BWD_DQ_REDUCE=0", "-DATTNC_BWD_DQ_FENCE=0"],
             "untrimmed": ["-DATTNC_BWD_PAIR_LOADS=0", "-DATTNC_BWD_LSE_NQ_TEST=1", "-DATTNC_BWD_LSE2=0", "-DATTNC_BWD_STORE_FIRST=0"],
-            "cta_blockidx": ["-DATTNC_BWD_CTA_FROM_SMEM=0"], "persist": ["-DATTNC_BWD_PERSIST=1"],
-            "red4": ["-DATTNC_BWD_DQ_BULK=0"], "red2": ["-DATTNC_BWD_DQ_BULK=0", "-DATTNC_BWD_DQ_V4=0"],
-            "red4_inline": ["-DATTNC_BWD_DQ_BULK=0", "-DATTNC_BWD_DQ_LATE=0"],
+            "cta_blockidx": ["-DATTNC_BWD_CTA_FROM_SMEM=0"], "red2": ["-DATTNC_BWD_DQ_BULK=0"],
+            "no_mask": ["-DATTNC_BWD_MASK_PASS=0"],
             "mma_sync": ["-DATTNC_BWD_FORCE_SM80"], "no_overlap_p": ["-DATTNC_BWD_OVERLAP_P=0"],
             "dq_first": ["-DATTNC_BWD_DQ_FIRST=1"], "wg1_atomics": ["-DATTNC_BWD_CTA_KEYS=64", "-DATTNC_BWD_DQ_BULK1=0"],
             "keys64": ["-DATTNC_BWD_CTA_KEYS=64"], "keys128": ["-DATTNC_BWD_CTA_KEYS=128"]}

@@ -48,17 +48,6 @@ def _driver():
     return _libcuda
 
 
-_sm_counts: dict = {}
-
-
-def _sm_count(device: torch.device) -> int:
-    """Streaming multiprocessors of the device (cached)."""
-    idx = device.index if device.index is not None else torch.cuda.current_device()
-    if idx not in _sm_counts:
-        _sm_counts[idx] = torch.cuda.get_device_properties(idx).multi_processor_count
-    return _sm_counts[idx]
-
-
 def _check(res: int, what: str) -> None:
     if res != 0:
         name = ctypes.c_char_p()
@@ -395,8 +384,6 @@ def attention_backward(self: CompiledPattern, q, k, v, out, lse, dout, scale=Non
         self._bwd_dq_accum = bool(mod.read_int("attnc_bwd_dq_accum"))
         # keys per dK/dV CTA (64 or 128 on sm_90a, the key tile on the mma.sync path)
         self._bwd_dkdv_keys = mod.read_int("attnc_bwd_dkdv_keys") or self.block_n
-        # persistent dK/dV CTAs (each walks several key blocks)
-        self._bwd_dkdv_persist = bool(mod.read_int("attnc_bwd_dkdv_persist"))
     dq_accum = torch.empty((B, H, (Nq + 127) // 128 * 128, D), dtype=torch.float32, device=device) \
         if self._bwd_dq_accum else None
     ty = {torch.bfloat16: "bf16", torch.float16: "fp16"}[q.dtype]
@@ -438,11 +425,7 @@ def attention_backward(self: CompiledPattern, q, k, v, out, lse, dout, scale=Non
         if kind == "pre":
             grid = ((Nq + threads // (D // 8) - 1) // (threads // (D // 8)), H, B)
         elif kind == "dkdv":
-            blocks = (Nk + self._bwd_dkdv_keys - 1) // self._bwd_dkdv_keys
-            if self._bwd_dkdv_persist and Hkv * B < _sm_count(device):
-                # as many CTAs per (KV head, batch) as fill the GPU once, each walking key blocks
-                blocks = max(1, min(blocks, _sm_count(device) // (Hkv * B)))
-            grid = (blocks, Hkv, B)
+            grid = ((Nk + self._bwd_dkdv_keys - 1) // self._bwd_dkdv_keys, Hkv, B)
         else:
             grid = (num_q_tiles, H, B)
         _check(cu.cuLaunchKernel(fn, *grid, threads, 1, 1, smem, stream, args, None), f"cuLaunchKernel({name})")

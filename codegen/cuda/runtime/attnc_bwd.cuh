@@ -14,9 +14,7 @@
 // sm_90a builds get the wgmma path (attnc_bwd_sm90.cuh: dkdv also sums dQ into an fp32
 // accumulator with atomics, pre zeroes it, dq converts it; `attnc_bwd_dq_accum` = 1 tells the
 // loader to allocate it); other targets the mma.sync path (attnc_bwd_sm80.cuh: dq recomputes
-// S and dP, no accumulator, `attnc_bwd_dq_accum` = 0). `attnc_bwd_dkdv_persist` = 1 (sm_90a
-// built with ATTNC_BWD_PERSIST) launches fewer dK/dV CTAs along x, min(that, SMs / (Hkv * B)),
-// each walking several key blocks.
+// S and dP, no accumulator, `attnc_bwd_dq_accum` = 0).
 // Each exports `<name>_smem` (dynamic shared memory bytes) and `<name>_threads` (block size).
 #ifndef ATTNC_BWD_CUH
 #define ATTNC_BWD_CUH
@@ -62,15 +60,11 @@ ATTNC_BWD_ENTRY(attnc_bwd_pre_fp16_d128, bwd_pre, BwdPreConfig, __half, 128)
 // mma.sync path (sm_80 .. sm_90 without the a features): dQ recomputed in its own pass.
 ATTNC_BWD_PATH(bwd_dkdv_sm80, BwdDkdvConfig, bwd_dq_sm80, BwdDqConfig)
 extern "C" __device__ const int attnc_bwd_dq_accum = 0;
-extern "C" __device__ const int attnc_bwd_dkdv_persist = 0;
 #else
 // sm_90a (wgmma): dQ summed into an fp32 accumulator by the dK/dV kernel, converted by dq.
 ATTNC_BWD_PATH(bwd_dkdv_sm90, Sm90BwdConfig, bwd_dq_convert, Sm90DqConvertConfig)
 // The loader allocates the fp32 dQ accumulator when this is 1.
 extern "C" __device__ const int attnc_bwd_dq_accum = 1;
-// 1: the dK/dV CTAs walk several key blocks (ATTNC_BWD_PERSIST); the loader then launches
-// fewer of them per (KV head, batch), as many as the GPU runs at once.
-extern "C" __device__ const int attnc_bwd_dkdv_persist = attnc::Sm90BwdConfig<128, attnc::BLOCK_N>::PERSIST;
 #endif
 
 #endif  // ATTNC_BWD_CUH

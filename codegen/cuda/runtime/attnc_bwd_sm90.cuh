@@ -83,11 +83,6 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_DQ_BULK
 #define ATTNC_BWD_DQ_BULK 1
 #endif
-// Without the bulk path, dQ partials are added by per-thread 16-byte reductions (lanes pair up
-// their column pairs); 0: 8-byte ones, as the fragments hold them.
-#ifndef ATTNC_BWD_DQ_V4
-#define ATTNC_BWD_DQ_V4 1
-#endif
 #ifndef ATTNC_BWD_SHARED_DQ
 #define ATTNC_BWD_SHARED_DQ 1
 #endif
@@ -103,6 +98,11 @@ ATTNC_WGMMA_TT(__half, "f16")
 // a dQ tile and handing it to the TMA unit (variant no_dq_fence, with ATTNC_BWD_DQ_REDUCE=0).
 #ifndef ATTNC_BWD_DQ_FENCE
 #define ATTNC_BWD_DQ_FENCE 1
+#endif
+// Profiling (wrong on purpose): 0 skips the mask on PARTIAL tiles without a score modifier (what
+// the mask pass costs; variant no_mask).
+#ifndef ATTNC_BWD_MASK_PASS
+#define ATTNC_BWD_MASK_PASS 1
 #endif
 // (measured slower than dQ after dK on S2, BigBird and MoA at 16k, 1 % faster on causal:
 // docs/performance.md, run 17). Adding an item's dQ tile later, while the next item's S^T runs,
@@ -149,15 +149,6 @@ ATTNC_WGMMA_TT(__half, "f16")
 // overlaps the stores.
 #ifndef ATTNC_BWD_STORE_FIRST
 #define ATTNC_BWD_STORE_FIRST 1
-#endif
-// Persistent dK/dV CTAs (two-warpgroup CTAs without deferred stage releases): the loader launches
-// fewer CTAs per (KV head, batch) (module global attnc_bwd_dkdv_persist) and each walks several
-// key blocks, its Q/dO ring running on from one into the next, so that the next block's first
-// loads overlap this block's last items and the dK/dV stores its K/V load (a linear fit of run
-// 22 puts about 9 us of fixed cost on each CTA). Emulated and built, not yet timed, so off
-// (bwd_profile variant persist).
-#ifndef ATTNC_BWD_PERSIST
-#define ATTNC_BWD_PERSIST 0
 #endif
 // Keys per dK/dV CTA, 64 or 128 (a warpgroup per 64 keys). The emitter picks it per pattern
 // from the transposed schedule's mean row length (codegen/cuda/backward.ts): 64-key CTAs run two
@@ -214,10 +205,8 @@ template <int D, int BN> struct Sm90BwdConfig {
   // not with a score modifier, whose pass leaves too few registers: ptxas serializes the wgmmas)
   static constexpr bool DQ_FIRST = SHARED_DQ && DQ_BULK && ATTNC_BWD_DQ_FIRST && !HAS_SCORE_MOD;
   static constexpr bool DEFER_EMPTY = DQ_FIRST || STAGE_STAGING;
-  // key blocks walked by persistent CTAs (ATTNC_BWD_PERSIST)
-  static constexpr bool PERSIST = ATTNC_BWD_PERSIST && NWG == 2 && !DEFER_EMPTY;
   // the shared dQ tile staged in the next item, behind that item's S^T (ATTNC_BWD_DQ_LATE)
-  static constexpr bool DQ_LATE = SHARED_DQ && !DQ_FIRST && ATTNC_BWD_DQ_LATE && ATTNC_BWD_DQ_MMA;
+  static constexpr bool DQ_LATE = SHARED_DQ && DQ_BULK && !DQ_FIRST && ATTNC_BWD_DQ_LATE && ATTNC_BWD_DQ_MMA;
   // the next load issued behind the item's first two products (ATTNC_BWD_PRODUCE_LATE)
   static constexpr bool PRODUCE_LATE = !DEFER_EMPTY && ATTNC_BWD_PRODUCE_LATE;
   static constexpr int KV_BYTES = KEYS * D * 2;
@@ -275,10 +264,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   // walking the schedule
   auto meta = [&](int st) { return bars + 8 + 16 * S + 8 * st; };
   const uint32_t sWork = bars + 8 + 24 * S;  // the CTA's block of keys and KV head (blockIdx.x, .y)
-  // PERSIST: the producer's round of key blocks, one copy per warp (read at every use, like the
-  // CTA indices, so that it holds no register across the item loop)
-  const uint32_t sRound = sWork + 8;
-  static_assert(8 + 24 * S + 8 + 4 * (NT / 32) <= Cfg::BARRIER_BYTES, "barriers, item records, the work item, rounds");
+  static_assert(8 + 24 * S + 8 <= Cfg::BARRIER_BYTES, "barriers, item records and the work item");
 
   const int tid = threadIdx.x, wg = tid >> 7, warp_in_wg = (tid >> 5) & 3;
   const int lane = tid & 31, g = lane >> 2, tq = lane & 3;
@@ -288,16 +274,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   // from blockIdx, they moved MoA's d128 entries to 255 registers and a spill)
   auto cta = [&]() -> int { return ATTNC_BWD_CTA_FROM_SMEM ? ld_shared_s32(sWork) : (int)blockIdx.x; };
   auto hk = [&]() -> int { return ATTNC_BWD_CTA_FROM_SMEM ? ld_shared_s32(sWork + 4) : (int)blockIdx.y; };
-  // PERSIST: the CTA takes key block blockIdx.x, then one per round of gridDim.x blocks (odd
-  // rounds in reverse CTA order, which evens out rows that shorten with the key block); the
-  // producer's round is pround, and the consumers read each item's key block from its record.
-  const int num_kb = (t.Nk + KEYS - 1) / KEYS;
-  auto unit_kb = [&](int r) {
-    return r * (int)gridDim.x + ((r & 1) ? (int)gridDim.x - 1 - (int)blockIdx.x : (int)blockIdx.x);
-  };
-  auto pround = [&]() { return ld_shared_s32(sRound + 4 * (threadIdx.x >> 5)); };
-  auto kbP = [&]() { return Cfg::PERSIST ? unit_kb(pround()) : cta(); };  // the producer's key block
-  auto kt0 = [&]() { return Cfg::SPLIT ? kbP() / 2 : kbP() * T; };  // the CTA's (first) key tile
+  auto kt0 = [&]() { return Cfg::SPLIT ? cta() / 2 : cta() * T; };  // the CTA's (first) key tile
   auto k0 = [&]() { return cta() * KEYS; };                          // its first key
   const int b = blockIdx.z, l = t.layer;
   const int num_k_tiles = (t.Nk + BN - 1) / BN;
@@ -315,7 +292,6 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     st_shared_b32(sWork, blockIdx.x);
     st_shared_b32(sWork + 4, blockIdx.y);
   }
-  if (Cfg::PERSIST && (tid & 31) == 0) st_shared_b32(sRound + 4 * (tid >> 5), 0);
   __syncthreads();
 
   using Item = BwdItem<T>;
@@ -393,7 +369,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     const int q0 = qt * BLOCK_M + it.half * QC;
     if (tid == 0) {  // released to the consumers by a plain arrival (cp.async arrivals order only the copies)
       st_shared_b32(meta(st), q0);
-      st_shared_b32(meta(st) + 4, (Cfg::PERSIST ? kbP() << 16 : 0) | it.hi << 4 | flags);
+      st_shared_b32(meta(st) + 4, it.hi << 4 | flags);
       mbarrier_arrive(full(st));
     }
     const uint16_t* qg = reinterpret_cast<const uint16_t*>(t.q) + b * t.q_sb + h * t.q_sh;
@@ -417,14 +393,12 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     cp_async_mbarrier_arrive(full(st));
   };
   // After the last item: a record with no data (first query row -1) that ends the consumers'
-  // loop, so that they never count the items (a walk of the schedule rows per CTA). With
-  // PERSIST one ends each key block and names it.
+  // loop, so that they never count the items (a walk of the schedule rows per CTA).
   auto issue_end = [&](int n) {
     const int st = n % S;
     if (n >= S) mbarrier_wait(empty(st), (n / S - 1) & 1);
     if (tid == 0) {
       st_shared_b32(meta(st), 0xffffffffu);
-      if constexpr (Cfg::PERSIST) st_shared_b32(meta(st) + 4, kbP());
       mbarrier_arrive(full(st));
     }
     mbarrier_arrive(full(st));
@@ -451,17 +425,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       advance(prod);
     } else if (!ended) {
       issue_end(n);
-      if constexpr (Cfg::PERSIST) {  // then the next block's items
-        __syncwarp();  // every lane of the warp has read its round
-        const int r = pround() + 1;
-        __syncwarp();
-        if ((tid & 31) == 0) st_shared_b32(sRound + 4 * (tid >> 5), r);
-        __syncwarp();
-        if (unit_kb(r) >= num_kb) ended = true;
-        else first(prod);
-      } else {
-        ended = true;
-      }
+      ended = true;
     }
   };
   // K and V of the block of keys from key0, completing a phase of bar_kv
@@ -479,7 +443,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     store_rows<Elem, D>(dkg, t.dk_sn, key0 + wg * 64 + warp_in_wg * 16, t.Nk, dk, t.scale);
     store_rows<Elem, D>(dvg, t.dv_sn, key0 + wg * 64 + warp_in_wg * 16, t.Nk, dv, 1.0f);
   };
-  const bool any = Cfg::PERSIST || prod.hi < G;
+  const bool any = prod.hi < G;
   if (any) load_kv(k0());
   for (int i = 0; i < S - 1; ++i) produce_at(i);
   if (any) mbarrier_wait(bar_kv, 0);
@@ -523,19 +487,6 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       if (ATTNC_BWD_DQ_FENCE) fence_proxy_async();
       named_barrier(1 + wg, 128);
       if (tid == issuer && ATTNC_BWD_DQ_REDUCE) bulk_reduce_add_f32(tile, stage, QC * 64 * 4);
-    } else if constexpr (ATTNC_BWD_DQ_V4) {
-      // 16-byte reductions: lanes tq and tq ^ 1 swap a column pair, so that the even one holds
-      // four adjacent columns of row g and the odd one the same columns of row g + 8
-      const bool odd = tq & 1;
-      const int row = warp_in_wg * 16 + g + (odd ? 8 : 0);
-#pragma unroll
-      for (int i = 0; i < 8; ++i) {
-        const float x0 = __shfl_xor_sync(0xffffffffu, odd ? acc[4 * i] : acc[4 * i + 2], 1);
-        const float x1 = __shfl_xor_sync(0xffffffffu, odd ? acc[4 * i + 1] : acc[4 * i + 3], 1);
-        const float4 v = odd ? make_float4(x0, x1, acc[4 * i + 2], acc[4 * i + 3])
-                             : make_float4(acc[4 * i], acc[4 * i + 1], x0, x1);
-        if (q0 + row < t.Nq) atomicAdd(reinterpret_cast<float4*>(tile + dq_swizzle(row, 8 * i + 4 * (tq >> 1))), v);
-      }
     } else {
 #pragma unroll
       for (int r = 0; r < 2; ++r) {
@@ -590,277 +541,251 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     }
   };
 
-  // The items of a key block (the outer loop: the CTA's key blocks, one without PERSIST)
-  int n = 0;
+  // The items (the end record ends the loop)
 #pragma unroll 1
-  for (;;) {
-#pragma unroll 1
-    for (;; ++n) {
-      if constexpr (!Cfg::DEFER_EMPTY && !Cfg::PRODUCE_LATE) produce(n);
-      const int st = n % S;
-      mbarrier_wait(full(st), (n / S) & 1);
-      fence_proxy_async();
+  for (int n = 0;; ++n) {
+    if constexpr (!Cfg::DEFER_EMPTY && !Cfg::PRODUCE_LATE) produce(n);
+    const int st = n % S;
+    mbarrier_wait(full(st), (n / S) & 1);
+    fence_proxy_async();
 
-      const uint2 rec = ld_shared_v2(meta(st));
-      const int q0 = (int)rec.x, h = h0() + (int)((rec.y >> 4) & (Cfg::PERSIST ? 0xfffu : ~0u));
-      if (q0 < 0) break;  // the end record; with PERSIST the end of a key block
-      const bool active = (rec.y >> (2 * my)) & 1;  // this warpgroup's key tile is in the chunk's row
-      const bool full_tile = (rec.y >> (2 * my + 1)) & 1;
-      const int kfirst = Cfg::PERSIST ? (int)(rec.y >> 16) * KEYS : k0();  // the item's first key
-      const int key_row = kfirst + wg * 64 + warp_in_wg * 16 + g;  // this lane's keys key_row, key_row + 8
-      const bool check = !full_tile || kfirst + KEYS > t.Nk;  // (a ragged last block of keys)
+    const uint2 rec = ld_shared_v2(meta(st));
+    const int q0 = (int)rec.x, h = h0() + (int)(rec.y >> 4);
+    if (q0 < 0) break;  // the end record
+    const bool active = (rec.y >> (2 * my)) & 1;  // this warpgroup's key tile is in the chunk's row
+    const bool full_tile = (rec.y >> (2 * my + 1)) & 1;
+    const int kfirst = k0();  // the CTA's first key
+    const int key_row = kfirst + wg * 64 + warp_in_wg * 16 + g;  // this lane's keys key_row, key_row + 8
+    const bool check = !full_tile || kfirst + KEYS > t.Nk;  // (a ragged last block of keys)
 
-      // S^T and dP^T of this warpgroup's 64 keys x the chunk's 64 queries, two commit groups:
-      // without a score modifier P^T is computed (and dV += P^T dO issued) while dP^T is still
-      // on the tensor cores.
-      // everything up to dS^T (in sa) and the issue of dV += P^T dO
-      auto compute = [&]() {
-      float s[32], dp[32];
+    // S^T and dP^T of this warpgroup's 64 keys x the chunk's 64 queries, two commit groups:
+    // without a score modifier P^T is computed (and dV += P^T dO issued) while dP^T is still
+    // on the tensor cores.
+    // everything up to dS^T (in sa) and the issue of dV += P^T dO
+    auto compute = [&]() {
+    float s[32], dp[32];
 #pragma unroll
-      for (int i = 0; i < 32; ++i) s[i] = 0.0f;
-      fence_operands(s);
-      if constexpr (!Cfg::DQ_LATE) {
+    for (int i = 0; i < 32; ++i) s[i] = 0.0f;
+    fence_operands(s);
+    if constexpr (!Cfg::DQ_LATE) {
 #pragma unroll
-        for (int i = 0; i < 32; ++i) dp[i] = 0.0f;
-        fence_operands(dp);
+      for (int i = 0; i < 32; ++i) dp[i] = 0.0f;
+      fence_operands(dp);
+    }
+    wgmma_fence();
+    // acc = (this warpgroup's 64 rows of the key tile kv) x (the chunk's rows of x)^T, one group
+    auto transposed_product = [&](float (&acc)[32], uint32_t kv, uint32_t x) {
+#pragma unroll
+      for (int kk = 0; kk < KS; ++kk) {
+        const uint32_t koff = (kk >> 2) * (KEYS * 128) + wg * 64 * 128 + (kk & 3) * 32;
+        const uint32_t xoff = (kk >> 2) * (QC * 128) + (kk & 3) * 32;
+        Wgmma<Elem, 64>::ss(acc, make_smem_desc(kv + koff, 16, 1024), make_smem_desc(x + xoff, 16, 1024), kk > 0);
       }
+      wgmma_commit();
+    };
+    transposed_product(s, sK, sQ(st));
+    if constexpr (Cfg::DQ_LATE) {
+      add_late();  // the previous item's dQ tile, while S^T runs
+#pragma unroll
+      for (int i = 0; i < 32; ++i) dp[i] = 0.0f;
+      fence_operands(dp);
       wgmma_fence();
-      // acc = (this warpgroup's 64 rows of the key tile kv) x (the chunk's rows of x)^T, one group
-      auto transposed_product = [&](float (&acc)[32], uint32_t kv, uint32_t x) {
-#pragma unroll
-        for (int kk = 0; kk < KS; ++kk) {
-          const uint32_t koff = (kk >> 2) * (KEYS * 128) + wg * 64 * 128 + (kk & 3) * 32;
-          const uint32_t xoff = (kk >> 2) * (QC * 128) + (kk & 3) * 32;
-          Wgmma<Elem, 64>::ss(acc, make_smem_desc(kv + koff, 16, 1024), make_smem_desc(x + xoff, 16, 1024), kk > 0);
-        }
-        wgmma_commit();
-      };
-      transposed_product(s, sK, sQ(st));
-      if constexpr (Cfg::DQ_LATE) {
-        add_late();  // the previous item's dQ tile, while S^T runs
-#pragma unroll
-        for (int i = 0; i < 32; ++i) dp[i] = 0.0f;
-        fence_operands(dp);
-        wgmma_fence();
-      }
-      transposed_product(dp, sV, sdO(st));
-      if constexpr (Cfg::PRODUCE_LATE) produce(n);  // (after the end record there is nothing to load)
+    }
+    transposed_product(dp, sV, sdO(st));
+    if constexpr (Cfg::PRODUCE_LATE) produce(n);  // (after the end record there is nothing to load)
 
-      // Element (i, e) of s / dp: key key_row + 8*(e>>1), query column 8i + 2tq + (e&1) of the
-      // chunk. Rows with no allowed key (LSE = -inf) give P = 0; so do rows past Nq with a score
-      // modifier (it may take a zero-filled row's logit anywhere), and with ATTNC_BWD_LSE_NQ_TEST
-      // (the default until timed) without one. Without one such a row has
-      // S = 0 (Q zero-filled) and LSE 0 (zero-filled), P = 1, and contributes nothing: its dO and
-      // delta are zero-filled too, so dS = 0 and P^T dO = 0 (and partial tiles mask it anyway).
-      // LSE (log2 domain) and delta of this lane's query columns 8i + 2tq + {0, 1}
-      auto lse2_pair = [&](int i, float (&l2)[2]) {
-        const int col = 8 * i + 2 * tq;
-        const uint2 v = ld_shared_v2(sLse(st) + 4 * col);
+    // Element (i, e) of s / dp: key key_row + 8*(e>>1), query column 8i + 2tq + (e&1) of the
+    // chunk. Rows with no allowed key (LSE = -inf) give P = 0; so do rows past Nq with a score
+    // modifier (it may take a zero-filled row's logit anywhere), and with ATTNC_BWD_LSE_NQ_TEST=1
+    // (profiling; off by default) without one. Without one such a row has
+    // S = 0 (Q zero-filled) and LSE 0 (zero-filled), P = 1, and contributes nothing: its dO and
+    // delta are zero-filled too, so dS = 0 and P^T dO = 0 (and partial tiles mask it anyway).
+    // LSE (log2 domain) and delta of this lane's query columns 8i + 2tq + {0, 1}
+    auto lse2_pair = [&](int i, float (&l2)[2]) {
+      const int col = 8 * i + 2 * tq;
+      const uint2 v = ld_shared_v2(sLse(st) + 4 * col);
 #pragma unroll
-        for (int e1 = 0; e1 < 2; ++e1) {
-          const float lse = __uint_as_float(e1 ? v.y : v.x);
-          const bool past = (HAS_SCORE_MOD || ATTNC_BWD_LSE_NQ_TEST) && q0 + col + e1 >= t.Nq;
+      for (int e1 = 0; e1 < 2; ++e1) {
+        const float lse = __uint_as_float(e1 ? v.y : v.x);
+        const bool past = (HAS_SCORE_MOD || ATTNC_BWD_LSE_NQ_TEST) && q0 + col + e1 >= t.Nq;
 #if ATTNC_BWD_LSE2
-          l2[e1] = past ? pos_inf() : lse;  // (already log2, +inf for no key)
+        l2[e1] = past ? pos_inf() : lse;  // (already log2, +inf for no key)
 #else
-          l2[e1] = (past || lse == neg_inf()) ? pos_inf() : lse * LOG2E;
+        l2[e1] = (past || lse == neg_inf()) ? pos_inf() : lse * LOG2E;
 #endif
-        }
-      };
-      auto delta_pair = [&](int i, float (&dl)[2]) {
-        const uint2 v = ld_shared_v2(sLse(st) + 4 * (QC + 8 * i + 2 * tq));
-        dl[0] = __uint_as_float(v.x);
-        dl[1] = __uint_as_float(v.y);
-      };
-      // PARTIAL or ragged tiles only, in a pass of its own (interleaved with the exponentials the
-      // compiler predicated the mask on every tile): zero(e) for the elements outside the mask
-      // or past Nk
-      auto mask_pass = [&](auto&& zero) {
-#pragma unroll
-        for (int i = 0; i < 8; ++i)
-#pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            const int q = q0 + 8 * i + 2 * tq + (e & 1), k = key_row + 8 * (e >> 1);
-            bool ok = k < t.Nk;
-            if (!full_tile) ok = ok && q < t.Nq && mask(pp, b, t.layer, h, q, k);
-            if (!ok) zero(4 * i + e);
-          }
-      };
-      uint32_t pa[QS][4];
-      // fp32 fragments -> the A operand of the m64n{D}k16 products (k = the chunk's queries)
-      auto pack = [&](const float (&x)[32], uint32_t (&a)[QS][4]) {
-#pragma unroll
-        for (int kk = 0; kk < QS; ++kk)
-#pragma unroll
-          for (int r = 0; r < 4; ++r) a[kk][r] = ElemTraits<Elem>::pack2(x[8 * kk + 2 * r], x[8 * kk + 2 * r + 1]);
-      };
-      fence_operands(dv);
-      if constexpr (!Cfg::DQ_FIRST) fence_operands(dk);  // (DQ_FIRST: the previous dK may still run)
-      if constexpr (!HAS_SCORE_MOD && ATTNC_BWD_OVERLAP_P) {
-        wgmma_wait<1>();  // S^T ready (and the previous item's dK), dP^T may still run
-        fence_operands(s);
-        previous_done(n);
-#pragma unroll
-        for (int i = 0; i < 8; ++i) {
-          float l2[2];
-          lse2_pair(i, l2);
-#pragma unroll
-          for (int e = 0; e < 4; ++e) s[4 * i + e] = fast_exp2(s[4 * i + e] * t.scale_log2 - l2[e & 1]);
-        }
-        if (check) mask_pass([&](int e) { s[e] = 0.0f; });
-        pack(s, pa);
-        // dV += P^T dO (B operand MN-major: the chunk's rows are the k dimension)
-        fence_operands(pa);
-        wgmma_fence();
-#pragma unroll
-        for (int kk = 0; kk < QS; ++kk) Wgmma<Elem, D>::rs(dv, pa[kk], make_smem_desc(sdO(st) + kk * 16 * 128, QC * 128, 1024));
-        wgmma_commit();
-        wgmma_wait<1>();  // dP^T ready, dV may still run
-        fence_operands(dp);
-#pragma unroll
-        for (int i = 0; i < 8; ++i) {
-          float dl[2];
-          delta_pair(i, dl);
-#pragma unroll
-          for (int e = 0; e < 4; ++e) dp[4 * i + e] = s[4 * i + e] * (dp[4 * i + e] - dl[e & 1]);
-        }
-        pack(dp, sa);
-      } else {
-        // a score modifier needs the raw logit for its derivative: P^T and dS^T in one pass
-        wgmma_wait<0>();
-        fence_operands(s);
-        fence_operands(dp);
-        previous_done(n);
-#pragma unroll
-        for (int i = 0; i < 8; ++i) {
-          float l2[2], dl[2];
-          lse2_pair(i, l2);
-          delta_pair(i, dl);
-#pragma unroll
-          for (int e = 0; e < 4; ++e)
-            dp[4 * i + e] = bwd_element(s[4 * i + e], dp[4 * i + e], l2[e & 1], dl[e & 1], t, pp, b, h,
-                                        q0 + 8 * i + 2 * tq + (e & 1), key_row + 8 * (e >> 1), false, true);
-        }
-        if (check) mask_pass([&](int e) { s[e] = dp[e] = 0.0f; });  // (a NaN score_mod_grad there too)
-        pack(s, pa);
-        pack(dp, sa);
-        fence_operands(pa);
-        wgmma_fence();
-#pragma unroll
-        for (int kk = 0; kk < QS; ++kk) Wgmma<Elem, D>::rs(dv, pa[kk], make_smem_desc(sdO(st) + kk * 16 * 128, QC * 128, 1024));
-        wgmma_commit();
       }
-      };
-      if (T == 1 || active) {
-        compute();
-      } else {
-        // none of this warpgroup's keys in the chunk's query tile: dS^T = 0 for the shared dQ
-        wgmma_wait<0>();  // (the previous item's dK)
-        previous_done(n);
-        add_late();
-        if constexpr (Cfg::PRODUCE_LATE) produce(n);
+    };
+    auto delta_pair = [&](int i, float (&dl)[2]) {
+      const uint2 v = ld_shared_v2(sLse(st) + 4 * (QC + 8 * i + 2 * tq));
+      dl[0] = __uint_as_float(v.x);
+      dl[1] = __uint_as_float(v.y);
+    };
+    // PARTIAL or ragged tiles only, in a pass of its own (interleaved with the exponentials the
+    // compiler predicated the mask on every tile): zero(e) for the elements outside the mask
+    // or past Nk
+    auto mask_pass = [&](auto&& zero) {
 #pragma unroll
-        for (int kk = 0; kk < QS; ++kk)
+      for (int i = 0; i < 8; ++i)
 #pragma unroll
-          for (int r = 0; r < 4; ++r) sa[kk][r] = 0u;
-      }
-      // dK += dS^T Q
-      auto dk_product = [&]() {
-        fence_operands(sa);
-        wgmma_fence();
-#pragma unroll
-        for (int kk = 0; kk < QS; ++kk)
-          Wgmma<Elem, D>::rs(dk, sa[kk], make_smem_desc(sQ(st) + kk * 16 * 128, QC * 128, 1024),
-                             !Cfg::DQ_FIRST || kk > 0 || (T == 1 ? n > 0 : dk_started));
-        wgmma_commit();
-        dk_started = true;
-      };
-      if constexpr (!Cfg::DQ_FIRST) {
-        if (T == 1 || active) dk_product();
-      }
-
-      // dS^T to shared memory (rows = keys, 64 query columns = one 128-byte swizzled row).
-      // sa[kk][r]: row g + 8*(r&1), 16-byte chunk 2kk + (r>>1), columns 2tq, 2tq+1 of it.
-      const uint32_t ds = sDS(n % Cfg::DS_BUFFERS);
-      if constexpr (Cfg::DS_BUFFERS == 1) named_barrier(1 + wg, 128);  // the previous item's dQ reads are done
-      const int ds_row = wg * 64 + warp_in_wg * 16 + g;
+        for (int e = 0; e < 4; ++e) {
+          const int q = q0 + 8 * i + 2 * tq + (e & 1), k = key_row + 8 * (e >> 1);
+          bool ok = k < t.Nk;
+          if (!full_tile) ok = ok && q < t.Nq && mask(pp, b, t.layer, h, q, k);
+          if (!ok) zero(4 * i + e);
+        }
+    };
+    uint32_t pa[QS][4];
+    // fp32 fragments -> the A operand of the m64n{D}k16 products (k = the chunk's queries)
+    auto pack = [&](const float (&x)[32], uint32_t (&a)[QS][4]) {
 #pragma unroll
       for (int kk = 0; kk < QS; ++kk)
 #pragma unroll
-        for (int r = 0; r < 4; ++r)
-          st_shared_b32(ds + tile_offset<KEYS>(ds_row + 8 * (r & 1), 2 * kk + (r >> 1)) + 4 * tq, sa[kk][r]);
-      fence_proxy_async();
-      if constexpr (Cfg::SHARED_DQ) named_barrier(3, NT);
-      else named_barrier(1 + wg, 128);
-
-      // dQ partial (64 queries x 64 head-dim columns per slice) = dS K, then its addition.
-      if constexpr (!ATTNC_BWD_DQ_MMA) {
-      } else if constexpr (Cfg::DQ_FIRST) {
-        // dQ, then dK behind it: the dQ partial is staged and handed to the TMA unit while dK
-        // is still on the tensor cores
-        float acc[32];
-        dq_product(acc, ds, wg, 0);
-        if (T == 1 || active) {
-          dk_product();
-          wgmma_wait<1>();
-        } else {
-          wgmma_wait<0>();
-        }
-        fence_operands(acc);
-        dq_add(acc, h, q0, wg, st);
-      } else if constexpr (Cfg::DQ_LATE) {
-        float acc[32];
-        dq_product(acc, ds, wg, 0);  // added in the next item (add_late), or after the loop
-        wgmma_wait<0>();
-        fence_operands(acc);
-        copy_out(late, acc);  // (read while the next item's S^T runs: C7517 otherwise)
-        late_h = h;
-        late_q0 = q0;
-      } else if constexpr (Cfg::SHARED_DQ) {
-        float acc[32];
-        dq_product(acc, ds, wg, 0);
-        wgmma_wait<0>();
-        fence_operands(acc);
-        dq_add(acc, h, q0, wg, st);
-      } else {
-#pragma unroll 1
-        for (int slice = 0; slice < D / 64 && (T == 1 || active); ++slice) {
-          float acc[32];
-          dq_product(acc, ds, slice, wg * 64);
-          wgmma_wait<0>();
-          fence_operands(acc);
-          dq_add(acc, h, q0, slice, st);
-        }
+        for (int r = 0; r < 4; ++r) a[kk][r] = ElemTraits<Elem>::pack2(x[8 * kk + 2 * r], x[8 * kk + 2 * r + 1]);
+    };
+    fence_operands(dv);
+    if constexpr (!Cfg::DQ_FIRST) fence_operands(dk);  // (DQ_FIRST: the previous dK may still run)
+    if constexpr (!HAS_SCORE_MOD && ATTNC_BWD_OVERLAP_P) {
+      wgmma_wait<1>();  // S^T ready (and the previous item's dK), dP^T may still run
+      fence_operands(s);
+      previous_done(n);
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        float l2[2];
+        lse2_pair(i, l2);
+#pragma unroll
+        for (int e = 0; e < 4; ++e) s[4 * i + e] = fast_exp2(s[4 * i + e] * t.scale_log2 - l2[e & 1]);
       }
-      if constexpr (!ATTNC_BWD_DQ_MMA || !Cfg::DQ_FIRST) {
-        wgmma_wait<0>();
-        fence_operands(dk);
+      if (check && ATTNC_BWD_MASK_PASS) mask_pass([&](int e) { s[e] = 0.0f; });
+      pack(s, pa);
+      // dV += P^T dO (B operand MN-major: the chunk's rows are the k dimension)
+      fence_operands(pa);
+      wgmma_fence();
+#pragma unroll
+      for (int kk = 0; kk < QS; ++kk) Wgmma<Elem, D>::rs(dv, pa[kk], make_smem_desc(sdO(st) + kk * 16 * 128, QC * 128, 1024));
+      wgmma_commit();
+      wgmma_wait<1>();  // dP^T ready, dV may still run
+      fence_operands(dp);
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        float dl[2];
+        delta_pair(i, dl);
+#pragma unroll
+        for (int e = 0; e < 4; ++e) dp[4 * i + e] = s[4 * i + e] * (dp[4 * i + e] - dl[e & 1]);
       }
-      fence_operands(dv);
-      if constexpr (!Cfg::DEFER_EMPTY) mbarrier_arrive(empty(st));  // Q, dO, LSE, delta of this stage are no longer read
+      pack(dp, sa);
+    } else {
+      // a score modifier needs the raw logit for its derivative: P^T and dS^T in one pass
+      wgmma_wait<0>();
+      fence_operands(s);
+      fence_operands(dp);
+      previous_done(n);
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        float l2[2], dl[2];
+        lse2_pair(i, l2);
+        delta_pair(i, dl);
+#pragma unroll
+        for (int e = 0; e < 4; ++e)
+          dp[4 * i + e] = bwd_element(s[4 * i + e], dp[4 * i + e], l2[e & 1], dl[e & 1], t, pp, b, h,
+                                      q0 + 8 * i + 2 * tq + (e & 1), key_row + 8 * (e >> 1), false, true);
+      }
+      if (check) mask_pass([&](int e) { s[e] = dp[e] = 0.0f; });  // (a NaN score_mod_grad there too)
+      pack(s, pa);
+      pack(dp, sa);
+      fence_operands(pa);
+      wgmma_fence();
+#pragma unroll
+      for (int kk = 0; kk < QS; ++kk) Wgmma<Elem, D>::rs(dv, pa[kk], make_smem_desc(sdO(st) + kk * 16 * 128, QC * 128, 1024));
+      wgmma_commit();
     }
-    if constexpr (!Cfg::PERSIST) {
-      break;
-    } else {  // record n ends key block `done`: its dK/dV out, the next block's K/V in
-      const int st = n % S;
-      const int done = (int)ld_shared_v2(meta(st)).y, round = done / (int)gridDim.x;
+    };
+    if (T == 1 || active) {
+      compute();
+    } else {
+      // none of this warpgroup's keys in the chunk's query tile: dS^T = 0 for the shared dQ
+      wgmma_wait<0>();  // (the previous item's dK)
+      previous_done(n);
+      add_late();
       if constexpr (Cfg::PRODUCE_LATE) produce(n);
+#pragma unroll
+      for (int kk = 0; kk < QS; ++kk)
+#pragma unroll
+        for (int r = 0; r < 4; ++r) sa[kk][r] = 0u;
+    }
+    // dK += dS^T Q
+    auto dk_product = [&]() {
+      fence_operands(sa);
+      wgmma_fence();
+#pragma unroll
+      for (int kk = 0; kk < QS; ++kk)
+        Wgmma<Elem, D>::rs(dk, sa[kk], make_smem_desc(sQ(st) + kk * 16 * 128, QC * 128, 1024),
+                           !Cfg::DQ_FIRST || kk > 0 || (T == 1 ? n > 0 : dk_started));
+      wgmma_commit();
+      dk_started = true;
+    };
+    if constexpr (!Cfg::DQ_FIRST) {
+      if (T == 1 || active) dk_product();
+    }
+
+    // dS^T to shared memory (rows = keys, 64 query columns = one 128-byte swizzled row).
+    // sa[kk][r]: row g + 8*(r&1), 16-byte chunk 2kk + (r>>1), columns 2tq, 2tq+1 of it.
+    const uint32_t ds = sDS(n % Cfg::DS_BUFFERS);
+    if constexpr (Cfg::DS_BUFFERS == 1) named_barrier(1 + wg, 128);  // the previous item's dQ reads are done
+    const int ds_row = wg * 64 + warp_in_wg * 16 + g;
+#pragma unroll
+    for (int kk = 0; kk < QS; ++kk)
+#pragma unroll
+      for (int r = 0; r < 4; ++r)
+        st_shared_b32(ds + tile_offset<KEYS>(ds_row + 8 * (r & 1), 2 * kk + (r >> 1)) + 4 * tq, sa[kk][r]);
+    fence_proxy_async();
+    if constexpr (Cfg::SHARED_DQ) named_barrier(3, NT);
+    else named_barrier(1 + wg, 128);
+
+    // dQ partial (64 queries x 64 head-dim columns per slice) = dS K, then its addition.
+    if constexpr (!ATTNC_BWD_DQ_MMA) {
+    } else if constexpr (Cfg::DQ_FIRST) {
+      // dQ, then dK behind it: the dQ partial is staged and handed to the TMA unit while dK
+      // is still on the tensor cores
+      float acc[32];
+      dq_product(acc, ds, wg, 0);
+      if (T == 1 || active) {
+        dk_product();
+        wgmma_wait<1>();
+      } else {
+        wgmma_wait<0>();
+      }
+      fence_operands(acc);
+      dq_add(acc, h, q0, wg, st);
+    } else if constexpr (Cfg::DQ_LATE) {
+      float acc[32];
+      dq_product(acc, ds, wg, 0);  // added in the next item (add_late), or after the loop
+      wgmma_wait<0>();
+      fence_operands(acc);
+      copy_out(late, acc);  // (read while the next item's S^T runs: C7517 otherwise)
+      late_h = h;
+      late_q0 = q0;
+    } else if constexpr (Cfg::SHARED_DQ) {
+      float acc[32];
+      dq_product(acc, ds, wg, 0);
+      wgmma_wait<0>();
+      fence_operands(acc);
+      dq_add(acc, h, q0, wg, st);
+    } else {
+#pragma unroll 1
+      for (int slice = 0; slice < D / 64 && (T == 1 || active); ++slice) {
+        float acc[32];
+        dq_product(acc, ds, slice, wg * 64);
+        wgmma_wait<0>();
+        fence_operands(acc);
+        dq_add(acc, h, q0, slice, st);
+      }
+    }
+    if constexpr (!ATTNC_BWD_DQ_MMA || !Cfg::DQ_FIRST) {
       wgmma_wait<0>();
       fence_operands(dk);
-      fence_operands(dv);
-      fence_operands(sa);
-      add_late();
-      store_dkdv(done * KEYS);
-      mbarrier_arrive(empty(st));
-      ++n;
-      const int next = unit_kb(round + 1);
-      if (next >= num_kb) break;
-      named_barrier(3, NT);  // both warpgroups' products are done (the dQ product reads all of K)
-#pragma unroll
-      for (int i = 0; i < D / 2; ++i) dk[i] = dv[i] = 0.0f;
-      load_kv(next * KEYS);
-      mbarrier_wait(bar_kv, (round + 1) & 1);
     }
+    fence_operands(dv);
+    if constexpr (!Cfg::DEFER_EMPTY) mbarrier_arrive(empty(st));  // Q, dO, LSE, delta of this stage are no longer read
   }
   wgmma_wait<0>();  // the last item's dK
   fence_operands(dk);
@@ -879,7 +804,7 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     }
   };
   if constexpr (!ATTNC_BWD_STORE_FIRST) wait_reduces();
-  if constexpr (!Cfg::PERSIST) store_dkdv(k0());  // (PERSIST: stored at each block's end)
+  store_dkdv(k0());
   if constexpr (ATTNC_BWD_STORE_FIRST) wait_reduces();
 }
 
