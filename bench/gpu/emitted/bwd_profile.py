@@ -10,7 +10,9 @@ and dO by the generic copy loop, the row-past-Nq test on the LSE, the LSE conver
 item, dK/dV stored after the wait for the last reduce-adds: untrimmed); the CTA's key block and KV
 head taken from blockIdx at every use instead of shared memory (cta_blockidx); dQ added by
 per-thread 8-byte vector atomics in its own item instead of staged bulk reduce-adds (red2); no
-mask on PARTIAL tiles (wrong on purpose: what the mask pass costs, no_mask); the
+mask on PARTIAL tiles (wrong on purpose: what the mask pass costs, no_mask); each CTA prefetching
+into L2 the K/V of the CTA 132 or 264 places later in launch order (kv_prefetch, kv_prefetch2);
+the CTAs handed out key block major, KV head minor (kb_major); the
 dQ product issued before dK's (staged while dK runs); 64- or 128-key dK/dV
 CTAs whatever the emitter chose (keys64, keys128); one warpgroup's dQ added with atomics
 instead of bulk reduce-adds from its Q / dO stage. All three
@@ -40,7 +42,8 @@ VARIANTS = {"full": [], "dq_own_keys": ["-DATTNC_BWD_SHARED_DQ=0"], "no_dq_add":
             "no_dq_fence": ["-DATTNC_BWD_DQ_REDUCE=0", "-DATTNC_BWD_DQ_FENCE=0"],
             "untrimmed": ["-DATTNC_BWD_PAIR_LOADS=0", "-DATTNC_BWD_LSE_NQ_TEST=1", "-DATTNC_BWD_LSE2=0", "-DATTNC_BWD_STORE_FIRST=0"],
             "cta_blockidx": ["-DATTNC_BWD_CTA_FROM_SMEM=0"], "red2": ["-DATTNC_BWD_DQ_BULK=0"],
-            "no_mask": ["-DATTNC_BWD_MASK_PASS=0"],
+            "no_mask": ["-DATTNC_BWD_MASK_PASS=0"], "kv_prefetch": ["-DATTNC_BWD_KV_PREFETCH=132"],
+            "kv_prefetch2": ["-DATTNC_BWD_KV_PREFETCH=264"], "kb_major": ["-DATTNC_BWD_KB_MAJOR=1"],
             "mma_sync": ["-DATTNC_BWD_FORCE_SM80"], "no_overlap_p": ["-DATTNC_BWD_OVERLAP_P=0"],
             "dq_first": ["-DATTNC_BWD_DQ_FIRST=1"], "wg1_atomics": ["-DATTNC_BWD_CTA_KEYS=64", "-DATTNC_BWD_DQ_BULK1=0"],
             "keys64": ["-DATTNC_BWD_CTA_KEYS=64"], "keys128": ["-DATTNC_BWD_CTA_KEYS=128"]}

@@ -104,6 +104,18 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_MASK_PASS
 #define ATTNC_BWD_MASK_PASS 1
 #endif
+// Profiling: N > 0 has each dK/dV CTA prefetch into L2 the K/V of the CTA N places later in launch
+// order (about the one that will start when a CTA now running retires, N = the SM count), which
+// takes the K/V load of a CTA's prologue off DRAM (variant kv_prefetch).
+#ifndef ATTNC_BWD_KV_PREFETCH
+#define ATTNC_BWD_KV_PREFETCH 0
+#endif
+// Profiling: 1 hands out the dK/dV CTAs key block major, KV head minor (every head's first key
+// block, then every head's second, ...): the blocks whose rows are cut short by the end of the
+// sequence run last, in the partial last wave (variant kb_major).
+#ifndef ATTNC_BWD_KB_MAJOR
+#define ATTNC_BWD_KB_MAJOR 0
+#endif
 // (measured slower than dQ after dK on S2, BigBird and MoA at 16k, 1 % faster on causal:
 // docs/performance.md, run 17). Adding an item's dQ tile later, while the next item's S^T runs,
 // does not build well with the product itself deferred: kept in flight into the next item,
@@ -289,8 +301,14 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       mbarrier_init(full(st), NT + 1);  // every thread's copies, and thread 0's item record
       mbarrier_init(empty(st), NT);
     }
+#if ATTNC_BWD_KB_MAJOR
+    const unsigned lin = blockIdx.x + gridDim.x * blockIdx.y;  // key block major, KV head minor
+    st_shared_b32(sWork, lin / gridDim.y);
+    st_shared_b32(sWork + 4, lin % gridDim.y);
+#else
     st_shared_b32(sWork, blockIdx.x);
     st_shared_b32(sWork + 4, blockIdx.y);
+#endif
   }
   __syncthreads();
 
@@ -445,6 +463,23 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   };
   const bool any = prod.hi < G;
   if (any) load_kv(k0());
+#if ATTNC_BWD_KV_PREFETCH > 0 && !defined(ATTNC_HOST_EMU)
+  {  // (profiling) K and V of the CTA ATTNC_BWD_KV_PREFETCH places later in launch order into L2
+    const long long lin = blockIdx.x + (long long)gridDim.x * (blockIdx.y + (long long)gridDim.y * blockIdx.z) +
+                          ATTNC_BWD_KV_PREFETCH;
+    if (lin < (long long)gridDim.x * gridDim.y * gridDim.z) {
+      const int kb2 = (int)(lin % gridDim.x), hk2 = (int)(lin / gridDim.x % gridDim.y), b2 = (int)(lin / gridDim.x / gridDim.y);
+      for (int r = tid; r < 2 * KEYS; r += NT) {
+        const int key = kb2 * KEYS + r % KEYS;
+        if (key >= t.Nk) continue;
+        const uint16_t* row = r < KEYS ? reinterpret_cast<const uint16_t*>(t.k) + b2 * t.k_sb + hk2 * t.k_sh + key * t.k_sn
+                                       : reinterpret_cast<const uint16_t*>(t.v) + b2 * t.v_sb + hk2 * t.v_sh + key * t.v_sn;
+#pragma unroll
+        for (int c = 0; c < D * 2; c += 128) asm volatile("prefetch.global.L2::evict_last [%0];" ::"l"(row + c / 2));
+      }
+    }
+  }
+#endif
   for (int i = 0; i < S - 1; ++i) produce_at(i);
   if (any) mbarrier_wait(bar_kv, 0);
 
