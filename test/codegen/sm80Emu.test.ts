@@ -336,8 +336,8 @@ const BWD90_CASES: Case[] = [
   // dQ partials added by per-thread vector atomics instead of the bulk path (profiling variant
   // red2: slower, docs/performance.md run 25)
   { pattern: 'causal', Nq: 200, H: 2, Hkv: 1, B: 1, D: 128, tile: T128, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_DQ_BULK=0'] },
-  // CTAs handed out key block major (profiling variant kb_major): every (key block, KV head) once
-  { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 2, D: 128, tile: T128, dtype: 'bf16', L: 2, defines: [...K128, 'ATTNC_BWD_KB_MAJOR=1'] },
+  // the mask after the exponentials and the next copies behind S^T and dP^T (run 25's build)
+  { pattern: 'sliding_window', Nq: 389, H: 2, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_MASK_EARLY=0', 'ATTNC_BWD_PRODUCE_LATE=1'] },
   // key tiles no query attends to: CTAs with no item (only the end record), and a pair whose
   // second tile is empty (keys 40.. of the first 128)
   { pattern: 'sinks_only', Nq: 300, H: 2, Hkv: 1, B: 1, D: 128, tile: T64, dtype: 'bf16', defines: K128,

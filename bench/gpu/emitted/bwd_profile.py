@@ -1,21 +1,20 @@
 """Where the sm_90a backward's time goes: times the emitted backward of one pattern (16k, B = 1,
-H = 16, D = 128, bf16) as built, and rebuilt with variants of the dK/dV kernel: each warpgroup adding its own keys' dQ part
-(no CTA-wide barrier, twice the reduce traffic); no dQ addition, or no dQ product and addition
-(wrong on purpose, only split the time), or the dQ tiles staged but never reduced (no_dq_reduce:
-staging against reduce traffic); the shared dQ tile staged at the end of its own item instead of
-behind the next item's S^T (dq_late0); the next load issued at the top of the item instead of
-behind its S^T and dP^T (produce_early), both of these (both_early, the order before 2026-12-07);
-the staging without its proxy fence and reduce (no_dq_fence); the four instruction trims off (Q
-and dO by the generic copy loop, the row-past-Nq test on the LSE, the LSE converted per lane and
-item, dK/dV stored after the wait for the last reduce-adds: untrimmed); the CTA's key block and KV
-head taken from blockIdx at every use instead of shared memory (cta_blockidx); dQ added by
-per-thread 8-byte vector atomics in its own item instead of staged bulk reduce-adds (red2); no
-mask on PARTIAL tiles (wrong on purpose: what the mask pass costs, no_mask); each CTA prefetching
-into L2 the K/V of the CTA 132 or 264 places later in launch order (kv_prefetch, kv_prefetch2);
-the CTAs handed out key block major, KV head minor (kb_major); the
-dQ product issued before dK's (staged while dK runs); 64- or 128-key dK/dV
-CTAs whatever the emitter chose (keys64, keys128); one warpgroup's dQ added with atomics
-instead of bulk reduce-adds from its Q / dO stage. All three
+H = 16, D = 128, bf16) as built, and rebuilt with variants of the dK/dV kernel. Split the time
+(wrong on purpose): no dQ addition (no_dq_add), no dQ product and addition (no_dq), the dQ tiles
+staged but never reduced (no_dq_reduce), that without its proxy fence (no_dq_fence), no mask on
+PARTIAL tiles (no_mask). Other orders and forms: the shared dQ tile staged at the end of its own
+item instead of behind the next item's S^T (dq_late0); the next item's copies issued behind S^T
+and dP^T instead of at the top of the item (produce_late); a PARTIAL tile's mask evaluated after
+the exponentials instead of while S^T and dP^T run (mask_late); both, the build of run 25 (run25);
+the four instruction trims off (Q and dO by the generic copy loop, the row-past-Nq test on the
+LSE, the LSE converted per lane and item, dK/dV stored after the wait for the last reduce-adds:
+untrimmed); the CTA's key block and KV head taken from blockIdx at every use instead of shared
+memory (cta_blockidx); dQ added by per-thread 8-byte vector atomics instead of staged bulk
+reduce-adds (red2); each warpgroup adding its own keys' dQ part (dq_own_keys: no CTA-wide barrier,
+twice the reduce traffic); the dQ product issued before dK's, staged while dK runs (dq_first);
+P^T computed after dP^T's wait (no_overlap_p); 64- or 128-key dK/dV CTAs whatever the emitter
+chose (keys64, keys128); one warpgroup's dQ added with atomics instead of bulk reduce-adds from its
+Q / dO stage (wg1_atomics). All three
 launches (pre, dkdv, dq) are timed together, and for the build as shipped also one by one
 (torch.profiler, per-kernel milliseconds per backward).
 
@@ -37,13 +36,13 @@ from gpu_common import bench, load_module  # noqa: E402
 
 VARIANTS = {"full": [], "dq_own_keys": ["-DATTNC_BWD_SHARED_DQ=0"], "no_dq_add": ["-DATTNC_BWD_DQ_ATOMICS=0"],
             "no_dq": ["-DATTNC_BWD_DQ_MMA=0"], "no_dq_reduce": ["-DATTNC_BWD_DQ_REDUCE=0"],
-            "dq_late0": ["-DATTNC_BWD_DQ_LATE=0"], "produce_early": ["-DATTNC_BWD_PRODUCE_LATE=0"],
-            "both_early": ["-DATTNC_BWD_DQ_LATE=0", "-DATTNC_BWD_PRODUCE_LATE=0"],
+            "dq_late0": ["-DATTNC_BWD_DQ_LATE=0"], "produce_late": ["-DATTNC_BWD_PRODUCE_LATE=1"],
             "no_dq_fence": ["-DATTNC_BWD_DQ_REDUCE=0", "-DATTNC_BWD_DQ_FENCE=0"],
             "untrimmed": ["-DATTNC_BWD_PAIR_LOADS=0", "-DATTNC_BWD_LSE_NQ_TEST=1", "-DATTNC_BWD_LSE2=0", "-DATTNC_BWD_STORE_FIRST=0"],
             "cta_blockidx": ["-DATTNC_BWD_CTA_FROM_SMEM=0"], "red2": ["-DATTNC_BWD_DQ_BULK=0"],
-            "no_mask": ["-DATTNC_BWD_MASK_PASS=0"], "kv_prefetch": ["-DATTNC_BWD_KV_PREFETCH=132"],
-            "kv_prefetch2": ["-DATTNC_BWD_KV_PREFETCH=264"], "kb_major": ["-DATTNC_BWD_KB_MAJOR=1"],
+            "no_mask": ["-DATTNC_BWD_MASK_PASS=0"],
+            "mask_late": ["-DATTNC_BWD_MASK_EARLY=0"],
+            "run25": ["-DATTNC_BWD_MASK_EARLY=0", "-DATTNC_BWD_PRODUCE_LATE=1"],
             "mma_sync": ["-DATTNC_BWD_FORCE_SM80"], "no_overlap_p": ["-DATTNC_BWD_OVERLAP_P=0"],
             "dq_first": ["-DATTNC_BWD_DQ_FIRST=1"], "wg1_atomics": ["-DATTNC_BWD_CTA_KEYS=64", "-DATTNC_BWD_DQ_BULK1=0"],
             "keys64": ["-DATTNC_BWD_CTA_KEYS=64"], "keys128": ["-DATTNC_BWD_CTA_KEYS=128"]}

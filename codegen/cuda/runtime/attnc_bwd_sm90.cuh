@@ -104,17 +104,10 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_MASK_PASS
 #define ATTNC_BWD_MASK_PASS 1
 #endif
-// Profiling: N > 0 has each dK/dV CTA prefetch into L2 the K/V of the CTA N places later in launch
-// order (about the one that will start when a CTA now running retires, N = the SM count), which
-// takes the K/V load of a CTA's prologue off DRAM (variant kv_prefetch).
-#ifndef ATTNC_BWD_KV_PREFETCH
-#define ATTNC_BWD_KV_PREFETCH 0
-#endif
-// Profiling: 1 hands out the dK/dV CTAs key block major, KV head minor (every head's first key
-// block, then every head's second, ...): the blocks whose rows are cut short by the end of the
-// sequence run last, in the partial last wave (variant kb_major).
-#ifndef ATTNC_BWD_KB_MAJOR
-#define ATTNC_BWD_KB_MAJOR 0
+// A PARTIAL tile's mask evaluated while S^T and dP^T are on the tensor cores (0: after the
+// exponentials, on the way from S^T's wait to the issue of dV; bwd_profile variant mask_late).
+#ifndef ATTNC_BWD_MASK_EARLY
+#define ATTNC_BWD_MASK_EARLY 1
 #endif
 // (measured slower than dQ after dK on S2, BigBird and MoA at 16k, 1 % faster on causal:
 // docs/performance.md, run 17). Adding an item's dQ tile later, while the next item's S^T runs,
@@ -133,11 +126,12 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_DQ_LATE
 #define ATTNC_BWD_DQ_LATE 1
 #endif
-// The copies of a later item into the stage the previous item released are issued once S^T and
-// dP^T of the item are on the tensor cores, instead of at the top of the item with the tensor
-// cores idle (0: at the top).
+// 1: the copies of a later item into the stage the previous item released are issued once S^T
+// and dP^T of the item are on the tensor cores; 0 (default): at the top of the item. Level in run
+// 22; with the instruction trims and the early mask the top measured 2-8 % faster (runs 26-27,
+// bwd_profile variant produce_late).
 #ifndef ATTNC_BWD_PRODUCE_LATE
-#define ATTNC_BWD_PRODUCE_LATE 1
+#define ATTNC_BWD_PRODUCE_LATE 0
 #endif
 // Instruction trims of the item loop (docs/performance.md, runs 23-24; bwd_profile variant
 // untrimmed turns all four off): Q and dO chunks copied by load_tile_pair_async (per-thread
@@ -301,14 +295,8 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       mbarrier_init(full(st), NT + 1);  // every thread's copies, and thread 0's item record
       mbarrier_init(empty(st), NT);
     }
-#if ATTNC_BWD_KB_MAJOR
-    const unsigned lin = blockIdx.x + gridDim.x * blockIdx.y;  // key block major, KV head minor
-    st_shared_b32(sWork, lin / gridDim.y);
-    st_shared_b32(sWork + 4, lin % gridDim.y);
-#else
     st_shared_b32(sWork, blockIdx.x);
     st_shared_b32(sWork + 4, blockIdx.y);
-#endif
   }
   __syncthreads();
 
@@ -463,23 +451,6 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
   };
   const bool any = prod.hi < G;
   if (any) load_kv(k0());
-#if ATTNC_BWD_KV_PREFETCH > 0 && !defined(ATTNC_HOST_EMU)
-  {  // (profiling) K and V of the CTA ATTNC_BWD_KV_PREFETCH places later in launch order into L2
-    const long long lin = blockIdx.x + (long long)gridDim.x * (blockIdx.y + (long long)gridDim.y * blockIdx.z) +
-                          ATTNC_BWD_KV_PREFETCH;
-    if (lin < (long long)gridDim.x * gridDim.y * gridDim.z) {
-      const int kb2 = (int)(lin % gridDim.x), hk2 = (int)(lin / gridDim.x % gridDim.y), b2 = (int)(lin / gridDim.x / gridDim.y);
-      for (int r = tid; r < 2 * KEYS; r += NT) {
-        const int key = kb2 * KEYS + r % KEYS;
-        if (key >= t.Nk) continue;
-        const uint16_t* row = r < KEYS ? reinterpret_cast<const uint16_t*>(t.k) + b2 * t.k_sb + hk2 * t.k_sh + key * t.k_sn
-                                       : reinterpret_cast<const uint16_t*>(t.v) + b2 * t.v_sb + hk2 * t.v_sh + key * t.v_sn;
-#pragma unroll
-        for (int c = 0; c < D * 2; c += 128) asm volatile("prefetch.global.L2::evict_last [%0];" ::"l"(row + c / 2));
-      }
-    }
-  }
-#endif
   for (int i = 0; i < S - 1; ++i) produce_at(i);
   if (any) mbarrier_wait(bar_kv, 0);
 
@@ -598,6 +569,13 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     // on the tensor cores.
     // everything up to dS^T (in sa) and the issue of dV += P^T dO
     auto compute = [&]() {
+    // element (i, e) of s / dp (below) inside the mask and Nk; PARTIAL or ragged tiles only
+    auto inside = [&](int i, int e) -> bool {
+      const int q = q0 + 8 * i + 2 * tq + (e & 1), k = key_row + 8 * (e >> 1);
+      bool ok = k < t.Nk;
+      if (!full_tile) ok = ok && q < t.Nq && mask(pp, b, t.layer, h, q, k);
+      return ok;
+    };
     float s[32], dp[32];
 #pragma unroll
     for (int i = 0; i < 32; ++i) s[i] = 0.0f;
@@ -628,6 +606,17 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     }
     transposed_product(dp, sV, sdO(st));
     if constexpr (Cfg::PRODUCE_LATE) produce(n);  // (after the end record there is nothing to load)
+    // ATTNC_BWD_MASK_EARLY: a PARTIAL (or ragged) tile's mask, bit 4i + e for element (i, e), is
+    // evaluated here, while S^T and dP^T are on the tensor cores, instead of after the
+    // exponentials, between S^T's wait and the issue of dV
+    uint32_t keep = ~0u;
+    if (ATTNC_BWD_MASK_EARLY && check) {
+      keep = 0u;
+#pragma unroll
+      for (int i = 0; i < 8; ++i)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) keep |= (uint32_t)inside(i, e) << (4 * i + e);
+    }
 
     // Element (i, e) of s / dp: key key_row + 8*(e>>1), query column 8i + 2tq + (e&1) of the
     // chunk. Rows with no allowed key (LSE = -inf) give P = 0; so do rows past Nq with a score
@@ -657,16 +646,17 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     };
     // PARTIAL or ragged tiles only, in a pass of its own (interleaved with the exponentials the
     // compiler predicated the mask on every tile): zero(e) for the elements outside the mask
-    // or past Nk
+    // or past Nk (ATTNC_BWD_MASK_EARLY: as evaluated into `keep` while S^T and dP^T ran)
     auto mask_pass = [&](auto&& zero) {
 #pragma unroll
       for (int i = 0; i < 8; ++i)
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
-          const int q = q0 + 8 * i + 2 * tq + (e & 1), k = key_row + 8 * (e >> 1);
-          bool ok = k < t.Nk;
-          if (!full_tile) ok = ok && q < t.Nq && mask(pp, b, t.layer, h, q, k);
-          if (!ok) zero(4 * i + e);
+          if constexpr (ATTNC_BWD_MASK_EARLY) {
+            if (!((keep >> (4 * i + e)) & 1u)) zero(4 * i + e);
+          } else {
+            if (!inside(i, e)) zero(4 * i + e);
+          }
         }
     };
     uint32_t pa[QS][4];
