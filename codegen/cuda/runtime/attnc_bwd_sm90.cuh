@@ -213,6 +213,9 @@ template <int D, int BN> struct Sm90BwdConfig {
   static constexpr bool DEFER_EMPTY = DQ_FIRST || STAGE_STAGING;
   // the shared dQ tile staged in the next item, behind that item's S^T (ATTNC_BWD_DQ_LATE)
   static constexpr bool DQ_LATE = SHARED_DQ && DQ_BULK && !DQ_FIRST && ATTNC_BWD_DQ_LATE && ATTNC_BWD_DQ_MMA;
+  // a PARTIAL tile's mask evaluated while S^T and dP^T run (ATTNC_BWD_MASK_EARLY); not with
+  // key-tile pairs, where it measured level on S2 (run 27) and BigBird's build spills 4 bytes
+  static constexpr bool MASK_EARLY = ATTNC_BWD_MASK_EARLY && TILES == 1;
   // the next load issued behind the item's first two products (ATTNC_BWD_PRODUCE_LATE)
   static constexpr bool PRODUCE_LATE = !DEFER_EMPTY && ATTNC_BWD_PRODUCE_LATE;
   static constexpr int KV_BYTES = KEYS * D * 2;
@@ -606,11 +609,11 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     }
     transposed_product(dp, sV, sdO(st));
     if constexpr (Cfg::PRODUCE_LATE) produce(n);  // (after the end record there is nothing to load)
-    // ATTNC_BWD_MASK_EARLY: a PARTIAL (or ragged) tile's mask, bit 4i + e for element (i, e), is
+    // MASK_EARLY: a PARTIAL (or ragged) tile's mask, bit 4i + e for element (i, e), is
     // evaluated here, while S^T and dP^T are on the tensor cores, instead of after the
     // exponentials, between S^T's wait and the issue of dV
     uint32_t keep = ~0u;
-    if (ATTNC_BWD_MASK_EARLY && check) {
+    if (Cfg::MASK_EARLY && check) {
       keep = 0u;
 #pragma unroll
       for (int i = 0; i < 8; ++i)
@@ -646,13 +649,13 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     };
     // PARTIAL or ragged tiles only, in a pass of its own (interleaved with the exponentials the
     // compiler predicated the mask on every tile): zero(e) for the elements outside the mask
-    // or past Nk (ATTNC_BWD_MASK_EARLY: as evaluated into `keep` while S^T and dP^T ran)
+    // or past Nk (MASK_EARLY: as evaluated into `keep` while S^T and dP^T ran)
     auto mask_pass = [&](auto&& zero) {
 #pragma unroll
       for (int i = 0; i < 8; ++i)
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
-          if constexpr (ATTNC_BWD_MASK_EARLY) {
+          if constexpr (Cfg::MASK_EARLY) {
             if (!((keep >> (4 * i + e)) & 1u)) zero(4 * i + e);
           } else {
             if (!inside(i, e)) zero(4 * i + e);
