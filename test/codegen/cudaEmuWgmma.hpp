@@ -31,13 +31,6 @@ inline void atomicAdd(float2* p, float2 v) {
   p->x += v.x;
   p->y += v.y;
 }
-inline void atomicAdd(float4* p, float4 v) {
-  std::lock_guard<std::mutex> lock(attnc::emu90::add_mu);
-  p->x += v.x;
-  p->y += v.y;
-  p->z += v.z;
-  p->w += v.w;
-}
 
 namespace attnc {
 namespace emu90 {

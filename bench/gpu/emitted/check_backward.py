@@ -111,15 +111,11 @@ def check_case(d, device):
             # poison: the gradient buffers reuse these NaN-filled blocks
             poison = [torch.full(x.shape, float("nan"), dtype=torch.bfloat16, device=device) for x in (q, k, v, q, k, v)]
             del poison
-
-            def forward_backward():  # through the module's autograd: out, (dq, dk, dv)
-                qa, ka, va = (x.clone().requires_grad_() for x in (q, k, v))
-                out, _ = mod.attention(qa, ka, va, layer=layer, **inputs)
-                out.backward(dout)
-                torch.cuda.synchronize()
-                return out, (qa.grad, ka.grad, va.grad)
-
-            out, grads = forward_backward()
+            qa, ka, va = (x.clone().requires_grad_() for x in (q, k, v))
+            out, _ = mod.attention(qa, ka, va, layer=layer, **inputs)
+            out.backward(dout)
+            torch.cuda.synchronize()
+            grads = (qa.grad, ka.grad, va.grad)
             r["nan"] = any(bool(torch.isnan(x).any()) for x in grads)
             r["out"] = rel(out, ref_out)
             r["dq"], r["dk"], r["dv"] = rel(grads[0], rq), rel(grads[1], rk), rel(grads[2], rv)
