@@ -142,29 +142,32 @@ def bench(fn):
 def time_case(d, flex, device):
     case = json.load(open(os.path.join(d, "case.json")))
     name, N, H, Hkv, D = case["pattern"], case["N"], case["H"], case["Hkv"], 128
+    Nq, Nk, layer = case.get("Nq", N), case.get("Nk", N), case.get("layer", 0)
     mod = load_module(os.path.join(d, case["module"] + ".py"), "attnc_bwd_bench_" + name)
     fmod = load_module(os.path.join(d + "_flex", case["module"] + "_flex.py"), "attnc_bwd_bench_flex_" + name)
-    r = dict(pattern=name, N=N, H=H, tile=case["tile"], density=case["density"], transposed="+".join(sorted(set(case["transposed"]))))
+    r = dict(pattern=name, N=N, Nq=Nq, Nk=Nk, H=H, Hkv=Hkv, layer=layer, tile=case["tile"], density=case["density"],
+             transposed="+".join(sorted(set(case["transposed"]))))
     mk = lambda *s: torch.randn(*s, device=device, dtype=torch.bfloat16).requires_grad_()
-    q, k, v = mk(1, H, N, D), mk(1, Hkv, N, D), mk(1, Hkv, N, D)
-    dout = torch.randn(1, H, N, D, device=device, dtype=torch.bfloat16)
-    mask_mod, _ = fmod.patterns(0, q, k, device)
+    q, k, v = mk(1, H, Nq, D), mk(1, Hkv, Nk, D), mk(1, Hkv, Nk, D)
+    dout = torch.randn(1, H, Nq, D, device=device, dtype=torch.bfloat16)
+    mask_mod, score_mod = fmod.patterns(layer, q, k, device)
+    fkw = dict(block_mask=None, enable_gqa=H != Hkv, score_mod=score_mod if case.get("hasScoreMod") else None)
     t = time.time()
-    bm = eager_block_mask(mask_mod, H, N, device)
+    bm = fkw["block_mask"] = eager_block_mask(mask_mod, H, Nq, device, Nk=Nk)
     torch.cuda.synchronize()
     r["flex_block_mask_s"] = time.time() - t
 
     def attnc_fb():
-        out, _ = mod.attention(q, k, v)
+        out, _ = mod.attention(q, k, v, layer=layer)
         return torch.autograd.grad(out, (q, k, v), dout)
 
     def flex_fb():
-        out = flex(q, k, v, block_mask=bm, enable_gqa=H != Hkv)
+        out = flex(q, k, v, **fkw)
         return torch.autograd.grad(out, (q, k, v), dout)
 
     with torch.no_grad():
-        r["attnc_fwd_ms"] = bench(lambda: mod.attention(q, k, v))
-        r["flex_fwd_ms"] = bench(lambda: flex(q, k, v, block_mask=bm, enable_gqa=H != Hkv))
+        r["attnc_fwd_ms"] = bench(lambda: mod.attention(q, k, v, layer=layer))
+        r["flex_fwd_ms"] = bench(lambda: flex(q, k, v, **fkw))
         r["fwd_speedup_vs_flex"] = r["flex_fwd_ms"] / r["attnc_fwd_ms"]
     r["attnc_fwd_bwd_ms"] = bench(attnc_fb)
     t = time.time()
@@ -173,12 +176,14 @@ def time_case(d, flex, device):
     r["flex_compile_s"] = time.time() - t
     r["flex_fwd_bwd_ms"] = bench(flex_fb)
     r["attnc_bwd_ms"] = r["attnc_fwd_bwd_ms"] - r["attnc_fwd_ms"]
+    r["flex_bwd_ms"] = r["flex_fwd_bwd_ms"] - r["flex_fwd_ms"]
+    r["bwd_speedup_vs_flex"] = r["flex_bwd_ms"] / r["attnc_bwd_ms"]
     r["speedup_vs_flex"] = r["flex_fwd_bwd_ms"] / r["attnc_fwd_bwd_ms"]
     if r["density"]:
-        flop = 4.0 * D * r["density"] * H * N * N * 3.5  # forward 1x + backward 2.5x
+        flop = 4.0 * D * r["density"] * H * Nq * Nk * 3.5  # forward 1x + backward 2.5x
         r["attnc_tflops"] = flop / (r["attnc_fwd_bwd_ms"] * 1e-3) / 1e12
         r["flex_tflops"] = flop / (r["flex_fwd_bwd_ms"] * 1e-3) / 1e12
-    del q, k, v, dout, bm
+    del q, k, v, dout, bm, fkw
     torch.cuda.empty_cache()
     return r
 
@@ -221,15 +226,16 @@ def main():
     if out:
         json.dump({"gpu": torch.cuda.get_device_name(), "torch": torch.__version__, "check": checks, "timing": timings},
                   open(os.path.join(out, "backward.json"), "w"), indent=1)
-    print(f"\n{'pattern':16s} {'N':>6s} {'tile':7s} {'transposed':12s} {'attnc fwd':>9s} {'flex fwd':>9s} {'attnc f+b':>9s} {'bwd':>7s} "
-          f"{'flex f+b':>9s} {'x flex':>7s} {'TFLOP/s':>8s}")
+    print(f"\n{'pattern':19s} {'Nq x Nk':>11s} {'tile':7s} {'transposed':12s} {'attnc fwd':>9s} {'flex fwd':>9s} {'attnc bwd':>9s} "
+          f"{'flex bwd':>9s} {'bwd x flex':>10s} {'attnc f+b':>9s} {'flex f+b':>9s} {'f+b x flex':>10s} {'TFLOP/s':>8s}")
     for r in timings:
         if "attnc_fwd_bwd_ms" not in r:
-            print(f"{r['pattern']:16s} {r.get('error', r.get('skipped', ''))[:90]}")
+            print(f"{r['pattern']:19s} {r.get('error', r.get('skipped', ''))[:90]}")
             continue
         tf = r.get("attnc_tflops")
-        print(f"{r['pattern']:16s} {r['N']:6d} {r['tile']:7s} {r['transposed']:12s} {r['attnc_fwd_ms']:9.3f} {r.get('flex_fwd_ms', float('nan')):9.3f} {r['attnc_fwd_bwd_ms']:9.3f} "
-              f"{r['attnc_bwd_ms']:7.3f} {r['flex_fwd_bwd_ms']:9.3f} {r['speedup_vs_flex']:7.2f} {(f'{tf:8.0f}' if tf else '       -')}")
+        print(f"{r['pattern']:19s} {str(r['Nq']) + 'x' + str(r['Nk']):>11s} {r['tile']:7s} {r['transposed']:12s} {r['attnc_fwd_ms']:9.3f} "
+              f"{r['flex_fwd_ms']:9.3f} {r['attnc_bwd_ms']:9.3f} {r['flex_bwd_ms']:9.3f} {r['bwd_speedup_vs_flex']:10.2f} "
+              f"{r['attnc_fwd_bwd_ms']:9.3f} {r['flex_fwd_bwd_ms']:9.3f} {r['speedup_vs_flex']:10.2f} {(f'{tf:8.0f}' if tf else '       -')}")
     print(f"\nBACKWARD CHECK {len(checks) - fails}/{len(checks)} passed (rel err <= {TOL} on dQ, dK, dV, no NaN, dQ = 0 on empty rows)")
     return 1 if fails else 0
 

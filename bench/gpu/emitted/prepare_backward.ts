@@ -16,6 +16,7 @@ import { compile, type Target } from '../../../codegen/index.ts';
 import { analysedCompileOptions } from '../../../codegen/tileChoice.ts';
 import type { Tile } from '../../../codegen/lower/pattern.ts';
 import { compileToIr } from '../../../src/api.ts';
+import { analyze } from '../../../src/analysis/index.ts';
 import type { IrProgram, Sizes } from '../../../src/ir/schema.ts';
 import { nodeReadFile } from '../../../src/node.ts';
 import { exampleInputs } from '../../../src/reference/inputs.ts';
@@ -99,22 +100,36 @@ patterns.forEach((pattern, i) => {
   console.log(`check ${pattern}: H=${s.H}/${s.Hkv} Nq=${s.Nq} Nk=${s.Nk} L=${s.L} tile ${meta.tile.blockM}x${meta.tile.blockN} transposed ${[...new Set(meta.backward?.transposedKinds)].join('+')}`);
 });
 
-// --- timing: the static patterns at 16k, B = 1, H = 16, D = 128 (same sizes as bench_emitted.py)
-const BENCH = ['causal', 'sliding_window', 's2_attention', 'bigbird', 'moa'].filter(want);
+// --- timing: every static pattern (no run-time input) at 16k, B = 1, H = 16, D = 128 (the sizes of
+// bench_emitted.py). GQA patterns keep their group size (16 query heads over 16 * Hkv / H KV heads);
+// chunked prefill times a 2048-query chunk at the end of 16k keys; multi-layer patterns whose
+// first layer is a plain pattern timed on its own (dilated, s2_hybrid) are timed at their last
+// layer, the others at layer 0. `--bench a,b` picks some.
 const N = Number(arg('--bench-n', '16384'));
-for (const pattern of BENCH) {
-  const ir = irFor(pattern, { Nq: N, H: 16, Hkv: 16 }) ?? irFor(pattern, { Nq: N });
+const benchOnly = arg('--bench', '').split(',').filter(Boolean);
+const LAST_LAYER = new Set(['dilated', 's2_hybrid']);
+for (const pattern of patterns.filter((p) => !benchOnly.length || benchOnly.includes(p))) {
+  const dflt = irFor(pattern, {});
+  if (!dflt || dflt.inputs.length || dflt.nodes.some((n) => n.kind === 'topk_blocks')) continue; // run-time patterns: not part of the static timing set
+  const gqa = dflt.sizes.Hkv < dflt.sizes.H ? dflt.sizes.H / dflt.sizes.Hkv : 1;
+  const lengths = dflt.sizes.Nq !== dflt.sizes.Nk ? { Nq: 2048, Nk: N } : { Nq: N, Nk: N };
+  const ir = irFor(pattern, { ...lengths, H: 16, Hkv: 16 / gqa }) ?? irFor(pattern, lengths);
   if (!ir) { console.log(`bench ${pattern}: does not compile`); continue; }
   const t0 = performance.now();
   const dir = join(outRoot, 'bench', `${pattern}_${N}`);
   const meta = emit(ir, 'cuda', dir, { headDims: [128] });
   emit(ir, 'flex', `${dir}_flex`);
-  const st = meta.statistics;
+  const s = ir.sizes;
+  const layer = LAST_LAYER.has(pattern) ? s.L - 1 : 0;
+  // the timed layer's density (the metadata's is over every layer)
+  const { report } = analyze(ir, { tile: { bq: meta.tile.blockM, bk: meta.tile.blockN }, checks: false, transposed: false });
+  const density = report.classes.reduce((a, c) => a + c.density * c.members.filter((m) => m.l === layer).length, 0) / s.H;
   writeFileSync(join(dir, 'case.json'), JSON.stringify({
-    pattern, module: meta.pattern, N, H: ir.sizes.H, Hkv: ir.sizes.Hkv, tile: `${meta.tile.blockM}x${meta.tile.blockN}`,
-    density: st?.density ?? null, transposed: meta.backward?.transposedKinds ?? [],
+    pattern, module: meta.pattern, N, Nq: s.Nq, Nk: s.Nk, H: s.H, Hkv: s.Hkv, layer, tile: `${meta.tile.blockM}x${meta.tile.blockN}`,
+    density, transposed: meta.backward?.transposedKinds ?? [], hasScoreMod: meta.constants.HAS_SCORE_MOD === true,
   }, null, 1));
-  console.log(`bench ${pattern}_${N}: H=${ir.sizes.H} tile ${meta.tile.blockM}x${meta.tile.blockN}, ${(performance.now() - t0).toFixed(0)} ms`);
+  console.log(`bench ${pattern}_${N}: Nq=${s.Nq} Nk=${s.Nk} H=${s.H}/${s.Hkv} L${layer} tile ${meta.tile.blockM}x${meta.tile.blockN} `
+    + `density ${(density * 100).toFixed(1)}%, ${(performance.now() - t0).toFixed(0)} ms`);
 }
 
 // --- training: the modules bench/gpu/train/train_lm.py loads (8 heads of D = 64, seq 2048)
