@@ -26,6 +26,31 @@ export function backwardCtaKeys(meanRow: number, blockN: number): 64 | 128 {
   return blockN === 64 && meanRow < SHORT_ROWS ? 64 : 128;
 }
 
+/**
+ * Key blocks whose dK/dV CTAs run first (ATTNC_BWD_HEAVY_BLOCKS, attnc_bwd_sm90.cuh): those whose
+ * work (query tiles over the CTA's key tiles, in the heaviest (l, h)) is at least
+ * HEAVY_ROW_FACTOR times the mean, at most MAX_HEAVY of them, ascending. In grid order (key blocks
+ * fastest, then KV heads) the last head's heavy CTA would start in the last wave and run on alone
+ * after every other CTA has finished: attention sinks (streaming_llm, minference_a_shape),
+ * global tokens (longformer, BigBird) make one key block's row as long as the sequence while the
+ * others' are a window.
+ */
+export const HEAVY_ROW_FACTOR = 3;
+const MAX_HEAVY = 16;
+export function heavyKeyBlocks(rowTiles: number[], tilesPerCta: number): number[] {
+  const n = Math.ceil(rowTiles.length / tilesPerCta);
+  const work = Array.from({ length: n }, (_, c) => {
+    let w = 0;
+    for (let u = 0; u < tilesPerCta; u++) w += rowTiles[c * tilesPerCta + u] ?? 0;
+    return w;
+  });
+  const mean = work.reduce((a, w) => a + w, 0) / Math.max(1, n);
+  if (!(mean > 0) || n < 2) return [];
+  const heavy = work.map((w, c) => ({ w, c })).filter((e) => e.w >= HEAVY_ROW_FACTOR * mean);
+  if (heavy.length >= n) return [];
+  return heavy.sort((a, b) => b.w - a.w || a.c - b.c).slice(0, MAX_HEAVY).map((e) => e.c).sort((a, b) => a - b);
+}
+
 /** Mirrors BwdPreConfig (attnc_bwd_sm80.cuh), Sm90BwdConfig and Sm90DqConvertConfig (attnc_bwd_sm90.cuh):
  * the sm_90a build of the backward translation unit. */
 export function backwardLaunch(pass: 'pre' | 'dkdv' | 'dq', D: number, ctaKeys: 64 | 128): { grid: [string, string, string]; threads: number; smem: number } {
@@ -103,6 +128,7 @@ export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; hea
   const rows = p.sizes.L * p.sizes.H * p.numKeyTiles;
   const meanRow = (opts.visitedTiles ?? rows * p.numQueryTiles) / rows;
   const ctaKeys = backwardCtaKeys(meanRow, p.tile.blockN);
+  const heavy = heavyKeyBlocks(bwd.rowTiles, Math.max(1, ctaKeys / p.tile.blockN));
   const file = `${name}_bwd.cu`;
   const cubin = `${name}_bwd.cubin`;
   const tu = code`
@@ -119,6 +145,9 @@ export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; hea
     #ifndef ATTNC_BWD_CTA_KEYS
     #define ATTNC_BWD_CTA_KEYS ${ctaKeys}
     #endif
+    ${heavy.length ? [
+      `// dK/dV CTAs of these key blocks first (transposed rows >= ${HEAVY_ROW_FACTOR}x the mean; codegen/cuda/backward.ts)`,
+      '#ifndef ATTNC_BWD_HEAVY_BLOCKS', `#define ATTNC_BWD_HEAVY_BLOCKS ${heavy.join(', ')}`, '#endif'].join('\n') : ''}
     #include "${name}.cuh"
     #include "attnc_bwd.cuh"
     ${bwd.runtime ? '#include "attnc_schedule_build.cuh"  // extern "C" attnc_schedule_build_t (transposed runtime schedule, before dkdv)' : ''}
@@ -160,6 +189,6 @@ export function emitCudaBackward(p: LoweredPattern, opts: { dtypes: Dtype[]; hea
   const runtimeSchedule = rt ? { kernel: 'attnc_schedule_build_t', buffer: rt.buffer.name, shape: rt.buffer.shape, maxTiles: rt.maxTiles } : undefined;
   return {
     files, tables, kernels,
-    info: { supported: true, saved, launchOrder: [...(rt ? ['schedule_t' as const] : []), ...BWD_PASSES], file, cubin, transposedKinds: kinds, notes, runtimeSchedule, ctaKeys },
+    info: { supported: true, saved, launchOrder: [...(rt ? ['schedule_t' as const] : []), ...BWD_PASSES], file, cubin, transposedKinds: kinds, notes, runtimeSchedule, ctaKeys, ...(heavy.length ? { heavyKeyBlocks: heavy } : {}) },
   };
 }

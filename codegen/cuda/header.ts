@@ -5,7 +5,7 @@
 import type { LoweredPattern } from '../lower/pattern.ts';
 import type { ScheduleRow } from '../lower/schedule.ts';
 import { cppSyntax } from '../lower/print/cpp.ts';
-import { splitMaskByRow } from '../lower/maskRow.ts';
+import { splitMaskByHead, splitMaskByRow } from '../lower/maskRow.ts';
 import { printFunction } from '../lower/print/printer.ts';
 import { code, commentText } from '../lower/text.ts';
 
@@ -116,6 +116,29 @@ function maskRowHooks(p: LoweredPattern, syn: ReturnType<typeof cppSyntax>): str
 }
 
 /**
+ * The mask's (l, h) dispatch hoisted out of the element loops (codegen/lower/maskRow.ts
+ * splitMaskByHead): kernels compute mask_head once per tile or row and call mask_in per element;
+ * empty for a single-rule mask.
+ */
+function maskHeadHooks(p: LoweredPattern, syn: ReturnType<typeof cppSyntax>): string {
+  const split = splitMaskByHead(p.hooks.mask);
+  if (!split) return '';
+  return [
+    '// The rule dispatch of the mask, once per tile or row: mask_in(mask_head(b, l, h), q, k) == mask(q, k).',
+    printFunction(split.head, syn),
+    '',
+    printFunction(split.in, syn),
+    '',
+    '__device__ __forceinline__ int mask_head(const PatternParams& P, int b, int l, int h) { return mask_head_impl(P, b, l, h); }',
+    '__device__ __forceinline__ bool mask_in(const PatternParams& P, int head, int b, int l, int h, int q, int k) {',
+    '  return mask_in_impl(P, b, l, h, q, k, head);',
+    '}',
+    '#define ATTNC_MASK_HEAD 1',
+    '',
+  ].join('\n');
+}
+
+/**
  * A schedule row (schedule.ts ScheduleRow) for the kernels: `<kind>_tile_row` once per row
  * (query tile forward, key tile backward) and `<kind>_tile_at(row, j, full)` per tile, a walk
  * over the row's segments; nothing without a row form (codegen/HOOKS.md "Schedule rows").
@@ -205,6 +228,7 @@ export function emitCudaHeader(p: LoweredPattern, opts: HeaderOptions): string {
 
     ${tileRowHooks('key', p.keyTileRow, syn)}
     ${maskRowHooks(p, syn)}
+    ${maskHeadHooks(p, syn)}
     ${bwdHooks}
 
     ${runtimeScheduleHooks(p, syn)}

@@ -23,6 +23,8 @@ export interface LoweredBackward {
   /** Transposed schedule input (rows = key tiles) and the classes made dense. */
   schedule: ScheduleInput | null;
   denseClasses: number[];
+  /** Per key tile, its longest transposed row over the static classes (TransposedSchedule.rowTiles). */
+  rowTiles: number[];
   /** Why there is no backward pass, e.g. a step function of s in the score modifier. */
   unsupported: string | null;
 }
@@ -34,7 +36,7 @@ export function lowerBackward(ir: IrProgram, registry: BufferRegistry, schedule:
     scoreModGrad = lowerScoreGradHook(ir, registry);
   } catch (e) {
     if (!(e instanceof NotDifferentiableError)) throw e;
-    return { hooks: null, tables: [], schedule: null, denseClasses: [], unsupported: e.message };
+    return { hooks: null, tables: [], schedule: null, denseClasses: [], rowTiles: [], unsupported: e.message };
   }
   const transposed = transposeSchedule(schedule);
   const lowered = lowerTransposedSchedule(transposed, forwardBuffers);
@@ -45,6 +47,7 @@ export function lowerBackward(ir: IrProgram, registry: BufferRegistry, schedule:
     runtime: lowered.runtime,
     schedule: transposed.input,
     denseClasses: [...transposed.dense.keys()],
+    rowTiles: transposed.rowTiles,
     unsupported: null,
   };
 }

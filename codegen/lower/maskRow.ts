@@ -132,3 +132,39 @@ export function splitMaskByRow(mask: LFunction): RowSplit | null {
     fields,
   };
 }
+
+export interface HeadSplit {
+  /** mask_head_impl(b, l, h) -> int: the (l, h) dispatch (a rule table load or l * H + h). */
+  head: LFunction;
+  /** mask_in_impl(b, l, h, q, k, head) -> bool: the rule switch on that value. */
+  in: LFunction;
+}
+
+/**
+ * The (l, h) dispatch of a lowered `mask` hook hoisted out of the element loops: a mask of
+ * several rules starts with the rule of (l, h) (a load from the rule_of_pair table, or the pair
+ * index itself) and switches on it; every element of a tile has the same (b, l, h), so kernels
+ * compute the dispatch once per tile or row (mask_head) and switch on it per element (mask_in).
+ * Null for a single-rule mask (nothing to hoist). mask_in(mask_head(b, l, h), q, k) == mask(q, k).
+ */
+export function splitMaskByHead(mask: LFunction): HeadSplit | null {
+  const body = mask.body.filter((s) => s.kind !== 'comment');
+  const sw = body[body.length - 1];
+  if (!sw || sw.kind !== 'switch') return null;
+  const lets = body.slice(0, -1);
+  const headOnly = new Set(['b', 'l', 'h']);
+  const ok = (e: LExpr): boolean => [...refs(e, new Set())].every((n) => headOnly.has(n));
+  for (const s of lets) {
+    if (s.kind !== 'let' || !ok(s.value)) return null;
+    headOnly.add(s.name);
+  }
+  if (!ok(sw.on)) return null;
+  const headParams = mask.params.filter((p) => p.name === 'b' || p.name === 'l' || p.name === 'h');
+  return {
+    head: { name: 'mask_head_impl', params: headParams, outs: [], ret: 'int', body: [...lets, { kind: 'return', value: sw.on }] },
+    in: {
+      name: 'mask_in_impl', params: [...mask.params, { name: 'mask_head', type: 'int' }], outs: [], ret: 'bool',
+      body: [{ ...sw, on: ref('mask_head', 'int') }],
+    },
+  };
+}

@@ -21,6 +21,12 @@ export interface TransposedSchedule {
   input: ScheduleInput;
   /** Runtime classes whose static envelope is dense (no static information), by class. */
   dense: Map<number, string>;
+  /**
+   * Per key tile, the longest transposed row (query tiles) over the static classes in use:
+   * the work of the key tile's dK/dV CTA in its heaviest (l, h). Runtime classes count 0 (their
+   * rows are known only on the device).
+   */
+  rowTiles: number[];
 }
 
 const INT32_SAFE = 2 ** 30;
@@ -76,15 +82,13 @@ function staticPart(c: ClassSchedule): ClassSchedule | null {
   return (c as unknown as { envelope?: ClassSchedule }).envelope ?? null;
 }
 
-/** The longest row of a tile map (tiles, not runs). */
-function longestRow(t: TileMap): number {
-  let most = 0;
-  for (let r = 0; r < t.nqt; r++) {
+/** The length of every row of a tile map (tiles, not runs). */
+function rowLengths(t: TileMap): number[] {
+  return Array.from({ length: t.nqt }, (_, r) => {
     let n = 0;
     for (let i = t.rowPtr[r]!; i < t.rowPtr[r + 1]!; i++) n += t.kt1[i]! - t.kt0[i]!;
-    most = Math.max(most, n);
-  }
-  return most;
+    return n;
+  });
 }
 
 /**
@@ -94,25 +98,31 @@ function longestRow(t: TileMap): number {
  */
 export function transposeSchedule(fwd: ScheduleInput): TransposedSchedule {
   const dense = new Map<number, string>();
-  const cache = new Map<StaticClassSchedule, { schedule: ClassSchedule; longest: number }>();
+  const cache = new Map<StaticClassSchedule, { schedule: ClassSchedule; rows: number[] }>();
+  const rowTiles = new Array<number>(fwd.numKeyTiles).fill(0);
   const classes: ClassSchedule[] = fwd.classes.map((c, i) => {
     if (!fwd.classOf.includes(i)) return { kind: 'closed_form', segments: [] };
     const s = staticPart(c);
     if (!s || s.kind === 'dense') {
       if (c.kind === 'runtime') dense.set(i, 'runtime schedule with a dense envelope: the builder walks every query tile');
+      else rowTiles.fill(fwd.numQueryTiles);
       return c.kind === 'runtime' ? { kind: 'runtime', envelope: { kind: 'dense' }, maxTiles: fwd.numQueryTiles } : { kind: 'dense' };
     }
     let t = cache.get(s as StaticClassSchedule);
     if (!t) {
       const map = transposeTileMap(classMap(s, fwd.numQueryTiles, fwd.numKeyTiles));
-      cache.set(s as StaticClassSchedule, t = { schedule: transposedClass(map), longest: longestRow(map) });
+      cache.set(s as StaticClassSchedule, t = { schedule: transposedClass(map), rows: rowLengths(map) });
     }
-    if (c.kind !== 'runtime') return t.schedule;
-    return { kind: 'runtime', envelope: t.schedule as StaticClassSchedule, maxTiles: t.longest };
+    if (c.kind !== 'runtime') {
+      t.rows.forEach((n, kt) => { rowTiles[kt] = Math.max(rowTiles[kt]!, n); });
+      return t.schedule;
+    }
+    return { kind: 'runtime', envelope: t.schedule as StaticClassSchedule, maxTiles: Math.max(0, ...t.rows) };
   });
   return {
     input: { numQueryTiles: fwd.numKeyTiles, numKeyTiles: fwd.numQueryTiles, classOf: fwd.classOf, H: fwd.H, classes },
     dense,
+    rowTiles,
   };
 }
 

@@ -211,6 +211,12 @@ export const BackwardInfo = z.object({
   notes: z.array(z.string()).default([]),
   /** Keys per dK/dV CTA of the sm_90a build (the dkdv grid is ceil(Nk / ctaKeys) x Hkv x B). */
   ctaKeys: z.union([z.literal(64), z.literal(128)]).optional(),
+  /**
+   * Key blocks (of ctaKeys keys) whose dK/dV CTAs the sm_90a build hands out first, every KV
+   * head's, before the others in grid order (their transposed rows are at least
+   * HEAVY_ROW_FACTOR times the mean): same grid, another order of its CTAs.
+   */
+  heavyKeyBlocks: z.array(z.number().int().nonnegative()).optional(),
 });
 
 export const LaunchMetadata = z.object({

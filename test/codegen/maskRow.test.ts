@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { callFunction, type LValue } from '../../codegen/lower/eval.ts';
 import type { LBuffer, LFunction } from '../../codegen/lower/ir.ts';
-import { splitMaskByRow } from '../../codegen/lower/maskRow.ts';
+import { splitMaskByHead, splitMaskByRow } from '../../codegen/lower/maskRow.ts';
 import { lowerPattern } from '../../codegen/lower/pattern.ts';
 import { compileToIr } from '../../src/api.ts';
 import { hasCompiler, hostSource, runHost } from './hostHarness.ts';
@@ -87,5 +87,37 @@ describe('mask row hoisting', () => {
       expect(n, file).toBeGreaterThan(5000);
       expect(bad, file).toBe(0);
     }
+  });
+});
+
+// The (l, h) rule dispatch hoisted out of the element loops (splitMaskByHead):
+// mask_in(mask_head(b, l, h), q, k) equals mask(q, k) for every multi-rule pattern, and every
+// load of the dispatch table leaves the per-element part.
+describe('mask dispatch hoisting', () => {
+  const multi = files.filter((f) => lowered(f).p.hooks.mask.body.some((st) => st.kind === 'switch'));
+
+  it('applies to the multi-rule patterns and to nothing else', () => {
+    for (const f of ['dilated.attn', 's2_hybrid.attn']) expect(multi).toContain(f);
+    for (const f of files) expect(splitMaskByHead(lowered(f).p.hooks.mask) !== null, f).toBe(multi.includes(f));
+    // dilated at 8 heads x 12 layers: a rule table, loaded by mask_head only
+    const split = splitMaskByHead(lowered('dilated.attn').p.hooks.mask)!;
+    const loads = (fn: LFunction) => JSON.stringify(fn.body).split('"kind":"load"').length - 1;
+    expect(loads(split.head)).toBe(1);
+    expect(loads(split.in)).toBe(0);
+  });
+
+  it.each(multi)('mask_in(mask_head(l, h), q, k) == mask(q, k) on %s', (file) => {
+    const { p, sizes: s, ctx } = lowered(file);
+    const split = splitMaskByHead(p.hooks.mask)!;
+    let mismatches = 0, checked = 0;
+    for (let b = 0; b < 2; b++) for (let l = 0; l < s.L; l++) for (let h = 0; h < s.H; h++) {
+      const head = callFunction(split.head, { b, l, h }, ctx).value as number;
+      for (let q = (b + h + l) % 13; q < s.Nq; q += 13) for (let k = 0; k < s.Nk; k += 3) {
+        checked++;
+        if (callFunction(split.in, { b, l, h, q, k, mask_head: head }, ctx).value !== callFunction(p.hooks.mask, { b, l, h, q, k }, ctx).value) mismatches++;
+      }
+    }
+    expect(checked).toBeGreaterThan(1000);
+    expect(mismatches).toBe(0);
   });
 });

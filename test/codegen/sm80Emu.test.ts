@@ -52,6 +52,8 @@ const CASES: Case[] = [
   { pattern: 'longformer', Nq: 300, H: 2, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'bf16' },
   { pattern: 'bigbird', Nq: 333, H: 2, Hkv: 1, B: 2, D: 64, tile: T64, dtype: 'fp16' },
   { pattern: 'moa', Nq: 260, H: 4, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16', L: 2 },
+  // two rules in the layer (dilated heads 0-1, windows 2-3): the rule dispatch once per CTA (mask_head)
+  { pattern: 'dilated', Nq: 389, H: 4, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'bf16', L: 12 },
   // runtime schedules (built here by the host builders, as attnc_schedule_build would)
   { pattern: 'packed_documents', Nq: 300, H: 2, Hkv: 2, B: 2, D: 128, tile: T128, dtype: 'bf16', runtime: true },
   { pattern: 'minference_vertical_slash', Nq: 280, H: 2, Hkv: 1, B: 1, D: 64, tile: T64, dtype: 'fp16', runtime: true },
@@ -344,6 +346,12 @@ const BWD90_CASES: Case[] = [
     source: 'sizes Nq = 512, Nk = Nq, H = 2, L = 1\nmask = causal and sinks(40)\n' },
   { pattern: 'sinks_only', Nq: 300, H: 2, Hkv: 2, B: 1, D: 64, tile: T128, dtype: 'bf16',
     source: 'sizes Nq = 512, Nk = Nq, H = 2, L = 1\nmask = causal and sinks(40)\n' },
+  // a mask of several rules per layer (dilated heads 0-1 of layer 11, windows elsewhere): the
+  // rule dispatch hoisted per item (mask_head / mask_in)
+  { pattern: 'dilated', Nq: 389, H: 4, Hkv: 2, B: 1, D: 128, tile: T128, dtype: 'bf16', L: 12, defines: K128 },
+  // heavy key blocks first (the emitter lists the sinks' block above; here two blocks of four,
+  // two KV heads, batch 2: every (key block, head, batch) CTA exactly once)
+  { pattern: 'sliding_window', Nq: 389, H: 4, Hkv: 2, B: 2, D: 64, tile: T128, dtype: 'bf16', defines: [...K128, 'ATTNC_BWD_HEAVY_BLOCKS=1,2'] },
 ];
 
 for (const path of ['sm80', 'sm90'] as const) {

@@ -13,7 +13,8 @@ memory (cta_blockidx); dQ added by per-thread 8-byte vector atomics instead of s
 reduce-adds (red2); each warpgroup adding its own keys' dQ part (dq_own_keys: no CTA-wide barrier,
 twice the reduce traffic); the dQ product issued before dK's, staged while dK runs (dq_first);
 P^T computed after dP^T's wait (no_overlap_p); 64- or 128-key dK/dV CTAs whatever the emitter
-chose (keys64, keys128); one warpgroup's dQ added with atomics instead of bulk reduce-adds from its
+chose (keys64, keys128); the dK/dV CTAs in grid order, without the heavy key blocks first
+(grid_order); one warpgroup's dQ added with atomics instead of bulk reduce-adds from its
 Q / dO stage (wg1_atomics). All three
 launches (pre, dkdv, dq) are timed together, and for the build as shipped also one by one
 (torch.profiler, per-kernel milliseconds per backward).
@@ -45,7 +46,8 @@ VARIANTS = {"full": [], "dq_own_keys": ["-DATTNC_BWD_SHARED_DQ=0"], "no_dq_add":
             "run25": ["-DATTNC_BWD_MASK_EARLY=0", "-DATTNC_BWD_PRODUCE_LATE=1"],
             "mma_sync": ["-DATTNC_BWD_FORCE_SM80"], "no_overlap_p": ["-DATTNC_BWD_OVERLAP_P=0"],
             "dq_first": ["-DATTNC_BWD_DQ_FIRST=1"], "wg1_atomics": ["-DATTNC_BWD_CTA_KEYS=64", "-DATTNC_BWD_DQ_BULK1=0"],
-            "keys64": ["-DATTNC_BWD_CTA_KEYS=64"], "keys128": ["-DATTNC_BWD_CTA_KEYS=128"]}
+            "keys64": ["-DATTNC_BWD_CTA_KEYS=64"], "keys128": ["-DATTNC_BWD_CTA_KEYS=128"],
+            "grid_order": ["-DATTNC_BWD_HEAVY_FIRST=0"]}
 
 
 def build(d, module, flags, tag):

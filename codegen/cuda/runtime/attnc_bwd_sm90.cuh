@@ -151,6 +151,14 @@ ATTNC_WGMMA_TT(__half, "f16")
 #ifndef ATTNC_BWD_CTA_FROM_SMEM
 #define ATTNC_BWD_CTA_FROM_SMEM 1
 #endif
+// Heavy key blocks first: the emitter lists, in ATTNC_BWD_HEAVY_BLOCKS (ascending), the key blocks
+// whose transposed rows are far longer than the others' (attention sinks, global tokens). Their
+// CTAs, every KV head's, take the first linear block indices and the other blocks follow in grid
+// order, so that the last head's long row does not start in the last wave and run on alone.
+// 0 keeps the grid order (profiling variant grid_order). Needs ATTNC_BWD_CTA_FROM_SMEM.
+#ifndef ATTNC_BWD_HEAVY_FIRST
+#define ATTNC_BWD_HEAVY_FIRST 1
+#endif
 // dK and dV stored before the wait for the CTA's last bulk reduce-adds to land, which then
 // overlaps the stores.
 #ifndef ATTNC_BWD_STORE_FIRST
@@ -248,6 +256,33 @@ template <> struct BwdItem<2> {
   QueryTileRow row0, row1;
 };
 
+#ifdef ATTNC_BWD_HEAVY_BLOCKS
+// The (key block, KV head) of this dK/dV CTA with the heavy key blocks first: linear block
+// indices [0, heavy * Hkv) are the heavy blocks of every KV head, the rest the other key blocks
+// in grid order (key blocks fastest), each block skipping the heavy ones below it. A permutation
+// of the grid for any ascending list; a list built for a longer sequence keeps the grid order.
+__device__ __forceinline__ void bwd_heavy_first(int& kb, int& hk) {
+  constexpr int heavy[] = {ATTNC_BWD_HEAVY_BLOCKS};
+  constexpr int nh = (int)(sizeof(heavy) / sizeof(heavy[0]));
+  const int nkb = (int)gridDim.x, nhk = (int)gridDim.y;
+  if (heavy[nh - 1] >= nkb) return;
+  const int lin = (int)blockIdx.x + nkb * (int)blockIdx.y;
+  if (lin < nh * nhk) {
+    const int j = lin / nhk;
+#pragma unroll
+    for (int i = 0; i < nh; ++i)
+      if (i == j) kb = heavy[i];  // (an unrolled select: heavy[j] would put the list on the stack)
+    hk = lin % nhk;
+    return;
+  }
+  const int r = lin - nh * nhk, rest = nkb - nh;
+  hk = r / rest;
+  kb = r % rest;
+#pragma unroll
+  for (int i = 0; i < nh; ++i) kb += heavy[i] <= kb;
+}
+#endif
+
 template <typename Elem, int D, int BN>
 __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const PatternParams& pp) {
   using Cfg = Sm90BwdConfig<D, BN>;
@@ -298,8 +333,12 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
       mbarrier_init(full(st), NT + 1);  // every thread's copies, and thread 0's item record
       mbarrier_init(empty(st), NT);
     }
-    st_shared_b32(sWork, blockIdx.x);
-    st_shared_b32(sWork + 4, blockIdx.y);
+    int cta_kb = blockIdx.x, cta_hk = blockIdx.y;
+#if defined(ATTNC_BWD_HEAVY_BLOCKS) && ATTNC_BWD_HEAVY_FIRST && ATTNC_BWD_CTA_FROM_SMEM
+    bwd_heavy_first(cta_kb, cta_hk);
+#endif
+    st_shared_b32(sWork, cta_kb);
+    st_shared_b32(sWork + 4, cta_hk);
   }
   __syncthreads();
 
@@ -573,10 +612,18 @@ __device__ __forceinline__ void bwd_dkdv_sm90(const BwdTensors& t, const Pattern
     // everything up to dS^T (in sa) and the issue of dV += P^T dO
     auto compute = [&]() {
     // element (i, e) of s / dp (below) inside the mask and Nk; PARTIAL or ragged tiles only
+    // (a mask of several rules: its (l, h) dispatch once per item, not per element)
+#ifdef ATTNC_MASK_HEAD
+    const int mhead = full_tile ? 0 : mask_head(pp, b, t.layer, h);
+#endif
     auto inside = [&](int i, int e) -> bool {
       const int q = q0 + 8 * i + 2 * tq + (e & 1), k = key_row + 8 * (e >> 1);
       bool ok = k < t.Nk;
+#ifdef ATTNC_MASK_HEAD
+      if (!full_tile) ok = ok && q < t.Nq && mask_in(pp, mhead, b, t.layer, h, q, k);
+#else
       if (!full_tile) ok = ok && q < t.Nq && mask(pp, b, t.layer, h, q, k);
+#endif
       return ok;
     };
     float s[32], dp[32];

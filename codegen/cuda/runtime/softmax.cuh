@@ -21,10 +21,13 @@ __device__ __forceinline__ float fast_exp2(float x) {
 
 // Row values of the mask for the two query rows (g, g + 8) a lane holds, computed once per
 // CTA (the rows are fixed for its whole key-tile loop): the pattern header's mask_row, when
-// its mask has row-only loads (ATTNC_MASK_ROW), else nothing.
+// its mask has row-only loads (ATTNC_MASK_ROW), else its rule dispatch for (l, h), when it has
+// several rules (ATTNC_MASK_HEAD), else nothing.
 struct RowMasks {
 #ifdef ATTNC_MASK_ROW
   MaskRow r[2];
+#elif defined(ATTNC_MASK_HEAD)
+  int head;
 #endif
 };
 
@@ -34,6 +37,8 @@ __device__ __forceinline__ RowMasks row_masks(const FwdTensors& t, const Pattern
 #ifdef ATTNC_MASK_ROW
   m.r[0] = mask_row(pp, b, t.layer, h, min(q_row, t.Nq - 1));
   m.r[1] = mask_row(pp, b, t.layer, h, min(q_row + 8, t.Nq - 1));
+#elif defined(ATTNC_MASK_HEAD)
+  m.head = mask_head(pp, b, t.layer, h);
 #endif
   return m;
 }
@@ -74,6 +79,8 @@ __device__ __forceinline__ float prepare_scores(float (&s)[NC * 4], const FwdTen
         bool ok = k < t.Nk;
 #ifdef ATTNC_MASK_ROW
         if (!full) ok = ok && q < t.Nq && mask_at(pp, rm.r[e >> 1], b, l, h, q, k);
+#elif defined(ATTNC_MASK_HEAD)
+        if (!full) ok = ok && q < t.Nq && mask_in(pp, rm.head, b, l, h, q, k);
 #else
         if (!full) ok = ok && q < t.Nq && mask(pp, b, l, h, q, k);
 #endif
