@@ -14,6 +14,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../codegen/index.ts';
+import { heavyKeyBlocks } from '../../codegen/cuda/backward.ts';
 import { callFunction, type LValue } from '../../codegen/lower/eval.ts';
 import type { LBuffer } from '../../codegen/lower/ir.ts';
 import { scheduleFromAnalysis } from '../../codegen/lower/fromAnalysis.ts';
@@ -220,4 +221,44 @@ describe('non-differentiable score modifiers', () => {
       expect(r.metadata.kernels.some((k) => k.role === 'backward')).toBe(false);
     });
   }
+});
+
+// Heavy key blocks first (codegen/cuda/backward.ts heavyKeyBlocks): which dK/dV CTAs the module
+// hands out before the grid order, the same list in the metadata and in the translation unit.
+describe('heavy key blocks of the dK/dV grid', () => {
+  it('blocks at least 3x the mean work, ascending, none when the rows are even', () => {
+    expect(heavyKeyBlocks([16, 2, 2, 2, 2, 2, 2, 2], 1)).toEqual([0]);
+    expect(heavyKeyBlocks([24, 2, 2, 2, 2, 2, 2, 24], 1)).toEqual([0, 7]);
+    expect(heavyKeyBlocks([16, 2, 2, 2, 2, 2, 2, 16], 1)).toEqual([]); // 16 < 3 x 5.5
+    // pairs of tiles per CTA: the CTA's work is the sum of its two rows
+    expect(heavyKeyBlocks([24, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2], 2)).toEqual([0]);
+    expect(heavyKeyBlocks([8, 7, 6, 5, 4, 3, 2, 1], 1)).toEqual([]); // causal-like: 2x the mean at most
+    expect(heavyKeyBlocks([0, 0, 0], 1)).toEqual([]);
+    expect(heavyKeyBlocks([5], 1)).toEqual([]);
+  });
+
+  const emitted = (pattern: string) => {
+    const ir = irOf(pattern, { Nq: 16384, H: 16, Hkv: 16 })!;
+    const tile: Tile = { blockM: 128, blockN: 128 };
+    const a = scheduleFromAnalysis(ir, ir.sizes, tile)!;
+    const r = compile(ir, { target: 'cuda', tile, dtypes: ['bf16'], headDims: [128], schedule: a.schedule, statistics: a.statistics });
+    const tu = r.files.find((f) => f.path.endsWith('_bwd.cu'))!.contents as string;
+    return { heavy: r.metadata.backward?.heavyKeyBlocks, define: /#define ATTNC_BWD_HEAVY_BLOCKS (.*)/.exec(tu)?.[1] };
+  };
+
+  it('attention sinks and global tokens: their first key block; the metadata and the module agree', () => {
+    for (const pattern of ['streaming_llm', 'longformer']) {
+      const { heavy, define } = emitted(pattern);
+      expect(heavy, pattern).toEqual([0]);
+      expect(define, pattern).toBe('0');
+    }
+  });
+
+  it('windows and causal masks: the grid order', () => {
+    for (const pattern of ['causal', 'sliding_window']) {
+      const { heavy, define } = emitted(pattern);
+      expect(heavy, pattern).toBeUndefined();
+      expect(define, pattern).toBeUndefined();
+    }
+  });
 });
