@@ -128,11 +128,6 @@ function maskHeadHooks(p: LoweredPattern, syn: ReturnType<typeof cppSyntax>): st
     printFunction(split.head, syn),
     '',
     printFunction(split.in, syn),
-    '',
-    '__device__ __forceinline__ int mask_head(const PatternParams& P, int b, int l, int h) { return mask_head_impl(P, b, l, h); }',
-    '__device__ __forceinline__ bool mask_in(const PatternParams& P, int head, int b, int l, int h, int q, int k) {',
-    '  return mask_in_impl(P, b, l, h, q, k, head);',
-    '}',
     '#define ATTNC_MASK_HEAD 1',
     '',
   ].join('\n');

@@ -134,9 +134,9 @@ export function splitMaskByRow(mask: LFunction): RowSplit | null {
 }
 
 export interface HeadSplit {
-  /** mask_head_impl(b, l, h) -> int: the (l, h) dispatch (a rule table load or l * H + h). */
+  /** mask_head(b, l, h) -> int: the (l, h) dispatch (a rule table load or l * H + h). */
   head: LFunction;
-  /** mask_in_impl(b, l, h, q, k, head) -> bool: the rule switch on that value. */
+  /** mask_in(head, b, l, h, q, k) -> bool: the rule switch on that value. */
   in: LFunction;
 }
 
@@ -161,10 +161,7 @@ export function splitMaskByHead(mask: LFunction): HeadSplit | null {
   if (!ok(sw.on)) return null;
   const headParams = mask.params.filter((p) => p.name === 'b' || p.name === 'l' || p.name === 'h');
   return {
-    head: { name: 'mask_head_impl', params: headParams, outs: [], ret: 'int', body: [...lets, { kind: 'return', value: sw.on }] },
-    in: {
-      name: 'mask_in_impl', params: [...mask.params, { name: 'mask_head', type: 'int' }], outs: [], ret: 'bool',
-      body: [{ ...sw, on: ref('mask_head', 'int') }],
-    },
+    head: { name: 'mask_head', params: headParams, outs: [], ret: 'int', body: [...lets, { kind: 'return', value: sw.on }] },
+    in: { name: 'mask_in', params: [{ name: 'head', type: 'int' }, ...mask.params], outs: [], ret: 'bool', body: [{ ...sw, on: ref('head', 'int') }] },
   };
 }

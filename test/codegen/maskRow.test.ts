@@ -114,7 +114,7 @@ describe('mask dispatch hoisting', () => {
       const head = callFunction(split.head, { b, l, h }, ctx).value as number;
       for (let q = (b + h + l) % 13; q < s.Nq; q += 13) for (let k = 0; k < s.Nk; k += 3) {
         checked++;
-        if (callFunction(split.in, { b, l, h, q, k, mask_head: head }, ctx).value !== callFunction(p.hooks.mask, { b, l, h, q, k }, ctx).value) mismatches++;
+        if (callFunction(split.in, { head, b, l, h, q, k }, ctx).value !== callFunction(p.hooks.mask, { b, l, h, q, k }, ctx).value) mismatches++;
       }
     }
     expect(checked).toBeGreaterThan(1000);

@@ -63,7 +63,7 @@ function emit(ir: IrProgram, target: Target, dir: string, opts: { headDims?: num
     schedule: plan.analysed?.schedule, statistics: plan.analysed?.statistics,
   });
   writeCompileResult(result, dir);
-  return result.metadata;
+  return { meta: result.metadata, analysis: plan.choice?.analysis };
 }
 
 function writeInputs(ir: IrProgram, dir: string, B: number, caseSeed: number) {
@@ -88,7 +88,7 @@ patterns.forEach((pattern, i) => {
   if (!found) { console.log(`${pattern}: does not compile at the check sizes`); return; }
   const { ir, set } = found;
   const dir = join(outRoot, 'check', pattern);
-  const meta = emit(ir, 'cuda', dir, { headDims: [64, 128] });
+  const { meta } = emit(ir, 'cuda', dir, { headDims: [64, 128] });
   emit(ir, 'flex', join(dir, `${pattern}_flex`));
   const B = 2, caseSeed = (seed + 7919 * i) >>> 0, s = ir.sizes;
   const inputs = writeInputs(ir, dir, B, caseSeed);
@@ -117,12 +117,13 @@ for (const pattern of patterns.filter((p) => !benchOnly.length || benchOnly.incl
   if (!ir) { console.log(`bench ${pattern}: does not compile`); continue; }
   const t0 = performance.now();
   const dir = join(outRoot, 'bench', `${pattern}_${N}`);
-  const meta = emit(ir, 'cuda', dir, { headDims: [128] });
+  const { meta, analysis } = emit(ir, 'cuda', dir, { headDims: [128] });
   emit(ir, 'flex', `${dir}_flex`);
   const s = ir.sizes;
   const layer = LAST_LAYER.has(pattern) ? s.L - 1 : 0;
   // the timed layer's density (the metadata's is over every layer)
-  const { report } = analyze(ir, { tile: { bq: meta.tile.blockM, bk: meta.tile.blockN }, checks: false, transposed: false });
+  // (the tile choice's analysis, else one at the module's tile)
+  const { report } = analysis ?? analyze(ir, { tile: { bq: meta.tile.blockM, bk: meta.tile.blockN }, checks: false, transposed: false });
   const density = report.classes.reduce((a, c) => a + c.density * c.members.filter((m) => m.l === layer).length, 0) / s.H;
   writeFileSync(join(dir, 'case.json'), JSON.stringify({
     pattern, module: meta.pattern, N, Nq: s.Nq, Nk: s.Nk, H: s.H, Hkv: s.Hkv, layer, tile: `${meta.tile.blockM}x${meta.tile.blockN}`,
@@ -139,7 +140,7 @@ for (const [pattern, set] of [['sliding_window', { window: 256 }], ['s2_attentio
   const ir = irFor(pattern, { Nq: SEQ, Nk: SEQ, H: 8, Hkv: 8, L: 1 }, set);
   if (!ir) { console.log(`train ${pattern}: does not compile`); continue; }
   const dir = join(outRoot, 'train', pattern);
-  const meta = emit(ir, 'cuda', dir, { headDims: [64] });
+  const { meta } = emit(ir, 'cuda', dir, { headDims: [64] });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'case.json'), JSON.stringify({ pattern, module: meta.pattern, N: SEQ, H: 8, set, density: meta.statistics?.density ?? null }, null, 1));
   console.log(`train ${pattern}: N=${SEQ} H=8 D=64 tile ${meta.tile.blockM}x${meta.tile.blockN} density ${((meta.statistics?.density ?? 1) * 100).toFixed(1)}%`);
