@@ -112,7 +112,7 @@ describe('mask dispatch hoisting', () => {
     let mismatches = 0, checked = 0;
     for (let b = 0; b < 2; b++) for (let l = 0; l < s.L; l++) for (let h = 0; h < s.H; h++) {
       const head = callFunction(split.head, { b, l, h }, ctx).value as number;
-      for (let q = (b + h + l) % 13; q < s.Nq; q += 13) for (let k = 0; k < s.Nk; k += 3) {
+      for (let q = (b + h + l) % 29; q < s.Nq; q += 29) for (let k = (q + h) % 7; k < s.Nk; k += 7) {
         checked++;
         if (callFunction(split.in, { head, b, l, h, q, k }, ctx).value !== callFunction(p.hooks.mask, { b, l, h, q, k }, ctx).value) mismatches++;
       }
